@@ -1,0 +1,106 @@
+import { RdsError } from './errors';
+import type { EventBus } from './events';
+import type { AsyncFailureStatus, EventFaultSettings, FaultSpec } from './types';
+
+/** Fault switches of a running simulator (also reachable over HTTP under `/_sim/`). */
+export interface FaultController {
+  /** Adds one fault; API errors and async failures are consumed by matching calls. */
+  add(spec: FaultSpec): void;
+  /** Replaces the event fault settings (probabilities 0..1, delay in real milliseconds). */
+  setEvents(settings: EventFaultSettings): void;
+  /** Removes every fault, including event faults. */
+  reset(): void;
+  /** Faults still armed. */
+  list(): FaultSpec[];
+}
+
+interface Armed {
+  spec: FaultSpec;
+  remaining: number;
+}
+
+const KINDS = new Set(['api-error', 'async-failure', 'throttle']);
+const STATUSES = new Set(['incompatible-restore', 'failed', 'incompatible-parameters', 'incompatible-network']);
+
+/** Validates an untrusted fault spec (from HTTP). */
+export function parseFaultSpec(input: unknown): FaultSpec {
+  const spec = input as Record<string, unknown> | null;
+  if (!spec || typeof spec !== 'object' || !KINDS.has(String(spec.kind))) {
+    throw new Error('fault spec needs kind: api-error | async-failure | throttle');
+  }
+  if (spec.kind === 'throttle') {
+    if (typeof spec.probability !== 'number' || spec.probability < 0 || spec.probability > 1) {
+      throw new Error('throttle needs probability between 0 and 1');
+    }
+  } else if (typeof spec.operation !== 'string' || !spec.operation) {
+    throw new Error(`${String(spec.kind)} needs operation`);
+  }
+  if (spec.kind === 'api-error' && (typeof spec.code !== 'string' || !spec.code)) {
+    throw new Error('api-error needs code');
+  }
+  if (spec.kind === 'async-failure' && !STATUSES.has(String(spec.status))) {
+    throw new Error(`async-failure status must be one of ${[...STATUSES].join(', ')}`);
+  }
+  return spec as unknown as FaultSpec;
+}
+
+export class Faults implements FaultController {
+  private armed: Armed[] = [];
+
+  constructor(
+    private readonly random: () => number,
+    private readonly events: EventBus,
+  ) {}
+
+  add(spec: FaultSpec): void {
+    const parsed = parseFaultSpec(spec);
+    const count = 'count' in parsed && parsed.count !== undefined ? parsed.count : 1;
+    this.armed.push({ spec: parsed, remaining: count <= 0 ? Number.POSITIVE_INFINITY : count });
+  }
+
+  setEvents(settings: EventFaultSettings): void {
+    this.events.setFaults(settings);
+  }
+
+  reset(): void {
+    this.armed = [];
+    this.events.resetFaults();
+  }
+
+  list(): FaultSpec[] {
+    return this.armed.map((a) => a.spec);
+  }
+
+  /** Throws the injected error (throttle or api-error) for this call, if any applies. */
+  checkApi(operation: string, identifiers: string[]): void {
+    for (const a of this.armed) {
+      const s = a.spec;
+      if (s.kind === 'throttle' && (!s.operation || s.operation === operation) && this.random() < s.probability) {
+        throw new RdsError('Throttling', 'Rate exceeded', 400);
+      }
+    }
+    const hit = this.take('api-error', operation, identifiers);
+    if (hit?.kind === 'api-error') {
+      throw new RdsError(hit.code, hit.message ?? `Injected fault ${hit.code}`, hit.httpStatus);
+    }
+  }
+
+  /** The failure status an accepted asynchronous operation must end in, if one is armed for it. */
+  takeAsyncFailure(operation: string, identifiers: string[]): AsyncFailureStatus | undefined {
+    const hit = this.take('async-failure', operation, identifiers);
+    return hit?.kind === 'async-failure' ? hit.status : undefined;
+  }
+
+  private take(kind: 'api-error' | 'async-failure', operation: string, identifiers: string[]): FaultSpec | undefined {
+    const found = this.armed.find(
+      (a) =>
+        a.spec.kind === kind &&
+        a.spec.operation === operation &&
+        (a.spec.identifier === undefined || identifiers.includes(a.spec.identifier)),
+    );
+    if (!found) return undefined;
+    found.remaining -= 1;
+    if (found.remaining <= 0) this.armed = this.armed.filter((a) => a !== found);
+    return found.spec;
+  }
+}

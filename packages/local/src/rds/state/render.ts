@@ -1,0 +1,56 @@
+import { clone, type ClusterRecord, type ClusterSnapshotRecord, type InstanceRecord, type SnapshotRecord, type Store } from './store';
+
+/** The DBInstance element as Describe returns it. */
+export function instanceView(rec: InstanceRecord): Record<string, unknown> {
+  const view: Record<string, unknown> = clone(rec.props);
+  // RDS has no endpoint for an instance that is still being created.
+  if (rec.props.DBInstanceStatus === 'creating') delete view.Endpoint;
+  view.DbInstancePort = rec.props.Endpoint.Port;
+  return view;
+}
+
+function progress(startedMs: number, durationMs: number, status: string): number {
+  if (status !== 'creating') return 100;
+  const pct = Math.floor(((Date.now() - startedMs) / Math.max(durationMs, 1)) * 100);
+  return Math.max(0, Math.min(99, pct));
+}
+
+export function snapshotView(rec: SnapshotRecord): Record<string, unknown> {
+  return { ...clone(rec.props), PercentProgress: progress(rec.startedMs, rec.durationMs, rec.props.Status) };
+}
+
+export function clusterSnapshotView(rec: ClusterSnapshotRecord): Record<string, unknown> {
+  return { ...clone(rec.props), PercentProgress: progress(rec.startedMs, rec.durationMs, rec.props.Status) };
+}
+
+export function clusterView(store: Store, rec: ClusterRecord): Record<string, unknown> {
+  return {
+    ...clone(rec.props),
+    DBClusterMembers: store.members(rec.props.DBClusterIdentifier).map((m) => ({
+      DBInstanceIdentifier: m.props.DBInstanceIdentifier,
+      IsClusterWriter: m.isWriter,
+      DBClusterParameterGroupStatus: 'in-sync',
+      PromotionTier: m.props.PromotionTier ?? 1,
+    })),
+  };
+}
+
+/** Plain JSON of everything the simulator holds (for tests and the CLI). */
+export function stateView(store: Store) {
+  return {
+    instances: [...store.instances.values()].map(instanceView),
+    hiddenInstances: [...store.instances.values()].filter((r) => r.hidden).map((r) => r.props.DBInstanceIdentifier),
+    clusters: [...store.clusters.values()].map((r) => clusterView(store, r)),
+    snapshots: [...store.snapshots.values()].map(snapshotView),
+    clusterSnapshots: [...store.clusterSnapshots.values()].map(clusterSnapshotView),
+  };
+}
+
+/** `MaxRecords`/`Marker` paging (the marker is an offset). */
+export function paginate<T>(items: T[], maxRecords?: number, marker?: string): { page: T[]; marker?: string } {
+  const start = marker ? Number(marker) || 0 : 0;
+  const size = maxRecords ?? 100;
+  const page = items.slice(start, start + size);
+  const next = start + size < items.length ? String(start + size) : undefined;
+  return { page, marker: next };
+}

@@ -1,0 +1,212 @@
+import {
+  clusterNotFound,
+  clusterSnapshotNotFound,
+  instanceNotFound,
+  invalidParameterValue,
+  RdsError,
+  snapshotNotFound,
+} from '../errors';
+import type { EventBus } from '../events';
+import type { Faults } from '../faults';
+import { randomToken } from '../random';
+import type { Scheduler } from '../scheduler';
+import type {
+  ClusterProps,
+  ClusterSnapshotProps,
+  Durations,
+  InstanceProps,
+  SnapshotProps,
+  Tag,
+} from '../types';
+
+export const DEFAULT_VPC_ID = 'vpc-0d3fa017000000001';
+export const DEFAULT_SECURITY_GROUP_ID = 'sg-0d3fa017000000001';
+export const DEFAULT_SUBNET_GROUP = 'default';
+export const DEFAULT_CA_CERTIFICATE = 'rds-ca-rsa2048-g1';
+export const MAX_INSTANCES = 40;
+export const MAX_CLUSTERS = 40;
+export const MAX_MANUAL_SNAPSHOTS = 100;
+
+export interface InstanceRecord {
+  props: InstanceProps;
+  /** True during the short gap after a rename when the new name cannot be described yet. */
+  hidden: boolean;
+  seq: number;
+  isWriter: boolean;
+}
+
+export interface SnapshotRecord {
+  props: SnapshotProps;
+  /** The instance as it was when the snapshot started: what a restore falls back on. */
+  source: InstanceProps;
+  startedMs: number;
+  durationMs: number;
+}
+
+export interface ClusterRecord {
+  props: ClusterProps;
+}
+
+export interface ClusterSnapshotRecord {
+  props: ClusterSnapshotProps;
+  source: ClusterProps;
+  startedMs: number;
+  durationMs: number;
+}
+
+/** Everything an operation handler needs. */
+export interface SimContext {
+  region: string;
+  accountId: string;
+  durations: Durations;
+  scheduler: Scheduler;
+  events: EventBus;
+  faults: Faults;
+  store: Store;
+}
+
+type Kind = 'db' | 'snapshot' | 'cluster' | 'cluster-snapshot';
+
+/** RDS identifiers: a letter first, then letters, digits or hyphens; no `--`, no trailing hyphen. */
+export function validateIdentifier(id: string, param: string, maxLength = 63): string {
+  const ok =
+    id.length >= 1 &&
+    id.length <= maxLength &&
+    /^[a-zA-Z][a-zA-Z0-9-]*$/.test(id) &&
+    !id.includes('--') &&
+    !id.endsWith('-');
+  if (!ok) {
+    throw invalidParameterValue(
+      `The parameter ${param} is not a valid identifier. Identifiers must begin with a letter; must contain only ` +
+        `ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens.`,
+    );
+  }
+  // RDS stores identifiers in lowercase.
+  return id.toLowerCase();
+}
+
+export function mergeTags(base: Tag[], extra: Tag[]): Tag[] {
+  const out = new Map<string, Tag>();
+  for (const t of [...base, ...extra]) out.set(t.Key, { Key: t.Key, Value: t.Value });
+  return [...out.values()];
+}
+
+export const clone = <T>(v: T): T => structuredClone(v);
+
+export class Store {
+  readonly instances = new Map<string, InstanceRecord>();
+  readonly snapshots = new Map<string, SnapshotRecord>();
+  readonly clusters = new Map<string, ClusterRecord>();
+  readonly clusterSnapshots = new Map<string, ClusterSnapshotRecord>();
+  private readonly subnetGroups = new Map<string, string>([[DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID]]);
+  private seq = 0;
+
+  constructor(
+    readonly region: string,
+    readonly accountId: string,
+  ) {}
+
+  nextSeq(): number {
+    this.seq += 1;
+    return this.seq;
+  }
+
+  arn(kind: Kind, id: string): string {
+    return `arn:aws:rds:${this.region}:${this.accountId}:${kind}:${id}`;
+  }
+
+  /** `<id>.<hash>.<region>.rds.amazonaws.com`; the hash is per account and Region, as in RDS. */
+  readonly endpointHash = randomToken(12);
+
+  instanceAddress(id: string): string {
+    return `${id}.${this.endpointHash}.${this.region}.rds.amazonaws.com`;
+  }
+
+  clusterAddress(id: string, reader = false): string {
+    return `${id}.cluster-${reader ? 'ro-' : ''}${this.endpointHash}.${this.region}.rds.amazonaws.com`;
+  }
+
+  availabilityZones(): string[] {
+    return ['a', 'b', 'c'].map((s) => `${this.region}${s}`);
+  }
+
+  randomAz(): string {
+    const azs = this.availabilityZones();
+    return azs[Math.floor(Math.random() * azs.length)]!;
+  }
+
+  /** VPC of a subnet group; unknown names get a stable VPC of their own (the simulator has no subnet API). */
+  vpcOfSubnetGroup(name: string): string {
+    const known = this.subnetGroups.get(name);
+    if (known) return known;
+    const vpc = `vpc-${Buffer.from(name).toString('hex').padEnd(17, '0').slice(0, 17)}`;
+    this.subnetGroups.set(name, vpc);
+    return vpc;
+  }
+
+  registerSubnetGroup(name: string, vpcId: string): void {
+    this.subnetGroups.set(name, vpcId);
+  }
+
+  /** A visible instance, or DBInstanceNotFound. */
+  instance(id: string): InstanceRecord {
+    const rec = this.instances.get(id.toLowerCase());
+    if (!rec || rec.hidden) throw instanceNotFound(id);
+    return rec;
+  }
+
+  snapshot(id: string): SnapshotRecord {
+    const rec = this.snapshots.get(id.toLowerCase());
+    if (!rec) throw snapshotNotFound(id);
+    return rec;
+  }
+
+  cluster(id: string): ClusterRecord {
+    const rec = this.clusters.get(id.toLowerCase());
+    if (!rec) throw clusterNotFound(id);
+    return rec;
+  }
+
+  clusterSnapshot(id: string): ClusterSnapshotRecord {
+    const rec = this.clusterSnapshots.get(id.toLowerCase());
+    if (!rec) throw clusterSnapshotNotFound(id);
+    return rec;
+  }
+
+  assertInstanceNameFree(id: string): void {
+    if (this.instances.has(id)) {
+      throw new RdsError('DBInstanceAlreadyExists', `DB instance already exists: ${id}`);
+    }
+  }
+
+  assertInstanceQuota(): void {
+    if (this.instances.size >= MAX_INSTANCES) {
+      throw new RdsError('InstanceQuotaExceeded', `Cannot create more than ${MAX_INSTANCES} DB instances.`);
+    }
+  }
+
+  assertSnapshotFree(id: string): void {
+    if (this.snapshots.has(id)) {
+      throw new RdsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
+    }
+    if (this.snapshots.size >= MAX_MANUAL_SNAPSHOTS) {
+      throw new RdsError('SnapshotQuotaExceeded', `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual snapshots.`);
+    }
+  }
+
+  assertClusterSnapshotFree(id: string): void {
+    if (this.clusterSnapshots.has(id)) {
+      throw new RdsError('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`);
+    }
+    if (this.clusterSnapshots.size >= MAX_MANUAL_SNAPSHOTS) {
+      throw new RdsError('SnapshotQuotaExceeded', `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual cluster snapshots.`);
+    }
+  }
+
+  /** Member instances of a cluster, oldest first. */
+  members(clusterId: string): InstanceRecord[] {
+    return [...this.instances.values()]
+      .filter((r) => r.props.DBClusterIdentifier === clusterId)
+      .sort((a, b) => a.seq - b.seq);
+  }
+}

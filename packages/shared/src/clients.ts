@@ -1,0 +1,48 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+export interface AwsClients {
+  rds: RDSClient;
+  dynamo: DynamoDBDocumentClient;
+  eventBridge: EventBridgeClient;
+  sqs: SQSClient;
+}
+
+/**
+ * The endpoint for a service from `AWS_ENDPOINT_URL_<SERVICE>` (then `AWS_ENDPOINT_URL`), or undefined for
+ * AWS itself. The SDK reads these too; passing them explicitly keeps the behaviour visible and testable.
+ *
+ * @example
+ * endpointFor('RDS', { AWS_ENDPOINT_URL_RDS: 'http://127.0.0.1:4566' }) // 'http://127.0.0.1:4566'
+ */
+export const endpointFor = (service: string, env: NodeJS.ProcessEnv = process.env): string | undefined =>
+  env[`AWS_ENDPOINT_URL_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || env.AWS_ENDPOINT_URL || undefined;
+
+const common = (service: string, region: string, env: NodeJS.ProcessEnv) => {
+  const endpoint = endpointFor(service, env);
+  return { region, maxAttempts: 4, ...(endpoint ? { endpoint } : {}) };
+};
+
+/**
+ * Builds the SDK v3 clients a service needs, once, at module scope.
+ *
+ * @example
+ * const clients = createAwsClients({ region: 'eu-west-1' });
+ */
+export const createAwsClients = ({
+  region,
+  env = process.env,
+}: {
+  region: string;
+  env?: NodeJS.ProcessEnv;
+}): AwsClients => ({
+  rds: new RDSClient(common('RDS', region, env)),
+  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common('DYNAMODB', region, env)), {
+    marshallOptions: { removeUndefinedValues: true },
+  }),
+  eventBridge: new EventBridgeClient(common('EVENTBRIDGE', region, env)),
+  sqs: new SQSClient(common('SQS', region, env)),
+});

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ConfigError } from './errors';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Settings every reconciling worker reads from its Lambda environment. */
+export const workerConfigSchema = z.object({
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  RUNS_TABLE: z.string().min(1),
+  EVENT_BUS_NAME: z.string().min(1),
+  WORK_QUEUE_URL: z.string().url(),
+  /** First check-back delay; each next one is 1.5× longer, up to the maximum. */
+  CHECK_BACK_BASE_SECONDS: seconds(20),
+  CHECK_BACK_MAX_SECONDS: z.coerce.number().int().positive().max(900).default(900),
+  /** How long one step may wait for RDS before it fails (RDS publishes no durations). */
+  STEP_DEADLINE_MINUTES: seconds(240),
+  /** A check-back later than this past its time counts as lost: the next signal restarts the chain. */
+  CHECK_BACK_GRACE_SECONDS: seconds(120),
+});
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+/**
+ * Reads and validates settings from an environment; a missing or bad variable is named in the error.
+ *
+ * @example
+ * const config = loadConfig(workerConfigSchema, process.env);
+ */
+export const loadConfig = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(env)'}: ${i.code === 'invalid_type' ? 'is not set' : i.message}`)
+      .join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return parsed.data;
+};

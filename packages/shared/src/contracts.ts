@@ -1,0 +1,134 @@
+/**
+ * Event contracts: one object per event (source, detail-type, detail schema), shared by producers and
+ * consumers. The EventBridge rule patterns in each service's serverless.yml are checked against these
+ * objects by a test, so pattern and validation cannot drift apart.
+ */
+import { z } from 'zod';
+import { type DbKind, STEPS, type Step, TASKS } from './run';
+
+export const TRAPHEUS_SOURCE = 'trapheus';
+
+/** RDS identifiers: 1–63 letters, digits or hyphens, starting with a letter, no `--`, no trailing hyphen. */
+export const rdsIdentifierSchema = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') })
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(
+    /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
+    'must start with a letter and contain only letters, digits and single hyphens',
+  )
+  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen');
+
+/** Snapshot identifiers follow the same rules as instance identifiers (max 255 for snapshots). */
+const snapshotIdentifierSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(
+    /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
+    'must start with a letter and contain only letters, digits and single hyphens',
+  )
+  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen');
+
+/** The public `RestoreRequested` detail: the original Python Trapheus keys plus two optional ones. */
+export const restoreRequestedDetailSchema = z.object({
+  identifier: rdsIdentifierSchema,
+  task: z.enum(TASKS, {
+    error: (iss) => (iss.input === undefined ? 'is required' : `must be one of ${TASKS.join(', ')}`),
+  }),
+  isCluster: z.boolean({
+    error: (iss) => (iss.input === undefined ? 'is required' : 'must be a boolean (true or false)'),
+  }),
+  snapshotIdentifier: snapshotIdentifierSchema.optional(),
+  requestId: z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
+    .optional(),
+});
+export type RestoreRequestedDetail = z.infer<typeof restoreRequestedDetailSchema>;
+
+/** Internal signal: "look at run X" (SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled). */
+export const runSignalDetailSchema = z.object({
+  runId: z.string().min(1),
+  identifier: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  step: z.enum(STEPS),
+});
+export type RunSignalDetail = z.infer<typeof runSignalDetailSchema>;
+
+const historyEntrySchema = z.object({ step: z.enum(STEPS), at: z.string(), note: z.string().optional() });
+const failureSchema = z.object({ step: z.enum(STEPS), code: z.string(), message: z.string(), at: z.string() });
+
+/** A run's outcome, for notify: everything a person on call needs, no table read required. */
+export const runOutcomeDetailSchema = z.object({
+  runId: z.string().min(1),
+  identifier: z.string(),
+  kind: z.enum(['instance', 'cluster']),
+  task: z.string(),
+  step: z.enum(STEPS),
+  snapshotIdentifier: z.string().optional(),
+  tempIdentifier: z.string().optional(),
+  createdAt: z.string(),
+  finishedAt: z.string(),
+  history: z.array(historyEntrySchema),
+  failure: failureSchema.optional(),
+  reason: z.string().optional(),
+  /** What answers under the original identifier now, in words. */
+  databaseState: z.string().optional(),
+});
+export type RunOutcomeDetail = z.infer<typeof runOutcomeDetailSchema>;
+
+export interface EventContract<S extends z.ZodType> {
+  source: string;
+  detailType: string;
+  schema: S;
+}
+
+const contract = <S extends z.ZodType>(detailType: string, schema: S): EventContract<S> => ({
+  source: TRAPHEUS_SOURCE,
+  detailType,
+  schema,
+});
+
+export const RestoreRequested = contract('RestoreRequested', restoreRequestedDetailSchema);
+export const SnapshotReady = contract('SnapshotReady', runSignalDetailSchema);
+export const RestoreCompleted = contract('RestoreCompleted', runSignalDetailSchema);
+export const RestoreFailed = contract('RestoreFailed', runSignalDetailSchema);
+export const RunStalled = contract('RunStalled', runSignalDetailSchema);
+export const RunSucceeded = contract('RunSucceeded', runOutcomeDetailSchema);
+export const RunFailed = contract('RunFailed', runOutcomeDetailSchema);
+export const RunRolledBack = contract('RunRolledBack', runOutcomeDetailSchema);
+
+/** The signal events every reconciling service may receive. */
+export const SIGNAL_CONTRACTS = [SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled] as const;
+
+/** Steps each service owns: a signal about a run in another service's step is ignored. */
+export const STEP_OWNERS: Readonly<Record<'snapshot' | 'restore' | 'cleanup', readonly Step[]>> = {
+  snapshot: ['REQUESTED', 'SNAPSHOTTING'],
+  restore: ['SNAPSHOT_READY', 'RENAMING', 'RESTORING', 'CONFIGURING'],
+  cleanup: ['CLEANING_UP', 'ROLLING_BACK'],
+};
+
+/** Outcome contract for a terminal step. */
+export const outcomeContractFor = (step: Step) => {
+  if (step === 'SUCCEEDED') return RunSucceeded;
+  if (step === 'ROLLED_BACK') return RunRolledBack;
+  return RunFailed;
+};
+
+/**
+ * Turns zod issues into one sentence naming each bad field.
+ *
+ * @example
+ * formatIssues(result.error.issues) // 'field "task" must be one of create_snapshot, …'
+ */
+export const formatIssues = (issues: readonly z.core.$ZodIssue[]): string =>
+  issues
+    .map((issue) => {
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'detail';
+      return `field "${field}" ${issue.message}`;
+    })
+    .join('; ');
+
+export type { DbKind };

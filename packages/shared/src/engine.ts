@@ -1,0 +1,158 @@
+/**
+ * The reconciling worker shared by snapshot, restore and cleanup. For each signal it finds the runs
+ * concerned, reads each one, and lets the service's step function for the run's current step do the one
+ * action that moves reality toward the next step. Steps are written as reconcilers: they look at RDS first,
+ * so a redelivered message neither repeats nor skips work.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { outcomeContractFor, STEP_OWNERS } from './contracts';
+import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
+import type { Publisher } from './publisher';
+import { isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
+import type { RunRepository } from './run-repository';
+import type { Signal } from './signals';
+import { DeadlineExceededError, type Waiter } from './waiting';
+
+export type ServiceName = keyof typeof STEP_OWNERS;
+
+export interface StepContext {
+  signal: Signal;
+  logger: Logger;
+  now: () => Date;
+}
+
+/** A step function returns the run as it left it: a new step continues the loop, the same step waits. */
+export type StepFn = (run: Run, ctx: StepContext) => Promise<Run>;
+
+export interface EngineDeps {
+  runs: RunRepository;
+  waiter: Waiter;
+  publish: Publisher;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface ServiceSteps {
+  service: ServiceName;
+  steps: Partial<Record<Step, StepFn>>;
+  /** Where a run goes when its step fails for good (deadline, a non-transient RDS error). */
+  onStepFailure: (run: Run, failure: RunFailure, ctx: StepContext) => Promise<Run>;
+  /** Handles a `RestoreRequested` (only the snapshot service has one). */
+  onRequest?: (signal: Extract<Signal, { kind: 'request' }>, ctx: StepContext) => Promise<Run | undefined>;
+}
+
+const MAX_STEPS_PER_SIGNAL = 8;
+
+/** Builds the outcome detail published when a run ends. */
+export const outcomeDetail = (run: Run, at: string) => ({
+  runId: run.runId,
+  identifier: run.identifier,
+  kind: run.kind,
+  task: run.task,
+  step: run.step,
+  snapshotIdentifier: run.snapshotIdentifier,
+  ...(run.tempIdentifier ? { tempIdentifier: run.tempIdentifier } : {}),
+  createdAt: run.createdAt,
+  finishedAt: run.history.at(-1)?.at ?? at,
+  history: run.history,
+  ...(run.failure ? { failure: run.failure } : {}),
+  ...(run.reason ? { reason: run.reason } : {}),
+  ...(typeof run.progress.databaseState === 'string' ? { databaseState: run.progress.databaseState } : {}),
+});
+
+/**
+ * @example
+ * const engine = buildEngine(deps, { service: 'restore', steps: { RENAMING: renameOriginal, … }, onStepFailure });
+ * await engine.handle(parseSignal(record.body));
+ */
+export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
+  const now = deps.now ?? (() => new Date());
+  const owned = new Set<Step>(STEP_OWNERS[service.service]);
+
+  /** Publishes a finished run's outcome, releases its lock, and takes it off the active index. */
+  const finalize = async (run: Run, logger: Logger): Promise<Run> => {
+    await deps.publish(outcomeContractFor(run.step), outcomeDetail(run, now().toISOString()));
+    await deps.runs.releaseLock(run);
+    const done = await deps.runs.markFinalized(run);
+    logger.info('run finished', { step: run.step, failure: run.failure, reason: run.reason });
+    return done;
+  };
+
+  const reconcile = async (initial: Run, signal: Signal): Promise<void> => {
+    const logger = deps.logger.createChild({ persistentKeys: { runId: initial.runId } });
+    const ctx: StepContext = { signal, logger, now };
+    let run = initial;
+    for (let i = 0; i < MAX_STEPS_PER_SIGNAL; i++) {
+      try {
+        if (isTerminal(run.step)) {
+          if (run.active) await finalize(run, logger);
+          return;
+        }
+        if (!owned.has(run.step)) return;
+        const stepFn = service.steps[run.step];
+        if (!stepFn) return;
+        const before = run.step;
+        try {
+          run = await stepFn(run, ctx);
+        } catch (err) {
+          if (err instanceof StaleRunError || isTransient(err)) throw err;
+          const failure: RunFailure = {
+            step: run.step,
+            code: err instanceof DeadlineExceededError ? 'DeadlineExceeded' : errorCode(err),
+            message: errorMessage(err),
+            at: now().toISOString(),
+          };
+          logger.error('step failed', { step: run.step, failure });
+          run = await service.onStepFailure(run, failure, ctx);
+        }
+        if (run.step === before) return;
+        logger.info('run advanced', { from: before, to: run.step });
+      } catch (err) {
+        if (!(err instanceof StaleRunError)) throw err;
+        // Someone else moved the run since we read it: read it again and look once more.
+        const fresh = await deps.runs.get(run.runId);
+        if (!fresh) return;
+        run = fresh;
+      }
+    }
+  };
+
+  /** Handles one signal; throws only for errors worth a retry (the record goes back to the queue). */
+  const handle = async (signal: Signal): Promise<void> => {
+    switch (signal.kind) {
+      case 'invalid':
+        deps.logger.warn('ignoring message', { reason: signal.reason, eventId: signal.eventId });
+        return;
+      case 'request': {
+        if (!service.onRequest) return;
+        const run = await service.onRequest(signal, { signal, logger: deps.logger, now });
+        if (run) await reconcile(run, signal);
+        return;
+      }
+      case 'run': {
+        const run = await deps.runs.get(signal.detail.runId);
+        if (!run) {
+          deps.logger.warn('signal for an unknown run', { runId: signal.detail.runId });
+          return;
+        }
+        await reconcile(run, signal);
+        return;
+      }
+      case 'check-back': {
+        const run = await deps.runs.get(signal.runId);
+        if (!run || (!isTerminal(run.step) && !deps.waiter.isLiveCheckBack(run, signal.seq))) return;
+        await reconcile(run, signal);
+        return;
+      }
+      case 'rds': {
+        const runs = await deps.runs.findByWaitKey(waitKeyOf(signal.rds.resourceType, signal.rds.identifier));
+        for (const run of runs) await reconcile(run, signal);
+        return;
+      }
+    }
+  };
+
+  return { handle, reconcile, finalize };
+};
+
+export type Engine = ReturnType<typeof buildEngine>;

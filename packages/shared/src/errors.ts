@@ -1,0 +1,73 @@
+/** Error helpers. RDS wire codes differ from SDK class names (reference/rds.md § Errors). */
+
+/** The AWS error code of an SDK error (`DBInstanceNotFound`, `Throttling`, …), or `Unknown`. */
+export const errorCode = (err: unknown): string => {
+  if (err && typeof err === 'object') {
+    const e = err as { name?: unknown; Code?: unknown; code?: unknown };
+    for (const candidate of [e.Code, e.code, e.name]) {
+      if (typeof candidate === 'string' && candidate.length > 0 && candidate !== 'Error') return candidate;
+    }
+  }
+  return 'Unknown';
+};
+
+export const errorMessage = (err: unknown): string =>
+  err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
+
+const NOT_FOUND = new Set([
+  'DBInstanceNotFound',
+  'DBInstanceNotFoundFault',
+  'DBSnapshotNotFound',
+  'DBSnapshotNotFoundFault',
+  'DBClusterNotFoundFault',
+  'DBClusterSnapshotNotFoundFault',
+]);
+
+export const isNotFound = (err: unknown): boolean => NOT_FOUND.has(errorCode(err));
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+]);
+
+/** Errors that say "try again later", never "this run failed": they go back to the queue. */
+export const isTransient = (err: unknown): boolean => {
+  const code = errorCode(err);
+  if (THROTTLING.has(code)) return true;
+  const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  if (typeof status === 'number' && status >= 500) return true;
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'TimeoutError', 'RequestTimeout'].includes(code);
+};
+
+/** A conditional write lost: the run moved on since it was read. The caller re-reads; nothing is lost. */
+export class StaleRunError extends Error {
+  constructor(runId: string, expected: string) {
+    super(`run ${runId} is no longer at ${expected}`);
+    this.name = 'StaleRunError';
+  }
+}
+
+export class RunNotFoundError extends Error {
+  constructor(runId: string) {
+    super(`run ${runId} not found`);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+/** Thrown by the deletion guard: the target is not the database this run may delete. */
+export class UnsafeDeleteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsafeDeleteError';
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}

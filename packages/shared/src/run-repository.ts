@@ -1,0 +1,315 @@
+/**
+ * The run repository: the only module that writes runs. Every change is a conditional write on the run's
+ * step and version, so a duplicate, late or out-of-order message can never move a run backwards or apply a
+ * step twice. (dynalite, our local DynamoDB, has no transactions: the design needs none.)
+ */
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { errorCode, StaleRunError } from './errors';
+import {
+  ALLOWED_TRANSITIONS,
+  type DbKind,
+  dbKeyOf,
+  isTerminal,
+  type Run,
+  type RunFailure,
+  type Step,
+  type Task,
+} from './run';
+
+export const LOCK_PREFIX = 'LOCK#';
+
+export interface NewRun {
+  runId: string;
+  identifier: string;
+  kind: DbKind;
+  task: Task | 'invalid';
+  snapshotIdentifier: string;
+  requestId?: string;
+}
+
+/** Fields a step may change on a run. `undefined` removes the attribute. */
+export type RunPatch = Partial<
+  Pick<Run, 'tempIdentifier' | 'original' | 'wait' | 'waitKey' | 'progress' | 'failure' | 'reason'>
+>;
+
+export interface TransitionOptions {
+  patch?: RunPatch;
+  note?: string;
+  failure?: RunFailure;
+}
+
+export type LockResult = { acquired: true } | { acquired: false; holder: string };
+
+const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException';
+
+/** Builds `SET`/`REMOVE` clauses for a patch; keys are always aliased (several are reserved words). */
+const patchExpression = (patch: Record<string, unknown>) => {
+  const sets: string[] = [];
+  const removes: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    names[`#${key}`] = key;
+    if (value === undefined) removes.push(`#${key}`);
+    else {
+      sets.push(`#${key} = :${key}`);
+      values[`:${key}`] = value;
+    }
+  }
+  return { sets, removes, names, values };
+};
+
+/**
+ * Builds the repository over a DynamoDB table keyed by `runId`, with the GSIs `byDatabase` (dbKey, createdAt),
+ * `byWaitKey` (waitKey) and `byActive` (active, updatedAt).
+ *
+ * @example
+ * const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: config.RUNS_TABLE });
+ * const run = await runs.get('run-1234');
+ */
+export const buildRunRepository = ({
+  dynamo,
+  tableName,
+  now = () => new Date(),
+}: {
+  dynamo: DynamoDBDocumentClient;
+  tableName: string;
+  now?: () => Date;
+}) => {
+  const get = async (runId: string): Promise<Run | undefined> => {
+    const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { runId }, ConsistentRead: true }));
+    return out.Item as Run | undefined;
+  };
+
+  /** Writes `patch` (+ optional new step) if the run is still at `run.step` and `run.version`. */
+  const write = async (run: Run, patch: Record<string, unknown>): Promise<Run> => {
+    const at = now().toISOString();
+    const expr = patchExpression({ ...patch, updatedAt: at });
+    expr.names['#version'] = 'version';
+    expr.names['#step'] = 'step';
+    expr.values[':expectedStep'] = run.step;
+    expr.values[':expectedVersion'] = run.version;
+    expr.values[':one'] = 1;
+    const sets = [...expr.sets, '#version = #version + :one'];
+    try {
+      const out = await dynamo.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { runId: run.runId },
+          UpdateExpression: `SET ${sets.join(', ')}${expr.removes.length ? ` REMOVE ${expr.removes.join(', ')}` : ''}`,
+          ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
+          ExpressionAttributeNames: expr.names,
+          ExpressionAttributeValues: expr.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes as Run;
+    } catch (err) {
+      if (isConditionFailure(err)) throw new StaleRunError(run.runId, `${run.step} v${run.version}`);
+      throw err;
+    }
+  };
+
+  return {
+    get,
+
+    /**
+     * Creates a run at REQUESTED unless one with this id exists (a redelivered request): then returns that
+     * one with `created: false`.
+     */
+    async create(input: NewRun): Promise<{ created: boolean; run: Run }> {
+      const at = now().toISOString();
+      const run: Run = {
+        ...input,
+        dbKey: dbKeyOf(input.kind, input.identifier),
+        step: 'REQUESTED',
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+        history: [{ step: 'REQUESTED', at }],
+        active: 'Y',
+        progress: {},
+      };
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: run,
+            ConditionExpression: 'attribute_not_exists(runId)',
+          }),
+        );
+        return { created: true, run };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        const existing = await get(input.runId);
+        if (!existing) throw err;
+        return { created: false, run: existing };
+      }
+    },
+
+    /** Moves a run to its next step; refuses steps the lifecycle does not allow. */
+    async transition(run: Run, to: Step, opts: TransitionOptions = {}): Promise<Run> {
+      if (!ALLOWED_TRANSITIONS[run.step].includes(to)) {
+        throw new Error(`run ${run.runId}: transition ${run.step} → ${to} is not allowed`);
+      }
+      const at = now().toISOString();
+      const entry = { step: to, at, ...(opts.note ? { note: opts.note } : {}) };
+      const patch: Record<string, unknown> = {
+        ...opts.patch,
+        step: to,
+        history: [...run.history, entry],
+        ...(opts.failure ? { failure: opts.failure } : {}),
+      };
+      if (isTerminal(to)) {
+        // `active` stays until the outcome is published and the lock released (see markFinalized).
+        patch.wait = undefined;
+        patch.waitKey = undefined;
+      }
+      return write(run, patch);
+    },
+
+    /** Changes a run without changing its step (progress markers, waits). */
+    async update(run: Run, patch: RunPatch): Promise<Run> {
+      return write(run, { ...patch });
+    },
+
+    /** A terminal run whose outcome was published and lock released leaves the active index. */
+    async markFinalized(run: Run): Promise<Run> {
+      if (!isTerminal(run.step)) throw new Error(`run ${run.runId} is not finished (${run.step})`);
+      return write(run, { active: undefined });
+    },
+
+    /** Takes the one-active-run lock of the run's database, or says who holds it. */
+    async acquireLock(run: Run): Promise<LockResult> {
+      const lockId = `${LOCK_PREFIX}${run.dbKey}`;
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { runId: lockId, holder: run.runId, acquiredAt: now().toISOString() },
+            ConditionExpression: 'attribute_not_exists(runId) OR holder = :me',
+            ExpressionAttributeValues: { ':me': run.runId },
+          }),
+        );
+        return { acquired: true };
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+      const lock = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: { runId: lockId }, ConsistentRead: true }),
+      );
+      const holder = lock.Item?.holder as string | undefined;
+      if (!holder) return this.acquireLock(run);
+      const holderRun = await get(holder);
+      if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
+      // The holder finished without releasing (it died between its last write and the release): take over.
+      try {
+        await dynamo.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { runId: lockId, holder: run.runId, acquiredAt: now().toISOString() },
+            ConditionExpression: 'holder = :old',
+            ExpressionAttributeValues: { ':old': holder },
+          }),
+        );
+        return { acquired: true };
+      } catch (err) {
+        if (isConditionFailure(err)) return { acquired: false, holder: 'another run' };
+        throw err;
+      }
+    },
+
+    /** Releases the lock if this run holds it. */
+    async releaseLock(run: Run): Promise<void> {
+      try {
+        await dynamo.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: { runId: `${LOCK_PREFIX}${run.dbKey}` },
+            ConditionExpression: 'holder = :me',
+            ExpressionAttributeValues: { ':me': run.runId },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
+
+    /** Runs waiting on an RDS resource (`db-instance#orders-db`). */
+    async findByWaitKey(waitKey: string): Promise<Run[]> {
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byWaitKey',
+          KeyConditionExpression: 'waitKey = :k',
+          ExpressionAttributeValues: { ':k': waitKey },
+        }),
+      );
+      return (out.Items ?? []) as Run[];
+    },
+
+    /** Runs of one database, newest first. */
+    async listByDatabase(kind: DbKind, identifier: string, limit = 20): Promise<Run[]> {
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: 'byDatabase',
+          KeyConditionExpression: 'dbKey = :k',
+          ExpressionAttributeValues: { ':k': dbKeyOf(kind, identifier) },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []) as Run[];
+    },
+
+    /** Runs that are not terminal (for the watchdog). */
+    async listActive(): Promise<Run[]> {
+      const items: Run[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await dynamo.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: 'byActive',
+            KeyConditionExpression: 'active = :y',
+            ExpressionAttributeValues: { ':y': 'Y' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...((out.Items ?? []) as Run[]));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items;
+    },
+
+    /** All runs, newest first (for the CLI; a scan, fine at this table's size). */
+    async listAll(limit = 50): Promise<Run[]> {
+      const items: Run[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await dynamo.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'attribute_exists(#step)',
+            ExpressionAttributeNames: { '#step': 'step' },
+            ExclusiveStartKey: start,
+          }),
+        );
+        items.push(...((out.Items ?? []) as Run[]));
+        start = out.LastEvaluatedKey;
+      } while (start);
+      return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);
+    },
+  };
+};
+
+export type RunRepository = ReturnType<typeof buildRunRepository>;

@@ -1,0 +1,119 @@
+/**
+ * The run model: one item per restore run in the runs table (DESIGN.md §3).
+ */
+
+export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
+export type Task = (typeof TASKS)[number];
+
+export type DbKind = 'instance' | 'cluster';
+
+export const STEPS = [
+  'REQUESTED',
+  'SNAPSHOTTING',
+  'SNAPSHOT_READY',
+  'RENAMING',
+  'RESTORING',
+  'CONFIGURING',
+  'CLEANING_UP',
+  'ROLLING_BACK',
+  'SUCCEEDED',
+  'ROLLED_BACK',
+  'CLEANUP_FAILED',
+  'FAILED',
+  'REJECTED',
+] as const;
+export type Step = (typeof STEPS)[number];
+
+export const TERMINAL_STEPS: readonly Step[] = ['SUCCEEDED', 'ROLLED_BACK', 'CLEANUP_FAILED', 'FAILED', 'REJECTED'];
+
+/** Which step may follow which. Anything else is refused by the run repository. */
+export const ALLOWED_TRANSITIONS: Readonly<Record<Step, readonly Step[]>> = {
+  REQUESTED: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'REJECTED', 'FAILED'],
+  SNAPSHOTTING: ['SNAPSHOT_READY', 'SUCCEEDED', 'FAILED'],
+  SNAPSHOT_READY: ['RENAMING', 'SUCCEEDED', 'FAILED'],
+  RENAMING: ['RESTORING', 'ROLLING_BACK'],
+  RESTORING: ['CONFIGURING', 'ROLLING_BACK'],
+  CONFIGURING: ['CLEANING_UP', 'ROLLING_BACK'],
+  CLEANING_UP: ['SUCCEEDED', 'CLEANUP_FAILED'],
+  ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
+  SUCCEEDED: [],
+  ROLLED_BACK: [],
+  CLEANUP_FAILED: [],
+  FAILED: [],
+  REJECTED: [],
+};
+
+export const isTerminal = (step: Step): boolean => TERMINAL_STEPS.includes(step);
+
+export interface HistoryEntry {
+  step: Step;
+  at: string;
+  note?: string;
+}
+
+export interface RunFailure {
+  /** The step that failed. */
+  step: Step;
+  /** An RDS error code (`DBInstanceNotFound`), a status (`incompatible-restore`) or a Trapheus code. */
+  code: string;
+  message: string;
+  at: string;
+}
+
+export type ResourceType = 'db-instance' | 'db-cluster' | 'db-snapshot' | 'db-cluster-snapshot';
+
+export interface RunWait {
+  resourceType: ResourceType;
+  identifier: string;
+  /** What the step waits for, for people: `available`, `deleted`, … */
+  target: string;
+  since: string;
+  deadline: string;
+  /** Sequence of the one live check-back; older check-backs are dropped. */
+  checkSeq: number;
+  attempt: number;
+  nextCheckAt: string;
+}
+
+/** Markers of actions already requested from RDS, so a redelivered message never repeats one. */
+export type RunProgress = Record<string, string | number | boolean>;
+
+export interface Run {
+  runId: string;
+  /** `${kind}#${identifier}`: key of the one-active-run lock and of the byDatabase index. */
+  dbKey: string;
+  identifier: string;
+  kind: DbKind;
+  /** `invalid` for a rejected request whose task was not one of TASKS. */
+  task: Task | 'invalid';
+  snapshotIdentifier: string;
+  requestId?: string;
+  step: Step;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  history: HistoryEntry[];
+  /** The name the original database carries while the restored copy takes its place. */
+  tempIdentifier?: string;
+  /** Configuration of the original, captured before anything is changed. */
+  original?: Record<string, unknown>;
+  wait?: RunWait;
+  /** Sparse index attribute `${resourceType}#${identifier}` while the run waits on RDS. */
+  waitKey?: string;
+  /** Sparse index attribute `Y` while the run is not terminal. */
+  active?: string;
+  progress: RunProgress;
+  failure?: RunFailure;
+  /** Why a request was rejected, or a terminal note for people. */
+  reason?: string;
+}
+
+export const dbKeyOf = (kind: DbKind, identifier: string): string => `${kind}#${identifier}`;
+export const waitKeyOf = (resourceType: ResourceType, identifier: string): string =>
+  `${resourceType}#${identifier}`;
+
+/** The temp identifier a run gives the original: unique to the run, valid as an RDS identifier (≤ 63). */
+export const tempIdentifierFor = (identifier: string, runId: string): string => {
+  const suffix = `-tr-${runId.replace(/^run-/, '').slice(0, 8)}`;
+  return `${identifier.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
+};

@@ -1,0 +1,81 @@
+/**
+ * Every SQS message a worker receives becomes one `Signal`: a Trapheus event, an RDS event (from EventBridge
+ * or an SNS subscription), or one of the worker's own check-backs.
+ */
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
+import { z } from 'zod';
+import { formatIssues, RestoreRequested, type RunSignalDetail, runSignalDetailSchema, TRAPHEUS_SOURCE } from './contracts';
+import { fromEventBridgeRdsEvent, fromSubscriptionMessage, type RdsSignal } from './rds-events';
+
+export type Signal =
+  | { kind: 'request'; eventId: string; detail: unknown }
+  | { kind: 'run'; detailType: string; detail: RunSignalDetail }
+  | { kind: 'rds'; rds: RdsSignal }
+  | { kind: 'check-back'; runId: string; seq: number }
+  | { kind: 'invalid'; reason: string; eventId?: string };
+
+const checkBackSchema = z.object({
+  trapheusCheckBack: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
+});
+
+/** The SQS body of a check-back. */
+export const checkBackBody = (runId: string, seq: number): string =>
+  JSON.stringify({ trapheusCheckBack: { runId, seq } });
+
+const safeJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+/**
+ * Classifies an SQS message body.
+ *
+ * @example
+ * parseSignal(record.body) // { kind: 'rds', rds: { resourceType: 'db-instance', identifier: 'orders-db', … } }
+ */
+export const parseSignal = (body: string): Signal => {
+  const json = safeJson(body);
+  if (!json.ok) return { kind: 'invalid', reason: 'message body is not valid JSON' };
+
+  const checkBack = checkBackSchema.safeParse(json.value);
+  if (checkBack.success) return { kind: 'check-back', ...checkBack.data.trapheusCheckBack };
+
+  const sns = SnsSqsNotificationSchema.safeParse(json.value);
+  if (sns.success) {
+    const message = safeJson(sns.data.Message);
+    const rds =
+      message.ok && message.value && typeof message.value === 'object'
+        ? fromSubscriptionMessage(message.value as Record<string, unknown>)
+        : undefined;
+    return rds ? { kind: 'rds', rds } : { kind: 'invalid', reason: 'SNS message is not an RDS event' };
+  }
+  if (json.value && typeof json.value === 'object' && 'Event ID' in json.value) {
+    // An RDS subscription delivered with SNS raw message delivery.
+    const rds = fromSubscriptionMessage(json.value as Record<string, unknown>);
+    if (rds) return { kind: 'rds', rds };
+  }
+
+  const envelope = EventBridgeSchema.safeParse(json.value);
+  if (!envelope.success) return { kind: 'invalid', reason: 'message is not an EventBridge event' };
+  const event = envelope.data;
+
+  if (event.source === 'aws.rds') {
+    const rds = fromEventBridgeRdsEvent(event);
+    return rds ? { kind: 'rds', rds } : { kind: 'invalid', reason: 'RDS event without a resource' };
+  }
+  if (event.source !== TRAPHEUS_SOURCE) {
+    return { kind: 'invalid', reason: `unexpected source ${event.source}`, eventId: event.id };
+  }
+  if (event['detail-type'] === RestoreRequested.detailType) {
+    return { kind: 'request', eventId: event.id, detail: event.detail };
+  }
+  const detail = runSignalDetailSchema.safeParse(event.detail);
+  if (!detail.success) {
+    return { kind: 'invalid', reason: formatIssues(detail.error.issues), eventId: event.id };
+  }
+  return { kind: 'run', detailType: event['detail-type'], detail: detail.data };
+};

@@ -1,0 +1,127 @@
+/**
+ * Waiting for RDS without sleeping (DESIGN.md §4): a wait is a record in the run (what, until when) plus one
+ * live check-back message on the worker's own queue. RDS events make the worker look earlier; a check-back
+ * that finds nothing done yet schedules the next one (1.5× later, up to the maximum); past the deadline the
+ * step fails.
+ */
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ResourceType, Run, RunWait } from './run';
+import { waitKeyOf } from './run';
+import type { RunRepository } from './run-repository';
+import { checkBackBody, type Signal } from './signals';
+
+export interface WaitTiming {
+  baseSeconds: number;
+  maxSeconds: number;
+  deadlineMinutes: number;
+  graceSeconds: number;
+}
+
+export class DeadlineExceededError extends Error {
+  constructor(readonly wait: RunWait) {
+    super(
+      `gave up waiting for ${wait.resourceType} ${wait.identifier} to be ${wait.target} (deadline ${wait.deadline})`,
+    );
+    this.name = 'DeadlineExceededError';
+  }
+}
+
+/** Delay of check-back number `attempt` (0-based): base × 1.5^attempt, at most max (SQS allows 900 s). */
+export const checkBackDelay = (attempt: number, timing: Pick<WaitTiming, 'baseSeconds' | 'maxSeconds'>) =>
+  Math.min(Math.round(timing.baseSeconds * 1.5 ** attempt), timing.maxSeconds, 900);
+
+export interface WaitTarget {
+  resourceType: ResourceType;
+  identifier: string;
+  /** In words, for people and logs: `available`, `deleted`. */
+  target: string;
+}
+
+/**
+ * @example
+ * const waiter = buildWaiter({ runs, sqs, queueUrl, timing });
+ * run = await waiter.start(run, { resourceType: 'db-instance', identifier: 'orders-db', target: 'available' });
+ */
+export const buildWaiter = ({
+  runs,
+  sqs,
+  queueUrl,
+  timing,
+  now = () => new Date(),
+}: {
+  runs: RunRepository;
+  sqs: SQSClient;
+  queueUrl: string;
+  timing: WaitTiming;
+  now?: () => Date;
+}) => {
+  const send = async (runId: string, seq: number, delaySeconds: number) => {
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: checkBackBody(runId, seq),
+        DelaySeconds: delaySeconds,
+      }),
+    );
+  };
+
+  const at = (secondsFromNow: number) => new Date(now().getTime() + secondsFromNow * 1000).toISOString();
+
+  return {
+    /** Starts waiting on a resource (keeping the deadline when it is the same wait) and arms a check-back. */
+    async start(run: Run, what: WaitTarget): Promise<Run> {
+      const same =
+        run.wait?.resourceType === what.resourceType &&
+        run.wait.identifier === what.identifier &&
+        run.wait.target === what.target;
+      const seq = (run.wait?.checkSeq ?? 0) + 1;
+      const delay = checkBackDelay(0, timing);
+      const wait: RunWait = {
+        ...what,
+        since: same && run.wait ? run.wait.since : now().toISOString(),
+        deadline: same && run.wait ? run.wait.deadline : at(timing.deadlineMinutes * 60),
+        checkSeq: seq,
+        attempt: 0,
+        nextCheckAt: at(delay),
+      };
+      const updated = await runs.update(run, { wait, waitKey: waitKeyOf(what.resourceType, what.identifier) });
+      await send(run.runId, seq, delay);
+      return updated;
+    },
+
+    /**
+     * The awaited state is not there yet. Throws DeadlineExceededError past the deadline; re-arms the
+     * check-back when this signal is the live check-back, or when the live one is overdue (lost).
+     */
+    async notYet(run: Run, signal: Signal): Promise<Run> {
+      const wait = run.wait;
+      if (!wait) return run;
+      if (now().toISOString() > wait.deadline) throw new DeadlineExceededError(wait);
+      const isLive = signal.kind === 'check-back' && signal.seq === wait.checkSeq;
+      const overdue = now().getTime() > new Date(wait.nextCheckAt).getTime() + timing.graceSeconds * 1000;
+      if (!isLive && !overdue) return run;
+      const attempt = wait.attempt + 1;
+      const delay = checkBackDelay(attempt, timing);
+      const next: RunWait = { ...wait, attempt, checkSeq: wait.checkSeq + 1, nextCheckAt: at(delay) };
+      const updated = await runs.update(run, { wait: next });
+      await send(run.runId, next.checkSeq, delay);
+      return updated;
+    },
+
+    /** Waits on `what`: starts the wait if it is a new one, otherwise as `notYet`. */
+    async waitFor(run: Run, what: WaitTarget, signal: Signal): Promise<Run> {
+      const same =
+        run.wait?.resourceType === what.resourceType &&
+        run.wait.identifier === what.identifier &&
+        run.wait.target === what.target;
+      return same ? this.notYet(run, signal) : this.start(run, what);
+    },
+
+    /** Whether a check-back is the live one of this run (older ones are dropped unread). */
+    isLiveCheckBack(run: Run, seq: number): boolean {
+      return run.wait?.checkSeq === seq;
+    },
+  };
+};
+
+export type Waiter = ReturnType<typeof buildWaiter>;

@@ -1,0 +1,193 @@
+/**
+ * The cleanup service's steps. After success: delete the temp (the original under its run-unique name), with
+ * the deletion guard and deletion protection handled as DESIGN.md §5 says. After a failure: roll back, so the
+ * original answers under its own name again.
+ */
+import {
+  DeleteDBInstanceCommand,
+  type DBInstance,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+  RemoveTagsFromResourceCommand,
+} from '@aws-sdk/client-rds';
+import {
+  assertDeletable,
+  type CapturedInstance,
+  describeInstance,
+  describeSnapshot,
+  errorCode,
+  FAILED_STATUSES,
+  RUN_TAG,
+  type Run,
+  type RunFailure,
+  type RunRepository,
+  type ServiceSteps,
+  type StepContext,
+  tagValue,
+  type Waiter,
+} from '@trapheus/shared';
+
+export interface CleanupDeps {
+  rds: RDSClient;
+  runs: RunRepository;
+  waiter: Waiter;
+}
+
+const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+const describeState = (name: string, db: DBInstance | undefined) =>
+  db ? `${name} is ${db.DBInstanceStatus} (resource ${db.DbiResourceId})` : `${name} does not exist`;
+
+export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSteps => {
+  const originalOf = (run: Run) => {
+    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
+    return run.original as unknown as CapturedInstance;
+  };
+  const instanceWait = (identifier: string, target: string) =>
+    ({ resourceType: 'db-instance', identifier, target }) as const;
+
+  /**
+   * Deletes one database this run may delete (guarded), lifting deletion protection first if needed.
+   * Returns the run waiting for the deletion.
+   */
+  const deleteGuarded = async (
+    run: Run,
+    db: DBInstance,
+    role: 'temp' | 'restored-copy',
+    ctx: StepContext,
+  ): Promise<Run> => {
+    const id = db.DBInstanceIdentifier!;
+    if (db.DBInstanceStatus === 'deleting') return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
+    assertDeletable(run, db, role);
+    const settled = db.DBInstanceStatus === 'available' || FAILED_STATUSES.has(db.DBInstanceStatus ?? '');
+    if (!settled) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
+    if (db.DeletionProtection) {
+      await rds.send(
+        new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
+      );
+      ctx.logger.info('lifted deletion protection before delete', { id });
+      run = await runs.update(run, {
+        progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
+      });
+      return waiter.waitFor(run, instanceWait(id, 'unprotected'), ctx.signal);
+    }
+    // The final snapshot is skipped only because the run's source snapshot exists; otherwise take one.
+    const source = await describeSnapshot(rds, run.snapshotIdentifier);
+    const finalSnapshot = source?.Status === 'available' ? undefined : `${id}-final`;
+    try {
+      await rds.send(
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
+          // The temp's automated backups are the original's point-in-time history: keep them.
+          DeleteAutomatedBackups: false,
+        }),
+      );
+    } catch (err) {
+      if (!['InvalidDBInstanceState', 'DBInstanceNotFound'].includes(errorCode(err))) throw err;
+    }
+    ctx.logger.info('delete requested', { id, role, finalSnapshot });
+    run = await runs.update(run, {
+      progress: { ...run.progress, [`deleteRequestedAt:${id}`]: ctx.now().toISOString() },
+    });
+    return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
+  };
+
+  /** CLEANING_UP: delete the temp; done when it is gone. */
+  const deleteTemp = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const temp = run.tempIdentifier!;
+    const db = await describeInstance(rds, temp);
+    if (!db) {
+      return runs.transition(run, 'SUCCEEDED', {
+        note: `temp ${temp} deleted`,
+        patch: {
+          progress: {
+            ...run.progress,
+            databaseState: `the restored copy (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}; the temp ${temp} is deleted`,
+          },
+        },
+      });
+    }
+    return deleteGuarded(run, db, 'temp', ctx);
+  };
+
+  /** ROLLING_BACK: remove a restored copy if any, then rename the temp back to the original name. */
+  const rollBack = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const original = originalOf(run);
+    const temp = run.tempIdentifier!;
+    const current = await describeInstance(rds, run.identifier);
+    if (current && current.DbiResourceId === original.DbiResourceId) {
+      if (current.DBInstanceStatus !== 'available') {
+        return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      }
+      if (tagValue(current.TagList, RUN_TAG)) {
+        await rds.send(
+          new RemoveTagsFromResourceCommand({ ResourceName: current.DBInstanceArn, TagKeys: [RUN_TAG] }),
+        );
+      }
+      return runs.transition(run, 'ROLLED_BACK', {
+        note: 'original back under its name',
+        patch: {
+          progress: {
+            ...run.progress,
+            databaseState: `the original answers under ${run.identifier} again, unchanged`,
+          },
+        },
+      });
+    }
+    if (current) return deleteGuarded(run, current, 'restored-copy', ctx);
+
+    const renamed = await describeInstance(rds, temp);
+    if (!renamed) {
+      // Neither name answers: a rename (either way) is under way.
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    }
+    if (renamed.DbiResourceId !== original.DbiResourceId) {
+      throw fail('UnexpectedDatabase', `${temp} is not the original captured by this run`);
+    }
+    if (renamed.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+    await rds.send(
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: temp,
+        NewDBInstanceIdentifier: run.identifier,
+        ApplyImmediately: true,
+      }),
+    );
+    ctx.logger.info('renaming the original back', { from: temp, to: run.identifier });
+    run = await runs.update(run, { progress: { ...run.progress, renameBackRequestedAt: ctx.now().toISOString() } });
+    return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+  };
+
+  const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
+    const temp = run.tempIdentifier ?? '(none)';
+    const [current, renamed] = await Promise.all([
+      describeInstance(rds, run.identifier),
+      run.tempIdentifier ? describeInstance(rds, run.tempIdentifier) : Promise.resolve(undefined),
+    ]);
+    const state = `${describeState(run.identifier, current)}; ${describeState(temp, renamed)}`;
+    if (run.step === 'CLEANING_UP') {
+      return runs.transition(run, 'CLEANUP_FAILED', {
+        failure,
+        patch: {
+          reason: `the restored copy is live; the temp ${temp} was kept and must be deleted by hand`,
+          progress: { ...run.progress, databaseState: state },
+        },
+      });
+    }
+    return runs.transition(run, 'FAILED', {
+      failure,
+      patch: {
+        reason: 'the rollback could not finish: a person must look',
+        progress: { ...run.progress, databaseState: state },
+      },
+    });
+  };
+
+  return {
+    service: 'cleanup',
+    steps: { CLEANING_UP: deleteTemp, ROLLING_BACK: rollBack },
+    onStepFailure,
+  };
+};

@@ -1,0 +1,8 @@
+import { buildEngine, buildWorkerDeps, sqsWorker } from '@trapheus/shared';
+import { buildRestoreSteps } from '../../steps';
+
+const deps = buildWorkerDeps(process.env);
+const engine = buildEngine(deps, buildRestoreSteps(deps));
+
+/** SnapshotReady, RDS instance events and check-backs: rename, restore, configure. */
+export const main = sqsWorker(deps.logger, (signal) => engine.handle(signal));

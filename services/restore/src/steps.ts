@@ -1,0 +1,222 @@
+/**
+ * The restore service's steps: capture the original's configuration, rename it to the run's temp name,
+ * restore the snapshot under the original name with that configuration, then apply what restore does not
+ * accept. Each step reads RDS first, so a redelivered message neither repeats nor skips an action.
+ */
+import {
+  AddTagsToResourceCommand,
+  type DBInstance,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+  RemoveTagsFromResourceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
+} from '@aws-sdk/client-rds';
+import {
+  buildPostRestoreModify,
+  buildRestoreInput,
+  type CapturedInstance,
+  captureInstance,
+  configurationDrift,
+  describeInstance,
+  errorCode,
+  FAILED_STATUSES,
+  type Publisher,
+  RESTORED_TAG,
+  RestoreCompleted,
+  RestoreFailed,
+  RUN_TAG,
+  type Run,
+  type RunFailure,
+  type RunRepository,
+  type ServiceSteps,
+  type StepContext,
+  tagValue,
+  tempIdentifierFor,
+  type Waiter,
+} from '@trapheus/shared';
+
+export interface RestoreDeps {
+  rds: RDSClient;
+  runs: RunRepository;
+  waiter: Waiter;
+  publish: Publisher;
+}
+
+
+const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+const signalOf = (run: Run) => ({ runId: run.runId, identifier: run.identifier, kind: run.kind, step: run.step });
+
+const hasPendingChanges = (db: DBInstance) =>
+  Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
+
+export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): ServiceSteps => {
+  const originalOf = (run: Run) => {
+    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
+    return run.original as unknown as CapturedInstance;
+  };
+  const instanceWait = (identifier: string, target: string) =>
+    ({ resourceType: 'db-instance', identifier, target }) as const;
+
+  /** SNAPSHOT_READY: capture the original's configuration before anything is changed. */
+  const captureOriginal = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const db = await describeInstance(rds, run.identifier);
+    if (!db) throw fail('DBInstanceNotFound', `DB instance ${run.identifier} not found`);
+    if (db.DBInstanceStatus !== 'available') {
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    }
+    const original = captureInstance(db);
+    ctx.logger.info('captured the original configuration', { original });
+    return runs.transition(run, 'RENAMING', {
+      patch: {
+        original: original as unknown as Record<string, unknown>,
+        tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
+      },
+    });
+  };
+
+  /** RENAMING: tag the original with the run, rename it to the temp name, wait until it is available. */
+  const renameOriginal = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const original = originalOf(run);
+    const temp = run.tempIdentifier!;
+    const renamed = await describeInstance(rds, temp);
+    if (renamed) {
+      if (renamed.DbiResourceId !== original.DbiResourceId) {
+        throw fail('TempNameTaken', `another database already uses the temp name ${temp}`);
+      }
+      if (renamed.DBInstanceStatus === 'available') {
+        return runs.transition(run, 'RESTORING', { note: `original renamed to ${temp}` });
+      }
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+    const db = await describeInstance(rds, run.identifier);
+    if (!db) {
+      // Neither name answers: the rename is under way (RDS shows the new name after a while). No event comes.
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+    if (db.DbiResourceId !== original.DbiResourceId) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is no longer the database captured by this run`);
+    }
+    const pendingRename = db.PendingModifiedValues?.DBInstanceIdentifier === temp;
+    if (db.DBInstanceStatus !== 'available' || pendingRename) {
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+    // The run's tag goes on the original just before the rename: it is what allows deleting it later.
+    await rds.send(
+      new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: [{ Key: RUN_TAG, Value: run.runId }] }),
+    );
+    try {
+      await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: run.identifier,
+          NewDBInstanceIdentifier: temp,
+          ApplyImmediately: true,
+        }),
+      );
+    } catch (err) {
+      if (errorCode(err) !== 'InvalidDBInstanceState') throw err;
+      ctx.logger.info('instance busy, rename later');
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    }
+    ctx.logger.info('rename requested', { from: run.identifier, to: temp });
+    run = await runs.update(run, { progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() } });
+    return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+  };
+
+  /** RESTORING: restore the snapshot under the original name with the captured configuration. */
+  const restoreSnapshot = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const original = originalOf(run);
+    const db = await describeInstance(rds, run.identifier);
+    if (!db) {
+      try {
+        await rds.send(
+          new RestoreDBInstanceFromDBSnapshotCommand(
+            buildRestoreInput(original, { snapshotIdentifier: run.snapshotIdentifier, runId: run.runId }),
+          ),
+        );
+      } catch (err) {
+        if (errorCode(err) !== 'DBInstanceAlreadyExists') throw err;
+      }
+      ctx.logger.info('restore requested', { snapshot: run.snapshotIdentifier });
+      run = await runs.update(run, { progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() } });
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    }
+    if (db.DbiResourceId === original.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+    }
+    const status = db.DBInstanceStatus ?? 'unknown';
+    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+    if (status !== 'available') return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    return runs.transition(run, 'CONFIGURING', {
+      note: `restored from ${run.snapshotIdentifier}`,
+      patch: { progress: { ...run.progress, restoredResourceId: db.DbiResourceId ?? '' } },
+    });
+  };
+
+  /** CONFIGURING: apply what restore does not accept, verify the configuration, hand over to cleanup. */
+  const configureRestored = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const original = originalOf(run);
+    const db = await describeInstance(rds, run.identifier);
+    if (!db || db.DbiResourceId !== run.progress.restoredResourceId) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+    }
+    const status = db.DBInstanceStatus ?? 'unknown';
+    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+    const waitConfigured = () => waiter.waitFor(run, instanceWait(run.identifier, 'configured'), ctx.signal);
+    if (status !== 'available' || hasPendingChanges(db)) return waitConfigured();
+
+    if (!run.progress.modifyRequestedAt) {
+      const modify = buildPostRestoreModify(original, db);
+      if (modify) {
+        await rds.send(new ModifyDBInstanceCommand(modify));
+        ctx.logger.info('post-restore modify requested', { modify });
+      }
+      run = await runs.update(run, { progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() } });
+      if (modify) return waitConfigured();
+    }
+    const drift = configurationDrift(original, db);
+    if (drift.length > 0) {
+      throw fail('ConfigurationMismatch', `restored copy differs from the original: ${drift.join('; ')}`);
+    }
+    if (tagValue(db.TagList, RESTORED_TAG)) {
+      await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: db.DBInstanceArn, TagKeys: [RESTORED_TAG] }));
+    }
+    const next = await runs.transition(run, 'CLEANING_UP', {
+      note: 'restored copy available and configured',
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `the restored copy (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+        },
+      },
+    });
+    await publish(RestoreCompleted, signalOf(next));
+    return next;
+  };
+
+  const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
+    if (run.step === 'SNAPSHOT_READY') {
+      return runs.transition(run, 'FAILED', {
+        failure,
+        patch: {
+          reason: 'could not capture the original before the restore; nothing was changed',
+          progress: { ...run.progress, databaseState: 'unchanged: the original still answers under its name' },
+        },
+      });
+    }
+    const next = await runs.transition(run, 'ROLLING_BACK', { failure, note: `${failure.code}: ${failure.message}` });
+    await publish(RestoreFailed, signalOf(next));
+    return next;
+  };
+
+  return {
+    service: 'restore',
+    steps: {
+      SNAPSHOT_READY: captureOriginal,
+      RENAMING: renameOriginal,
+      RESTORING: restoreSnapshot,
+      CONFIGURING: configureRestored,
+    },
+    onStepFailure,
+  };
+};
