@@ -19,7 +19,9 @@ export interface AwsClients {
  * endpointFor('RDS', { AWS_ENDPOINT_URL_RDS: 'http://127.0.0.1:4566' }) // 'http://127.0.0.1:4566'
  */
 export const endpointFor = (service: string, env: NodeJS.ProcessEnv = process.env): string | undefined =>
-  env[`AWS_ENDPOINT_URL_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] || env.AWS_ENDPOINT_URL || undefined;
+  env[`AWS_ENDPOINT_URL_${service.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ||
+  env.AWS_ENDPOINT_URL ||
+  undefined;
 
 const common = (service: string, region: string, env: NodeJS.ProcessEnv) => {
   const endpoint = endpointFor(service, env);

@@ -58,7 +58,12 @@ export const runSignalDetailSchema = z.object({
 export type RunSignalDetail = z.infer<typeof runSignalDetailSchema>;
 
 const historyEntrySchema = z.object({ step: z.enum(STEPS), at: z.string(), note: z.string().optional() });
-const failureSchema = z.object({ step: z.enum(STEPS), code: z.string(), message: z.string(), at: z.string() });
+const failureSchema = z.object({
+  step: z.enum(STEPS),
+  code: z.string(),
+  message: z.string(),
+  at: z.string(),
+});
 
 /** A run's outcome, for notify: everything a person on call needs, no table read required. */
 export const runOutcomeDetailSchema = z.object({

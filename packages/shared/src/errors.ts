@@ -39,7 +39,9 @@ export const isTransient = (err: unknown): boolean => {
   if (THROTTLING.has(code)) return true;
   const status = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   if (typeof status === 'number' && status >= 500) return true;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'TimeoutError', 'RequestTimeout'].includes(code);
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'TimeoutError', 'RequestTimeout'].includes(
+    code,
+  );
 };
 
 /** A conditional write lost: the run moved on since it was read. The caller re-reads; nothing is lost. */

@@ -29,7 +29,9 @@ export const buildPublisher =
     );
     if ((out.FailedEntryCount ?? 0) > 0) {
       const entry = out.Entries?.[0];
-      throw new Error(`PutEvents rejected ${contract.detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
+      throw new Error(
+        `PutEvents rejected ${contract.detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`,
+      );
     }
   };
 

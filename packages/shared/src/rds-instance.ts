@@ -36,7 +36,10 @@ export const FAILED_STATUSES = new Set([
 
 const TRAPHEUS_TAGS = new Set([RUN_TAG, RESTORED_TAG, SNAPSHOT_TAG]);
 
-export const describeInstance = async (rds: RDSClient, identifier: string): Promise<DBInstance | undefined> => {
+export const describeInstance = async (
+  rds: RDSClient,
+  identifier: string,
+): Promise<DBInstance | undefined> => {
   try {
     const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
     return out.DBInstances?.[0];
@@ -46,7 +49,10 @@ export const describeInstance = async (rds: RDSClient, identifier: string): Prom
   }
 };
 
-export const describeSnapshot = async (rds: RDSClient, identifier: string): Promise<DBSnapshot | undefined> => {
+export const describeSnapshot = async (
+  rds: RDSClient,
+  identifier: string,
+): Promise<DBSnapshot | undefined> => {
   try {
     const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
     return out.DBSnapshots?.[0];
@@ -113,7 +119,8 @@ const defined = <T extends object>(o: T): T =>
  * const original = captureInstance(await describeInstance(rds, 'orders-db'));
  */
 export const captureInstance = (db: DBInstance): CapturedInstance => {
-  if (!db.DBInstanceIdentifier || !db.DbiResourceId) throw new Error('instance without identifier or resource id');
+  if (!db.DBInstanceIdentifier || !db.DbiResourceId)
+    throw new Error('instance without identifier or resource id');
   return defined({
     DBInstanceIdentifier: db.DBInstanceIdentifier,
     DbiResourceId: db.DbiResourceId,
@@ -190,7 +197,9 @@ export const buildRestoreInput = (
       ? original.EnabledCloudwatchLogsExports
       : undefined,
     DBParameterGroupName: original.DBParameterGroupName,
-    DeletionProtection: original.DeletionProtection,
+    // Deletion protection comes back with the post-restore modify, once the copy is good: a copy that fails
+    // to restore must stay deletable by the rollback.
+    DeletionProtection: false,
     CACertificateIdentifier: original.CACertificateIdentifier,
   });
 };
@@ -212,17 +221,29 @@ export const buildPostRestoreModify = (
       changes.PerformanceInsightsRetentionPeriod = original.PerformanceInsightsRetentionPeriod;
     }
   }
-  if (original.MaxAllocatedStorage !== undefined && original.MaxAllocatedStorage !== restored.MaxAllocatedStorage) {
+  if (
+    original.MaxAllocatedStorage !== undefined &&
+    original.MaxAllocatedStorage !== restored.MaxAllocatedStorage
+  ) {
     changes.MaxAllocatedStorage = original.MaxAllocatedStorage;
   }
-  if (original.PreferredMaintenanceWindow && original.PreferredMaintenanceWindow !== restored.PreferredMaintenanceWindow) {
+  if (
+    original.PreferredMaintenanceWindow &&
+    original.PreferredMaintenanceWindow !== restored.PreferredMaintenanceWindow
+  ) {
     changes.PreferredMaintenanceWindow = original.PreferredMaintenanceWindow;
   }
   if (original.PreferredBackupWindow && original.PreferredBackupWindow !== restored.PreferredBackupWindow) {
     changes.PreferredBackupWindow = original.PreferredBackupWindow;
   }
-  if (original.BackupRetentionPeriod !== undefined && original.BackupRetentionPeriod !== restored.BackupRetentionPeriod) {
+  if (
+    original.BackupRetentionPeriod !== undefined &&
+    original.BackupRetentionPeriod !== restored.BackupRetentionPeriod
+  ) {
     changes.BackupRetentionPeriod = original.BackupRetentionPeriod;
+  }
+  if (Boolean(original.DeletionProtection) !== Boolean(restored.DeletionProtection)) {
+    changes.DeletionProtection = Boolean(original.DeletionProtection);
   }
   if (original.EngineVersion && restored.EngineVersion && original.EngineVersion !== restored.EngineVersion) {
     changes.EngineVersion = original.EngineVersion;
@@ -257,7 +278,8 @@ export const configurationDrift = (original: CapturedInstance, restored: DBInsta
     .filter((k) => JSON.stringify(original[k] ?? null) !== JSON.stringify(now[k] ?? null))
     .map((k) => `${k}: ${JSON.stringify(original[k] ?? null)} → ${JSON.stringify(now[k] ?? null)}`);
   const sorted = (xs: string[]) => [...xs].sort().join(',');
-  if (sorted(original.VpcSecurityGroupIds) !== sorted(now.VpcSecurityGroupIds)) drift.push('VpcSecurityGroupIds');
+  if (sorted(original.VpcSecurityGroupIds) !== sorted(now.VpcSecurityGroupIds))
+    drift.push('VpcSecurityGroupIds');
   if (sorted(original.EnabledCloudwatchLogsExports) !== sorted(now.EnabledCloudwatchLogsExports)) {
     drift.push('EnabledCloudwatchLogsExports');
   }
@@ -287,7 +309,9 @@ export const assertDeletable = (run: Run, db: DBInstance, role: 'temp' | 'restor
     return;
   }
   if (db.DBInstanceIdentifier !== run.identifier) {
-    throw new UnsafeDeleteError(`${db.DBInstanceIdentifier} is not under the original name ${run.identifier}`);
+    throw new UnsafeDeleteError(
+      `${db.DBInstanceIdentifier} is not under the original name ${run.identifier}`,
+    );
   }
   if (db.DbiResourceId === original.DbiResourceId) {
     throw new UnsafeDeleteError(`${db.DBInstanceIdentifier} is the original database: never deleted`);

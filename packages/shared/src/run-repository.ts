@@ -85,7 +85,9 @@ export const buildRunRepository = ({
   now?: () => Date;
 }) => {
   const get = async (runId: string): Promise<Run | undefined> => {
-    const out = await dynamo.send(new GetCommand({ TableName: tableName, Key: { runId }, ConsistentRead: true }));
+    const out = await dynamo.send(
+      new GetCommand({ TableName: tableName, Key: { runId }, ConsistentRead: true }),
+    );
     return out.Item as Run | undefined;
   };
 

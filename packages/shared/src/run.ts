@@ -24,7 +24,13 @@ export const STEPS = [
 ] as const;
 export type Step = (typeof STEPS)[number];
 
-export const TERMINAL_STEPS: readonly Step[] = ['SUCCEEDED', 'ROLLED_BACK', 'CLEANUP_FAILED', 'FAILED', 'REJECTED'];
+export const TERMINAL_STEPS: readonly Step[] = [
+  'SUCCEEDED',
+  'ROLLED_BACK',
+  'CLEANUP_FAILED',
+  'FAILED',
+  'REJECTED',
+];
 
 /** Which step may follow which. Anything else is refused by the run repository. */
 export const ALLOWED_TRANSITIONS: Readonly<Record<Step, readonly Step[]>> = {

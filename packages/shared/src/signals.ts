@@ -5,7 +5,13 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { z } from 'zod';
-import { formatIssues, RestoreRequested, type RunSignalDetail, runSignalDetailSchema, TRAPHEUS_SOURCE } from './contracts';
+import {
+  formatIssues,
+  RestoreRequested,
+  type RunSignalDetail,
+  runSignalDetailSchema,
+  TRAPHEUS_SOURCE,
+} from './contracts';
 import { fromEventBridgeRdsEvent, fromSubscriptionMessage, type RdsSignal } from './rds-events';
 
 export type Signal =

@@ -12,7 +12,10 @@ import { parseSignal, type Signal } from './signals';
  * @example
  * export const main = sqsWorker(logger, (signal) => engine.handle(signal));
  */
-export const sqsWorker = (logger: Logger, handleSignal: (signal: Signal, record: SQSRecord) => Promise<void>) => {
+export const sqsWorker = (
+  logger: Logger,
+  handleSignal: (signal: Signal, record: SQSRecord) => Promise<void>,
+) => {
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     try {

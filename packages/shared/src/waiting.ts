@@ -84,7 +84,10 @@ export const buildWaiter = ({
         attempt: 0,
         nextCheckAt: at(delay),
       };
-      const updated = await runs.update(run, { wait, waitKey: waitKeyOf(what.resourceType, what.identifier) });
+      const updated = await runs.update(run, {
+        wait,
+        waitKey: waitKeyOf(what.resourceType, what.identifier),
+      });
       await send(run.runId, seq, delay);
       return updated;
     },

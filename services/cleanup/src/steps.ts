@@ -4,8 +4,8 @@
  * original answers under its own name again.
  */
 import {
-  DeleteDBInstanceCommand,
   type DBInstance,
+  DeleteDBInstanceCommand,
   ModifyDBInstanceCommand,
   type RDSClient,
   RemoveTagsFromResourceCommand,
@@ -57,13 +57,18 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     ctx: StepContext,
   ): Promise<Run> => {
     const id = db.DBInstanceIdentifier!;
-    if (db.DBInstanceStatus === 'deleting') return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
+    if (db.DBInstanceStatus === 'deleting')
+      return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
     assertDeletable(run, db, role);
     const settled = db.DBInstanceStatus === 'available' || FAILED_STATUSES.has(db.DBInstanceStatus ?? '');
     if (!settled) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
     if (db.DeletionProtection) {
       await rds.send(
-        new ModifyDBInstanceCommand({ DBInstanceIdentifier: id, DeletionProtection: false, ApplyImmediately: true }),
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: id,
+          DeletionProtection: false,
+          ApplyImmediately: true,
+        }),
       );
       ctx.logger.info('lifted deletion protection before delete', { id });
       run = await runs.update(run, {
@@ -156,7 +161,9 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
       }),
     );
     ctx.logger.info('renaming the original back', { from: temp, to: run.identifier });
-    run = await runs.update(run, { progress: { ...run.progress, renameBackRequestedAt: ctx.now().toISOString() } });
+    run = await runs.update(run, {
+      progress: { ...run.progress, renameBackRequestedAt: ctx.now().toISOString() },
+    });
     return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
   };
 
@@ -176,10 +183,11 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
         },
       });
     }
+    // `failure` keeps the cause of the rollback; the rollback's own failure goes into the reason.
     return runs.transition(run, 'FAILED', {
-      failure,
+      note: `rollback failed: ${failure.code}: ${failure.message}`,
       patch: {
-        reason: 'the rollback could not finish: a person must look',
+        reason: `the rollback could not finish (${failure.code}: ${failure.message}): a person must look`,
         progress: { ...run.progress, databaseState: state },
       },
     });

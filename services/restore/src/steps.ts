@@ -42,10 +42,14 @@ export interface RestoreDeps {
   publish: Publisher;
 }
 
-
 const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 
-const signalOf = (run: Run) => ({ runId: run.runId, identifier: run.identifier, kind: run.kind, step: run.step });
+const signalOf = (run: Run) => ({
+  runId: run.runId,
+  identifier: run.identifier,
+  kind: run.kind,
+  step: run.step,
+});
 
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
@@ -103,7 +107,10 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     }
     // The run's tag goes on the original just before the rename: it is what allows deleting it later.
     await rds.send(
-      new AddTagsToResourceCommand({ ResourceName: db.DBInstanceArn, Tags: [{ Key: RUN_TAG, Value: run.runId }] }),
+      new AddTagsToResourceCommand({
+        ResourceName: db.DBInstanceArn,
+        Tags: [{ Key: RUN_TAG, Value: run.runId }],
+      }),
     );
     try {
       await rds.send(
@@ -119,7 +126,9 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
     ctx.logger.info('rename requested', { from: run.identifier, to: temp });
-    run = await runs.update(run, { progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() } });
+    run = await runs.update(run, {
+      progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() },
+    });
     return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
   };
 
@@ -138,15 +147,19 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
         if (errorCode(err) !== 'DBInstanceAlreadyExists') throw err;
       }
       ctx.logger.info('restore requested', { snapshot: run.snapshotIdentifier });
-      run = await runs.update(run, { progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() } });
+      run = await runs.update(run, {
+        progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() },
+      });
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
     if (db.DbiResourceId === original.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
       throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
-    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
-    if (status !== 'available') return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    if (FAILED_STATUSES.has(status))
+      throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+    if (status !== 'available')
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     return runs.transition(run, 'CONFIGURING', {
       note: `restored from ${run.snapshotIdentifier}`,
       patch: { progress: { ...run.progress, restoredResourceId: db.DbiResourceId ?? '' } },
@@ -161,7 +174,8 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
-    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+    if (FAILED_STATUSES.has(status))
+      throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
     const waitConfigured = () => waiter.waitFor(run, instanceWait(run.identifier, 'configured'), ctx.signal);
     if (status !== 'available' || hasPendingChanges(db)) return waitConfigured();
 
@@ -171,7 +185,9 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
         await rds.send(new ModifyDBInstanceCommand(modify));
         ctx.logger.info('post-restore modify requested', { modify });
       }
-      run = await runs.update(run, { progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() } });
+      run = await runs.update(run, {
+        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
+      });
       if (modify) return waitConfigured();
     }
     const drift = configurationDrift(original, db);
@@ -179,7 +195,9 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       throw fail('ConfigurationMismatch', `restored copy differs from the original: ${drift.join('; ')}`);
     }
     if (tagValue(db.TagList, RESTORED_TAG)) {
-      await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: db.DBInstanceArn, TagKeys: [RESTORED_TAG] }));
+      await rds.send(
+        new RemoveTagsFromResourceCommand({ ResourceName: db.DBInstanceArn, TagKeys: [RESTORED_TAG] }),
+      );
     }
     const next = await runs.transition(run, 'CLEANING_UP', {
       note: 'restored copy available and configured',
@@ -200,11 +218,17 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
         failure,
         patch: {
           reason: 'could not capture the original before the restore; nothing was changed',
-          progress: { ...run.progress, databaseState: 'unchanged: the original still answers under its name' },
+          progress: {
+            ...run.progress,
+            databaseState: 'unchanged: the original still answers under its name',
+          },
         },
       });
     }
-    const next = await runs.transition(run, 'ROLLING_BACK', { failure, note: `${failure.code}: ${failure.message}` });
+    const next = await runs.transition(run, 'ROLLING_BACK', {
+      failure,
+      note: `${failure.code}: ${failure.message}`,
+    });
     await publish(RestoreFailed, signalOf(next));
     return next;
   };

@@ -97,7 +97,12 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     if (run.task !== 'db_restore') return runs.transition(run, 'SNAPSHOTTING');
     const snapshot = await describeSnapshot(rds, run.snapshotIdentifier);
     if (!snapshot) {
-      return reject(run, `DB snapshot ${run.snapshotIdentifier} not found (task db_restore)`, 'DBSnapshotNotFound', ctx);
+      return reject(
+        run,
+        `DB snapshot ${run.snapshotIdentifier} not found (task db_restore)`,
+        'DBSnapshotNotFound',
+        ctx,
+      );
     }
     if (snapshot.Status !== 'available') {
       return reject(
@@ -119,25 +124,41 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     if (snapshot && ours) {
       if (snapshot.Status === 'available') return snapshotReady(run, `snapshot ${snapshotId} created`);
       if (snapshot.Status === 'failed' || snapshot.Status === 'deleting') {
-        throw Object.assign(new Error(`snapshot ${snapshotId} is ${snapshot.Status}`), { name: 'SnapshotFailed' });
+        throw Object.assign(new Error(`snapshot ${snapshotId} is ${snapshot.Status}`), {
+          name: 'SnapshotFailed',
+        });
       }
-      return waiter.waitFor(run, { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' }, ctx.signal);
+      return waiter.waitFor(
+        run,
+        { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' },
+        ctx.signal,
+      );
     }
 
     if (snapshot) {
       // An older snapshot holds the name: replace it (the original tool's behaviour), once it is settled.
       if (snapshot.Status === 'available' || snapshot.Status === 'failed') {
-        ctx.logger.info('deleting the previous snapshot', { snapshotId, created: snapshot.SnapshotCreateTime });
+        ctx.logger.info('deleting the previous snapshot', {
+          snapshotId,
+          created: snapshot.SnapshotCreateTime,
+        });
         await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
         run = await runs.update(run, {
           progress: { ...run.progress, replacedSnapshotAt: ctx.now().toISOString() },
         });
       }
-      return waiter.waitFor(run, { resourceType: 'db-snapshot', identifier: snapshotId, target: 'deleted' }, ctx.signal);
+      return waiter.waitFor(
+        run,
+        { resourceType: 'db-snapshot', identifier: snapshotId, target: 'deleted' },
+        ctx.signal,
+      );
     }
 
     const db = await describeInstance(rds, run.identifier);
-    if (!db) throw Object.assign(new Error(`DB instance ${run.identifier} not found`), { name: 'DBInstanceNotFound' });
+    if (!db)
+      throw Object.assign(new Error(`DB instance ${run.identifier} not found`), {
+        name: 'DBInstanceNotFound',
+      });
     if (db.DBInstanceStatus !== 'available') {
       return waiter.waitFor(
         run,
@@ -158,8 +179,14 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
       if (!['DBSnapshotAlreadyExists', 'InvalidDBInstanceState'].includes(errorCode(err))) throw err;
       ctx.logger.info('snapshot not created yet, will look again', { code: errorCode(err) });
     }
-    run = await runs.update(run, { progress: { ...run.progress, snapshotRequestedAt: ctx.now().toISOString() } });
-    return waiter.waitFor(run, { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' }, ctx.signal);
+    run = await runs.update(run, {
+      progress: { ...run.progress, snapshotRequestedAt: ctx.now().toISOString() },
+    });
+    return waiter.waitFor(
+      run,
+      { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' },
+      ctx.signal,
+    );
   };
 
   const onStepFailure = (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> =>
@@ -188,7 +215,12 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
         ...(requestId ? { requestId } : {}),
       });
       if (run.step !== 'REQUESTED') return run;
-      return reject(run, `invalid RestoreRequested: ${formatIssues(parsed.error.issues)}`, 'InvalidRequest', ctx);
+      return reject(
+        run,
+        `invalid RestoreRequested: ${formatIssues(parsed.error.issues)}`,
+        'InvalidRequest',
+        ctx,
+      );
     }
     const detail = parsed.data;
     const { run, created } = await runs.create({

@@ -32,7 +32,12 @@ export const sweep = async ({
 }): Promise<string[]> => {
   const stalled = (await runs.listActive()).filter((run) => isStalled(run, now, graceSeconds));
   for (const run of stalled) {
-    await publish(RunStalled, { runId: run.runId, identifier: run.identifier, kind: run.kind, step: run.step });
+    await publish(RunStalled, {
+      runId: run.runId,
+      identifier: run.identifier,
+      kind: run.kind,
+      step: run.step,
+    });
   }
   return stalled.map((r) => r.runId);
 };

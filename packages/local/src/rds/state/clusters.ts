@@ -1,0 +1,379 @@
+import { invalidParameterCombination, invalidParameterValue, RdsError } from '../errors';
+import type { EventSource } from '../events';
+import {
+  optBool,
+  optInt,
+  optNumber,
+  optString,
+  optStringList,
+  optStruct,
+  optTags,
+  type Params,
+  reqString,
+} from '../protocol';
+import { randomToken } from '../random';
+import type { AsyncFailureStatus, ClusterProps } from '../types';
+import { applyFilters, checkMaxRecords, idFromArn } from './describe';
+import { defaultEngineVersion, defaultParameterGroup, defaultPort, isAurora, regionDefaultVersion } from './engines';
+import { buildInstance, insertInstance, securityGroups } from './instances';
+import { unsupportedLogTypes } from './lifecycle';
+import { clusterView, paginate } from './render';
+import { startClusterSnapshot } from './cluster-snapshots';
+import {
+  clone,
+  type ClusterRecord,
+  DEFAULT_SECURITY_GROUP_ID,
+  DEFAULT_SUBNET_GROUP,
+  MAX_CLUSTERS,
+  type SimContext,
+  type Store,
+  validateIdentifier,
+} from './store';
+
+export type ClusterSeed = Partial<ClusterProps> & {
+  DBClusterIdentifier: string;
+  Engine: string;
+  members?: { DBInstanceIdentifier: string; DBInstanceClass?: string; PromotionTier?: number }[];
+};
+
+export function clusterSource(rec: ClusterRecord): EventSource {
+  return { sourceType: 'CLUSTER', identifier: rec.props.DBClusterIdentifier, arn: rec.props.DBClusterArn };
+}
+
+const invalidClusterState = (id: string, status: string) =>
+  new RdsError('InvalidDBClusterStateFault', `DB cluster ${id} is not in available state (${status}).`);
+
+export function buildCluster(store: Store, input: Omit<ClusterSeed, 'members'>): ClusterProps {
+  const id = input.DBClusterIdentifier.toLowerCase();
+  const version = input.EngineVersion ?? defaultEngineVersion(input.Engine);
+  return {
+    Status: 'available',
+    EngineVersion: version,
+    EngineMode: 'provisioned',
+    MasterUsername: 'admin',
+    Port: defaultPort(input.Engine),
+    HostedZoneId: 'Z2R2ITUGPM61AM',
+    DBClusterParameterGroup: defaultParameterGroup(input.Engine, version),
+    DBSubnetGroup: DEFAULT_SUBNET_GROUP,
+    VpcSecurityGroups: securityGroups([DEFAULT_SECURITY_GROUP_ID]),
+    AvailabilityZones: store.availabilityZones(),
+    MultiAZ: false,
+    AllocatedStorage: 1,
+    StorageType: 'aurora',
+    StorageEncrypted: false,
+    IAMDatabaseAuthenticationEnabled: false,
+    DeletionProtection: false,
+    CopyTagsToSnapshot: false,
+    EnabledCloudwatchLogsExports: [],
+    PreferredBackupWindow: '03:00-03:30',
+    PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
+    BackupRetentionPeriod: 1,
+    ClusterCreateTime: new Date().toISOString(),
+    PendingModifiedValues: {},
+    TagList: [],
+    ...input,
+    DBClusterIdentifier: id,
+    DBClusterArn: store.arn('cluster', id),
+    DbClusterResourceId: input.DbClusterResourceId ?? `cluster-${randomToken(26, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
+    Endpoint: store.clusterAddress(id),
+    ReaderEndpoint: store.clusterAddress(id, true),
+  };
+}
+
+/** Adds an available cluster, and its members as available instances (no checks, no events). */
+export function seedCluster(store: Store, seed: ClusterSeed): void {
+  const { members = [], ...input } = seed;
+  const props = buildCluster(store, input);
+  store.clusters.set(props.DBClusterIdentifier, { props });
+  for (const m of members) {
+    insertInstance(
+      store,
+      buildInstance(store, {
+        DBInstanceIdentifier: m.DBInstanceIdentifier,
+        Engine: props.Engine,
+        EngineVersion: props.EngineVersion,
+        DBInstanceClass: m.DBInstanceClass ?? 'db.r6g.large',
+        DBClusterIdentifier: props.DBClusterIdentifier,
+        PromotionTier: m.PromotionTier ?? 1,
+        MasterUsername: props.MasterUsername,
+        DBName: props.DatabaseName,
+        Endpoint: { Address: '', Port: props.Port, HostedZoneId: '' },
+        VpcSecurityGroups: clone(props.VpcSecurityGroups),
+        StorageEncrypted: props.StorageEncrypted,
+        KmsKeyId: props.KmsKeyId,
+      }),
+    );
+  }
+}
+
+function assertClusterFree(store: Store, id: string): void {
+  if (store.clusters.has(id)) throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${id}`);
+  if (store.clusters.size >= MAX_CLUSTERS) {
+    throw new RdsError('DBClusterQuotaExceededFault', `Cannot create more than ${MAX_CLUSTERS} DB clusters.`);
+  }
+}
+
+function validateClusterSettings(props: ClusterProps, logTypes: string[]): void {
+  if (props.BacktrackWindow && props.Engine !== 'aurora-mysql') {
+    throw invalidParameterValue(`Backtrack is not supported for the ${props.Engine} engine.`);
+  }
+  const bad = unsupportedLogTypes(props.Engine, logTypes);
+  if (bad.length > 0) {
+    throw invalidParameterCombination(`You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`);
+  }
+}
+
+function scaling(p: Params): ClusterProps['ServerlessV2ScalingConfiguration'] {
+  const s = optStruct(p, 'ServerlessV2ScalingConfiguration');
+  if (!s) return undefined;
+  const MinCapacity = optNumber(s, 'MinCapacity');
+  const MaxCapacity = optNumber(s, 'MaxCapacity');
+  if (MinCapacity !== undefined && MaxCapacity !== undefined && MinCapacity > MaxCapacity) {
+    throw invalidParameterValue('MinCapacity must not exceed MaxCapacity.');
+  }
+  return { MinCapacity, MaxCapacity };
+}
+
+function commonClusterParams(p: Params, engine: string, version: string): Partial<ClusterProps> {
+  const sgs = optStringList(p, 'VpcSecurityGroupIds');
+  const out: Partial<ClusterProps> = {
+    DBClusterParameterGroup: optString(p, 'DBClusterParameterGroupName') ?? defaultParameterGroup(engine, version),
+    DBSubnetGroup: optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP,
+    VpcSecurityGroups: securityGroups(sgs ?? [DEFAULT_SECURITY_GROUP_ID]),
+    IAMDatabaseAuthenticationEnabled: optBool(p, 'EnableIAMDatabaseAuthentication') ?? false,
+    DeletionProtection: optBool(p, 'DeletionProtection') ?? false,
+    CopyTagsToSnapshot: optBool(p, 'CopyTagsToSnapshot') ?? false,
+    BacktrackWindow: optInt(p, 'BacktrackWindow'),
+    EnabledCloudwatchLogsExports: optStringList(p, 'EnableCloudwatchLogsExports') ?? [],
+    ServerlessV2ScalingConfiguration: scaling(p),
+  };
+  const port = optInt(p, 'Port');
+  if (port !== undefined) out.Port = port;
+  const db = optString(p, 'DatabaseName');
+  if (db !== undefined) out.DatabaseName = db;
+  const kms = optString(p, 'KmsKeyId');
+  if (kms !== undefined) out.KmsKeyId = kms;
+  return out;
+}
+
+function finishCluster(ctx: SimContext, rec: ClusterRecord, failure: AsyncFailureStatus | undefined, event?: string, extra?: string) {
+  if (failure) {
+    // RDS documents no failure event for clusters: the status is the only signal.
+    rec.props.Status = failure;
+    return;
+  }
+  rec.props.Status = 'available';
+  if (event) ctx.events.emit(clusterSource(rec), event, extra);
+}
+
+export function createDBCluster(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const id = validateIdentifier(reqString(p, 'DBClusterIdentifier'), 'DBClusterIdentifier');
+  const engine = reqString(p, 'Engine');
+  if (!isAurora(engine)) throw invalidParameterValue(`The simulator supports Aurora clusters only, not ${engine}.`);
+  assertClusterFree(store, id);
+  const version = optString(p, 'EngineVersion') ?? defaultEngineVersion(engine);
+  const props = buildCluster(store, {
+    DBClusterIdentifier: id,
+    Engine: engine,
+    EngineVersion: version,
+    Status: 'creating',
+    MasterUsername: optString(p, 'MasterUsername') ?? 'admin',
+    StorageEncrypted: optBool(p, 'StorageEncrypted') ?? false,
+    BackupRetentionPeriod: optInt(p, 'BackupRetentionPeriod') ?? 1,
+    PreferredBackupWindow: optString(p, 'PreferredBackupWindow') ?? '03:00-03:30',
+    PreferredMaintenanceWindow: optString(p, 'PreferredMaintenanceWindow') ?? 'sun:05:00-sun:05:30',
+    TagList: optTags(p) ?? [],
+    ...commonClusterParams(p, engine, version),
+  });
+  validateClusterSettings(props, props.EnabledCloudwatchLogsExports);
+  const failure = ctx.faults.takeAsyncFailure('CreateDBCluster', [id]);
+  const rec: ClusterRecord = { props };
+  store.clusters.set(id, rec);
+  ctx.scheduler.after(ctx.durations.createCluster, () => finishCluster(ctx, rec, failure, 'RDS-EVENT-0170'));
+  return { DBCluster: clusterView(store, rec) };
+}
+
+export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const id = validateIdentifier(reqString(p, 'DBClusterIdentifier'), 'DBClusterIdentifier');
+  const snapId = idFromArn(reqString(p, 'SnapshotIdentifier'), 'cluster-snapshot');
+  const engine = reqString(p, 'Engine');
+  const snap = store.clusterSnapshot(snapId);
+  if (snap.props.Status !== 'available') {
+    throw new RdsError('InvalidDBClusterSnapshotStateFault', `Cluster snapshot ${snapId} is not available (${snap.props.Status}).`);
+  }
+  if (engine !== snap.props.Engine) {
+    throw invalidParameterCombination(`The engine ${engine} does not match the snapshot's engine ${snap.props.Engine}.`);
+  }
+  assertClusterFree(store, id);
+  const src = snap.source;
+  // Without EngineVersion RDS picks the Region's default version, not the snapshot's.
+  const version = optString(p, 'EngineVersion') ?? regionDefaultVersion(engine, snap.props.EngineVersion);
+  const props = buildCluster(store, {
+    DBClusterIdentifier: id,
+    Engine: engine,
+    EngineVersion: version,
+    Status: 'creating',
+    MasterUsername: snap.props.MasterUsername,
+    DatabaseName: src.DatabaseName,
+    Port: snap.props.Port,
+    StorageEncrypted: snap.props.StorageEncrypted,
+    KmsKeyId: snap.props.KmsKeyId,
+    BackupRetentionPeriod: optInt(p, 'BackupRetentionPeriod') ?? 1,
+    PreferredBackupWindow: optString(p, 'PreferredBackupWindow') ?? '03:00-03:30',
+    TagList: optTags(p) ?? clone(snap.props.TagList),
+    ...commonClusterParams(p, engine, version),
+  });
+  validateClusterSettings(props, props.EnabledCloudwatchLogsExports);
+  const failure = ctx.faults.takeAsyncFailure('RestoreDBClusterFromSnapshot', [id, snapId]);
+  const rec: ClusterRecord = { props };
+  store.clusters.set(id, rec);
+  // No separate "cluster restored" event exists: RDS-EVENT-0170 (created).
+  ctx.scheduler.after(ctx.durations.restoreCluster, () => finishCluster(ctx, rec, failure, 'RDS-EVENT-0170'));
+  return { DBCluster: clusterView(store, rec) };
+}
+
+const CLUSTER_FILTERS: Record<string, (r: ClusterRecord) => string | undefined> = {
+  'db-cluster-id': (r) => r.props.DBClusterIdentifier,
+  'db-cluster-resource-id': (r) => r.props.DbClusterResourceId,
+  engine: (r) => r.props.Engine,
+};
+
+export function describeDBClusters(ctx: SimContext, p: Params) {
+  const max = checkMaxRecords(p);
+  const id = optString(p, 'DBClusterIdentifier');
+  let recs = id ? [ctx.store.cluster(idFromArn(id, 'cluster'))] : [...ctx.store.clusters.values()];
+  recs = applyFilters(p, recs, CLUSTER_FILTERS);
+  const { page, marker } = paginate(recs, max, optString(p, 'Marker'));
+  return { DBClusters: page.map((r) => clusterView(ctx.store, r)), Marker: marker };
+}
+
+/** Applied at once, without a status change. */
+const IMMEDIATE_CLUSTER: (keyof ClusterProps)[] = [
+  'DeletionProtection',
+  'CopyTagsToSnapshot',
+  'BackupRetentionPeriod',
+  'PreferredBackupWindow',
+  'PreferredMaintenanceWindow',
+  'DBClusterParameterGroup',
+  'BacktrackWindow',
+];
+
+export function modifyDBCluster(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const rec = store.cluster(reqString(p, 'DBClusterIdentifier'));
+  const props = rec.props;
+  const oldId = props.DBClusterIdentifier;
+  if (props.Status !== 'available') throw invalidClusterState(oldId, props.Status);
+  const rawNewId = optString(p, 'NewDBClusterIdentifier');
+  const newId = rawNewId ? validateIdentifier(rawNewId, 'NewDBClusterIdentifier') : undefined;
+  if (newId !== undefined) {
+    if (newId === oldId) throw invalidParameterValue('The new DB cluster identifier must differ from the current one.');
+    if (store.clusters.has(newId)) throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${newId}`);
+  }
+  const c: Partial<ClusterProps> = {};
+  const set = <K extends keyof ClusterProps>(key: K, value: ClusterProps[K] | undefined) => {
+    if (value !== undefined) c[key] = value;
+  };
+  set('DeletionProtection', optBool(p, 'DeletionProtection'));
+  set('CopyTagsToSnapshot', optBool(p, 'CopyTagsToSnapshot'));
+  set('BackupRetentionPeriod', optInt(p, 'BackupRetentionPeriod'));
+  set('PreferredBackupWindow', optString(p, 'PreferredBackupWindow'));
+  set('PreferredMaintenanceWindow', optString(p, 'PreferredMaintenanceWindow'));
+  set('DBClusterParameterGroup', optString(p, 'DBClusterParameterGroupName'));
+  set('BacktrackWindow', optInt(p, 'BacktrackWindow'));
+  set('IAMDatabaseAuthenticationEnabled', optBool(p, 'EnableIAMDatabaseAuthentication'));
+  set('Port', optInt(p, 'Port'));
+  set('ServerlessV2ScalingConfiguration', scaling(p));
+  set('EngineVersion', optString(p, 'EngineVersion'));
+  const sgs = optStringList(p, 'VpcSecurityGroupIds');
+  if (sgs) c.VpcSecurityGroups = securityGroups(sgs);
+  const logConfig = optStruct(p, 'CloudwatchLogsExportConfiguration');
+  const enable = logConfig ? (optStringList(logConfig, 'EnableLogTypes') ?? []) : [];
+  const disable = logConfig ? (optStringList(logConfig, 'DisableLogTypes') ?? []) : [];
+  if (logConfig) {
+    c.EnabledCloudwatchLogsExports = [...new Set([...props.EnabledCloudwatchLogsExports, ...enable])].filter(
+      (t) => !disable.includes(t),
+    );
+  }
+  validateClusterSettings({ ...clone(props), ...c }, enable);
+
+  const phase: Partial<ClusterProps> = {};
+  for (const [k, v] of Object.entries(c)) {
+    if (IMMEDIATE_CLUSTER.includes(k as keyof ClusterProps)) Object.assign(props, { [k]: v });
+    else Object.assign(phase, { [k]: v });
+  }
+  if (Object.keys(phase).length === 0 && newId === undefined) return { DBCluster: clusterView(store, rec) };
+  const failure = ctx.faults.takeAsyncFailure('ModifyDBCluster', [oldId, newId ?? '']);
+  if (logConfig) props.PendingModifiedValues = { PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable } };
+  const apply = () => {
+    Object.assign(props, phase);
+    props.PendingModifiedValues = {};
+  };
+  if (newId === undefined) {
+    props.Status = 'modifying';
+    ctx.scheduler.after(ctx.durations.modifyCluster, () => {
+      apply();
+      finishCluster(ctx, rec, failure);
+    });
+    return { DBCluster: clusterView(store, rec) };
+  }
+  // A cluster rename happens at once whatever ApplyImmediately says; member instances keep their names.
+  const members = store.members(oldId);
+  store.clusters.delete(oldId);
+  props.DBClusterIdentifier = newId;
+  props.DBClusterArn = store.arn('cluster', newId);
+  props.Endpoint = store.clusterAddress(newId);
+  props.ReaderEndpoint = store.clusterAddress(newId, true);
+  props.Status = 'renaming';
+  store.clusters.set(newId, rec);
+  for (const m of members) m.props.DBClusterIdentifier = newId;
+  ctx.scheduler.after(ctx.durations.renameCluster, () => {
+    apply();
+    finishCluster(ctx, rec, failure, 'RDS-EVENT-0172', `from ${oldId} to ${newId}`);
+  });
+  return { DBCluster: clusterView(store, rec) };
+}
+
+export function deleteDBCluster(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const rec = store.cluster(reqString(p, 'DBClusterIdentifier'));
+  const props = rec.props;
+  const id = props.DBClusterIdentifier;
+  if (props.Status === 'deleting') throw new RdsError('InvalidDBClusterStateFault', `DB cluster ${id} is already being deleted.`);
+  if (!['available', 'failed', 'incompatible-parameters', 'incompatible-network', 'incompatible-restore'].includes(props.Status)) {
+    throw invalidClusterState(id, props.Status);
+  }
+  const skip = optBool(p, 'SkipFinalSnapshot') ?? false;
+  const finalId = optString(p, 'FinalDBSnapshotIdentifier');
+  if (skip && finalId) throw invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
+  if (!skip && !finalId) {
+    throw invalidParameterCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+  }
+  if (props.DeletionProtection) {
+    throw invalidParameterCombination('Cannot delete protected Cluster, please disable deletion protection and try again.');
+  }
+  if (store.members(id).some((m) => m.props.DBInstanceStatus !== 'deleting')) {
+    throw new RdsError('InvalidDBClusterStateFault', 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
+  }
+  const finalSnapshotId = finalId ? validateIdentifier(finalId, 'FinalDBSnapshotIdentifier', 255) : undefined;
+  if (finalSnapshotId) store.assertClusterSnapshotFree(finalSnapshotId);
+  props.Status = 'deleting';
+  let delay = ctx.durations.deleteCluster;
+  if (finalSnapshotId) {
+    startClusterSnapshot(ctx, rec, finalSnapshotId, [], { keepClusterStatus: true });
+    delay += ctx.durations.createClusterSnapshot;
+  }
+  const finish = () => {
+    // A cluster is gone only after its deleting members are.
+    if (store.members(props.DBClusterIdentifier).length > 0) {
+      ctx.scheduler.after(5, finish);
+      return;
+    }
+    store.clusters.delete(props.DBClusterIdentifier);
+    ctx.events.emit(clusterSource(rec), 'RDS-EVENT-0171');
+  };
+  ctx.scheduler.after(delay, finish);
+  return { DBCluster: clusterView(store, rec) };
+}

@@ -1,0 +1,2 @@
+export type { RDSClient as RDSClientLike } from '@aws-sdk/client-rds';
+export * from '../src';

@@ -1,0 +1,4 @@
+/** Test support for the services' unit tests (never bundled into a Lambda). */
+export * from './fake-rds';
+export * from './harness';
+export * from './memory-runs';

@@ -1,0 +1,116 @@
+/**
+ * An in-memory run repository with the same contract as the DynamoDB one (conditional writes on step and
+ * version, the lock, the indexes), for unit tests. The DynamoDB repository itself is tested on its exact
+ * command inputs and, end to end, on dynalite.
+ */
+import {
+  ALLOWED_TRANSITIONS,
+  dbKeyOf,
+  isTerminal,
+  type LockResult,
+  type NewRun,
+  type Run,
+  type RunPatch,
+  type RunRepository,
+  StaleRunError,
+  type Step,
+  type TransitionOptions,
+} from '../src';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => {
+  const runs = new Map<string, Run>();
+  const locks = new Map<string, string>();
+
+  const write = (run: Run, patch: Record<string, unknown>): Run => {
+    const stored = runs.get(run.runId);
+    if (!stored || stored.step !== run.step || stored.version !== run.version) {
+      throw new StaleRunError(run.runId, `${run.step} v${run.version}`);
+    }
+    const next = { ...stored } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete next[k];
+      else next[k] = clone(v);
+    }
+    next.version = stored.version + 1;
+    next.updatedAt = now().toISOString();
+    runs.set(run.runId, next as unknown as Run);
+    return clone(next as unknown as Run);
+  };
+
+  const repo: RunRepository = {
+    async get(runId) {
+      const r = runs.get(runId);
+      return r ? clone(r) : undefined;
+    },
+    async create(input: NewRun) {
+      const existing = runs.get(input.runId);
+      if (existing) return { created: false, run: clone(existing) };
+      const at = now().toISOString();
+      const run: Run = {
+        ...input,
+        dbKey: dbKeyOf(input.kind, input.identifier),
+        step: 'REQUESTED',
+        version: 1,
+        createdAt: at,
+        updatedAt: at,
+        history: [{ step: 'REQUESTED', at }],
+        active: 'Y',
+        progress: {},
+      };
+      runs.set(run.runId, clone(run));
+      return { created: true, run };
+    },
+    async transition(run: Run, to: Step, opts: TransitionOptions = {}) {
+      if (!ALLOWED_TRANSITIONS[run.step].includes(to)) {
+        throw new Error(`run ${run.runId}: transition ${run.step} → ${to} is not allowed`);
+      }
+      const at = now().toISOString();
+      const patch: Record<string, unknown> = {
+        ...opts.patch,
+        step: to,
+        history: [...run.history, { step: to, at, ...(opts.note ? { note: opts.note } : {}) }],
+        ...(opts.failure ? { failure: opts.failure } : {}),
+      };
+      if (isTerminal(to)) {
+        patch.wait = undefined;
+        patch.waitKey = undefined;
+      }
+      return write(run, patch);
+    },
+    async update(run: Run, patch: RunPatch) {
+      return write(run, { ...patch });
+    },
+    async markFinalized(run: Run) {
+      return write(run, { active: undefined });
+    },
+    async acquireLock(run: Run): Promise<LockResult> {
+      const holder = locks.get(run.dbKey);
+      if (!holder || holder === run.runId) {
+        locks.set(run.dbKey, run.runId);
+        return { acquired: true };
+      }
+      const holderRun = runs.get(holder);
+      if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
+      locks.set(run.dbKey, run.runId);
+      return { acquired: true };
+    },
+    async releaseLock(run: Run) {
+      if (locks.get(run.dbKey) === run.runId) locks.delete(run.dbKey);
+    },
+    async findByWaitKey(waitKey: string) {
+      return [...runs.values()].filter((r) => r.waitKey === waitKey).map(clone);
+    },
+    async listByDatabase(kind, identifier) {
+      return [...runs.values()].filter((r) => r.dbKey === dbKeyOf(kind, identifier)).map(clone);
+    },
+    async listActive() {
+      return [...runs.values()].filter((r) => r.active === 'Y').map(clone);
+    },
+    async listAll() {
+      return [...runs.values()].map(clone);
+    },
+  };
+  return { repo, locks, all: () => [...runs.values()].map(clone) };
+};
