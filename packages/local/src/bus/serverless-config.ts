@@ -265,7 +265,20 @@ class VariableResolver {
   constructor(
     readonly file: string,
     private readonly resolveSource: SourceResolver,
+    /** compose files: `${service.Output}` (no source prefix) is a variable too */
+    private readonly bareReferences = false,
   ) {}
+
+  /**
+   * Whether `${inner}` is a Serverless variable. Like the Framework, CloudFormation's own `${AWS::Region}`,
+   * `${Logical.Attr}` and `${Param}` (used in Fn::Sub) are left alone.
+   */
+  private isVariable(inner: string): boolean {
+    const head = (splitTopLevel(inner)[0] ?? '').trim();
+    if (/^[a-zA-Z][\w-]*:(?!:)/.test(head)) return true;
+    if (head.startsWith(VAR_START)) return true;
+    return this.bareReferences && /^[\w-]+\.[\w.-]+$/.test(head);
+  }
 
   fail(variable: string, message: string): never {
     throw new ServerlessConfigError(`${this.file}: cannot resolve variable \${${variable}}: ${message}`);
@@ -289,7 +302,7 @@ class VariableResolver {
     const first = s.indexOf(VAR_START);
     const end = matchBrace(s, first);
     if (end < 0) return s;
-    if (first === 0 && end === s.length - 1) return this.expression(s.slice(2, -1));
+    if (first === 0 && end === s.length - 1 && this.isVariable(s.slice(2, -1))) return this.expression(s.slice(2, -1));
     let out = '';
     let i = 0;
     while (i < s.length) {
@@ -305,6 +318,11 @@ class VariableResolver {
       }
       out += s.slice(i, start);
       const inner = s.slice(start + 2, close);
+      if (!this.isVariable(inner)) {
+        out += s.slice(start, close + 1);
+        i = close + 1;
+        continue;
+      }
       const v = this.expression(inner);
       if (v !== null && typeof v === 'object') {
         this.fail(inner, 'an object cannot be inserted into a string');
@@ -724,7 +742,7 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
       return outputs[output];
     }
     return commonSource(composeFile)(source, address, raw);
-  });
+  }, true);
 
   const buildService = (rs: RawService): ServiceModel => {
     const { raw, file, dir } = rs;

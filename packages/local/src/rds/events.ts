@@ -1,5 +1,5 @@
-import type { Scheduler } from './scheduler';
 import { uuid } from './random';
+import type { Scheduler } from './scheduler';
 import type { EventFaultSettings, RdsEventBridgeEvent, RdsEventDetailType, RdsSourceType } from './types';
 
 const DETAIL_TYPES: Record<RdsSourceType, RdsEventDetailType> = {
@@ -13,14 +13,18 @@ const DETAIL_TYPES: Record<RdsSourceType, RdsEventDetailType> = {
 export const EVENT_CATALOG: Record<string, { categories: string[]; message: (extra?: string) => string }> = {
   'RDS-EVENT-0003': { categories: ['deletion'], message: () => 'DB instance deleted' },
   'RDS-EVENT-0005': { categories: ['creation'], message: () => 'DB instance created' },
-  'RDS-EVENT-0031': { categories: ['failure'], message: (s) => `DB instance put into ${s ?? 'failed'} state` },
+  'RDS-EVENT-0031': {
+    categories: ['failure'],
+    message: (s) => `DB instance put into ${s ?? 'failed'} state`,
+  },
   'RDS-EVENT-0035': {
     categories: ['failure'],
     message: () => 'Database instance put into incompatible-parameters state',
   },
   'RDS-EVENT-0036': {
     categories: ['failure'],
-    message: () => 'The DB instance is in an incompatible network. Some of the specified subnet IDs are invalid',
+    message: () =>
+      'The DB instance is in an incompatible network. Some of the specified subnet IDs are invalid',
   },
   'RDS-EVENT-0278': {
     categories: ['failure'],
@@ -29,7 +33,10 @@ export const EVENT_CATALOG: Record<string, { categories: string[]; message: (ext
   'RDS-EVENT-0040': { categories: ['creation'], message: () => 'Creating manual snapshot' },
   'RDS-EVENT-0041': { categories: ['deletion'], message: () => 'Deleted manual snapshot' },
   'RDS-EVENT-0042': { categories: ['creation'], message: () => 'Manual snapshot created' },
-  'RDS-EVENT-0043': { categories: ['restoration'], message: (s) => `Restored from snapshot ${s ?? ''}`.trim() },
+  'RDS-EVENT-0043': {
+    categories: ['restoration'],
+    message: (s) => `Restored from snapshot ${s ?? ''}`.trim(),
+  },
   'RDS-EVENT-0074': { categories: ['backup'], message: () => 'Creating manual cluster snapshot' },
   'RDS-EVENT-0075': { categories: ['backup'], message: () => 'Manual cluster snapshot created' },
   'RDS-EVENT-0170': { categories: ['creation'], message: () => 'DB cluster created' },

@@ -20,7 +20,12 @@ interface Armed {
 }
 
 const KINDS = new Set(['api-error', 'async-failure', 'throttle']);
-const STATUSES = new Set(['incompatible-restore', 'failed', 'incompatible-parameters', 'incompatible-network']);
+const STATUSES = new Set([
+  'incompatible-restore',
+  'failed',
+  'incompatible-parameters',
+  'incompatible-network',
+]);
 
 /** Validates an untrusted fault spec (from HTTP). */
 export function parseFaultSpec(input: unknown): FaultSpec {
@@ -75,7 +80,11 @@ export class Faults implements FaultController {
   checkApi(operation: string, identifiers: string[]): void {
     for (const a of this.armed) {
       const s = a.spec;
-      if (s.kind === 'throttle' && (!s.operation || s.operation === operation) && this.random() < s.probability) {
+      if (
+        s.kind === 'throttle' &&
+        (!s.operation || s.operation === operation) &&
+        this.random() < s.probability
+      ) {
         throw new RdsError('Throttling', 'Rate exceeded', 400);
       }
     }
@@ -91,7 +100,11 @@ export class Faults implements FaultController {
     return hit?.kind === 'async-failure' ? hit.status : undefined;
   }
 
-  private take(kind: 'api-error' | 'async-failure', operation: string, identifiers: string[]): FaultSpec | undefined {
+  private take(
+    kind: 'api-error' | 'async-failure',
+    operation: string,
+    identifiers: string[],
+  ): FaultSpec | undefined {
     const found = this.armed.find(
       (a) =>
         a.spec.kind === kind &&

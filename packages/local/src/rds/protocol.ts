@@ -78,13 +78,15 @@ export function optNumber(p: Params, key: string): number | undefined {
   const v = optString(p, key);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === '' || !Number.isFinite(n)) throw invalidParameterValue(`Invalid numeric value for parameter ${key}: ${v}`);
+  if (v === '' || !Number.isFinite(n))
+    throw invalidParameterValue(`Invalid numeric value for parameter ${key}: ${v}`);
   return n;
 }
 
 export function optInt(p: Params, key: string): number | undefined {
   const n = optNumber(p, key);
-  if (n !== undefined && !Number.isInteger(n)) throw invalidParameterValue(`Invalid integer for parameter ${key}.`);
+  if (n !== undefined && !Number.isInteger(n))
+    throw invalidParameterValue(`Invalid integer for parameter ${key}.`);
   return n;
 }
 
@@ -102,7 +104,8 @@ export function optStringList(p: Params, key: string): string[] | undefined {
 export function optStruct(p: Params, key: string): Params | undefined {
   const v = p[key];
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParameterValue(`Invalid value for parameter ${key}.`);
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw invalidParameterValue(`Invalid value for parameter ${key}.`);
   return v;
 }
 
@@ -162,7 +165,11 @@ export function toXml(name: string, value: unknown): string {
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
-export function successXml(action: string, result: Record<string, unknown> | undefined, requestId: string): string {
+export function successXml(
+  action: string,
+  result: Record<string, unknown> | undefined,
+  requestId: string,
+): string {
   const body = result
     ? `<${action}Result>${Object.entries(result)
         .map(([k, v]) => toXml(k, v))

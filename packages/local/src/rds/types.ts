@@ -21,7 +21,12 @@ export interface InstanceProps {
   MultiAZ: boolean;
   DBParameterGroups: { DBParameterGroupName: string; ParameterApplyStatus: string }[];
   OptionGroupMemberships: { OptionGroupName: string; Status: string }[];
-  DBSubnetGroup: { DBSubnetGroupName: string; DBSubnetGroupDescription?: string; VpcId: string; SubnetGroupStatus: string };
+  DBSubnetGroup: {
+    DBSubnetGroupName: string;
+    DBSubnetGroupDescription?: string;
+    VpcId: string;
+    SubnetGroupStatus: string;
+  };
   VpcSecurityGroups: { VpcSecurityGroupId: string; Status: string }[];
   StorageType: string;
   AllocatedStorage: number;
@@ -214,7 +219,11 @@ export interface RdsEventBridgeEvent {
   };
 }
 
-export type AsyncFailureStatus = 'incompatible-restore' | 'failed' | 'incompatible-parameters' | 'incompatible-network';
+export type AsyncFailureStatus =
+  | 'incompatible-restore'
+  | 'failed'
+  | 'incompatible-parameters'
+  | 'incompatible-network';
 
 export type FaultSpec =
   | {
@@ -227,7 +236,13 @@ export type FaultSpec =
       count?: number;
       httpStatus?: number;
     }
-  | { kind: 'async-failure'; operation: string; identifier?: string; status: AsyncFailureStatus; count?: number }
+  | {
+      kind: 'async-failure';
+      operation: string;
+      identifier?: string;
+      status: AsyncFailureStatus;
+      count?: number;
+    }
   | { kind: 'throttle'; probability: number; operation?: string };
 
 export interface EventFaultSettings {

@@ -13,15 +13,21 @@ import {
 } from '../protocol';
 import { randomToken } from '../random';
 import type { AsyncFailureStatus, ClusterProps } from '../types';
+import { startClusterSnapshot } from './cluster-snapshots';
 import { applyFilters, checkMaxRecords, idFromArn } from './describe';
-import { defaultEngineVersion, defaultParameterGroup, defaultPort, isAurora, regionDefaultVersion } from './engines';
+import {
+  defaultEngineVersion,
+  defaultParameterGroup,
+  defaultPort,
+  isAurora,
+  regionDefaultVersion,
+} from './engines';
 import { buildInstance, insertInstance, securityGroups } from './instances';
 import { unsupportedLogTypes } from './lifecycle';
 import { clusterView, paginate } from './render';
-import { startClusterSnapshot } from './cluster-snapshots';
 import {
-  clone,
   type ClusterRecord,
+  clone,
   DEFAULT_SECURITY_GROUP_ID,
   DEFAULT_SUBNET_GROUP,
   MAX_CLUSTERS,
@@ -74,7 +80,8 @@ export function buildCluster(store: Store, input: Omit<ClusterSeed, 'members'>):
     ...input,
     DBClusterIdentifier: id,
     DBClusterArn: store.arn('cluster', id),
-    DbClusterResourceId: input.DbClusterResourceId ?? `cluster-${randomToken(26, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
+    DbClusterResourceId:
+      input.DbClusterResourceId ?? `cluster-${randomToken(26, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`,
     Endpoint: store.clusterAddress(id),
     ReaderEndpoint: store.clusterAddress(id, true),
   };
@@ -107,7 +114,8 @@ export function seedCluster(store: Store, seed: ClusterSeed): void {
 }
 
 function assertClusterFree(store: Store, id: string): void {
-  if (store.clusters.has(id)) throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${id}`);
+  if (store.clusters.has(id))
+    throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${id}`);
   if (store.clusters.size >= MAX_CLUSTERS) {
     throw new RdsError('DBClusterQuotaExceededFault', `Cannot create more than ${MAX_CLUSTERS} DB clusters.`);
   }
@@ -119,7 +127,9 @@ function validateClusterSettings(props: ClusterProps, logTypes: string[]): void 
   }
   const bad = unsupportedLogTypes(props.Engine, logTypes);
   if (bad.length > 0) {
-    throw invalidParameterCombination(`You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`);
+    throw invalidParameterCombination(
+      `You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`,
+    );
   }
 }
 
@@ -137,7 +147,8 @@ function scaling(p: Params): ClusterProps['ServerlessV2ScalingConfiguration'] {
 function commonClusterParams(p: Params, engine: string, version: string): Partial<ClusterProps> {
   const sgs = optStringList(p, 'VpcSecurityGroupIds');
   const out: Partial<ClusterProps> = {
-    DBClusterParameterGroup: optString(p, 'DBClusterParameterGroupName') ?? defaultParameterGroup(engine, version),
+    DBClusterParameterGroup:
+      optString(p, 'DBClusterParameterGroupName') ?? defaultParameterGroup(engine, version),
     DBSubnetGroup: optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP,
     VpcSecurityGroups: securityGroups(sgs ?? [DEFAULT_SECURITY_GROUP_ID]),
     IAMDatabaseAuthenticationEnabled: optBool(p, 'EnableIAMDatabaseAuthentication') ?? false,
@@ -156,7 +167,13 @@ function commonClusterParams(p: Params, engine: string, version: string): Partia
   return out;
 }
 
-function finishCluster(ctx: SimContext, rec: ClusterRecord, failure: AsyncFailureStatus | undefined, event?: string, extra?: string) {
+function finishCluster(
+  ctx: SimContext,
+  rec: ClusterRecord,
+  failure: AsyncFailureStatus | undefined,
+  event?: string,
+  extra?: string,
+) {
   if (failure) {
     // RDS documents no failure event for clusters: the status is the only signal.
     rec.props.Status = failure;
@@ -170,7 +187,8 @@ export function createDBCluster(ctx: SimContext, p: Params) {
   const { store } = ctx;
   const id = validateIdentifier(reqString(p, 'DBClusterIdentifier'), 'DBClusterIdentifier');
   const engine = reqString(p, 'Engine');
-  if (!isAurora(engine)) throw invalidParameterValue(`The simulator supports Aurora clusters only, not ${engine}.`);
+  if (!isAurora(engine))
+    throw invalidParameterValue(`The simulator supports Aurora clusters only, not ${engine}.`);
   assertClusterFree(store, id);
   const version = optString(p, 'EngineVersion') ?? defaultEngineVersion(engine);
   const props = buildCluster(store, {
@@ -201,10 +219,15 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
   const engine = reqString(p, 'Engine');
   const snap = store.clusterSnapshot(snapId);
   if (snap.props.Status !== 'available') {
-    throw new RdsError('InvalidDBClusterSnapshotStateFault', `Cluster snapshot ${snapId} is not available (${snap.props.Status}).`);
+    throw new RdsError(
+      'InvalidDBClusterSnapshotStateFault',
+      `Cluster snapshot ${snapId} is not available (${snap.props.Status}).`,
+    );
   }
   if (engine !== snap.props.Engine) {
-    throw invalidParameterCombination(`The engine ${engine} does not match the snapshot's engine ${snap.props.Engine}.`);
+    throw invalidParameterCombination(
+      `The engine ${engine} does not match the snapshot's engine ${snap.props.Engine}.`,
+    );
   }
   assertClusterFree(store, id);
   const src = snap.source;
@@ -269,8 +292,10 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
   const rawNewId = optString(p, 'NewDBClusterIdentifier');
   const newId = rawNewId ? validateIdentifier(rawNewId, 'NewDBClusterIdentifier') : undefined;
   if (newId !== undefined) {
-    if (newId === oldId) throw invalidParameterValue('The new DB cluster identifier must differ from the current one.');
-    if (store.clusters.has(newId)) throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${newId}`);
+    if (newId === oldId)
+      throw invalidParameterValue('The new DB cluster identifier must differ from the current one.');
+    if (store.clusters.has(newId))
+      throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${newId}`);
   }
   const c: Partial<ClusterProps> = {};
   const set = <K extends keyof ClusterProps>(key: K, value: ClusterProps[K] | undefined) => {
@@ -306,7 +331,10 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
   }
   if (Object.keys(phase).length === 0 && newId === undefined) return { DBCluster: clusterView(store, rec) };
   const failure = ctx.faults.takeAsyncFailure('ModifyDBCluster', [oldId, newId ?? '']);
-  if (logConfig) props.PendingModifiedValues = { PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable } };
+  if (logConfig)
+    props.PendingModifiedValues = {
+      PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable },
+    };
   const apply = () => {
     Object.assign(props, phase);
     props.PendingModifiedValues = {};
@@ -341,21 +369,38 @@ export function deleteDBCluster(ctx: SimContext, p: Params) {
   const rec = store.cluster(reqString(p, 'DBClusterIdentifier'));
   const props = rec.props;
   const id = props.DBClusterIdentifier;
-  if (props.Status === 'deleting') throw new RdsError('InvalidDBClusterStateFault', `DB cluster ${id} is already being deleted.`);
-  if (!['available', 'failed', 'incompatible-parameters', 'incompatible-network', 'incompatible-restore'].includes(props.Status)) {
+  if (props.Status === 'deleting')
+    throw new RdsError('InvalidDBClusterStateFault', `DB cluster ${id} is already being deleted.`);
+  if (
+    ![
+      'available',
+      'failed',
+      'incompatible-parameters',
+      'incompatible-network',
+      'incompatible-restore',
+    ].includes(props.Status)
+  ) {
     throw invalidClusterState(id, props.Status);
   }
   const skip = optBool(p, 'SkipFinalSnapshot') ?? false;
   const finalId = optString(p, 'FinalDBSnapshotIdentifier');
-  if (skip && finalId) throw invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
+  if (skip && finalId)
+    throw invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
   if (!skip && !finalId) {
-    throw invalidParameterCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    throw invalidParameterCombination(
+      'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.',
+    );
   }
   if (props.DeletionProtection) {
-    throw invalidParameterCombination('Cannot delete protected Cluster, please disable deletion protection and try again.');
+    throw invalidParameterCombination(
+      'Cannot delete protected Cluster, please disable deletion protection and try again.',
+    );
   }
   if (store.members(id).some((m) => m.props.DBInstanceStatus !== 'deleting')) {
-    throw new RdsError('InvalidDBClusterStateFault', 'Cluster cannot be deleted, it still contains DB instances in non-deleting state.');
+    throw new RdsError(
+      'InvalidDBClusterStateFault',
+      'Cluster cannot be deleted, it still contains DB instances in non-deleting state.',
+    );
   }
   const finalSnapshotId = finalId ? validateIdentifier(finalId, 'FinalDBSnapshotIdentifier', 255) : undefined;
   if (finalSnapshotId) store.assertClusterSnapshotFree(finalSnapshotId);

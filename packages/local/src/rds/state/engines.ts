@@ -20,7 +20,12 @@ const ALTERNATE_VERSIONS: Record<string, string> = {
   'aurora-mysql': '8.0.mysql_aurora.3.05.2',
 };
 
-const DEFAULT_PORTS: Record<string, number> = { postgres: 5432, 'aurora-postgresql': 5432, oracle: 1521, sqlserver: 1433 };
+const DEFAULT_PORTS: Record<string, number> = {
+  postgres: 5432,
+  'aurora-postgresql': 5432,
+  oracle: 1521,
+  sqlserver: 1433,
+};
 
 export function isKnownEngine(engine: string): boolean {
   return engine in DEFAULT_VERSIONS;

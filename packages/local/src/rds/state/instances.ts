@@ -1,16 +1,8 @@
 import { invalidParameterCombination, invalidParameterValue, missingParameter, RdsError } from '../errors';
-import {
-  optBool,
-  optInt,
-  optString,
-  optStringList,
-  optStructList,
-  optTags,
-  type Params,
-  reqString,
-} from '../protocol';
+import { optBool, optInt, optString, optStringList, optTags, type Params, reqString } from '../protocol';
 import { randomToken } from '../random';
 import type { InstanceProps } from '../types';
+import { applyFilters, checkMaxRecords, idFromArn } from './describe';
 import {
   defaultEngineVersion,
   defaultLicenseModel,
@@ -23,14 +15,13 @@ import {
 import {
   DELETABLE_INSTANCE_STATUSES,
   finishInstance,
-  instanceSource,
   IOPS_STORAGE,
+  instanceSource,
   MONITORING_INTERVALS,
   NO_FINAL_SNAPSHOT_STATUSES,
   STORAGE_TYPES,
   unsupportedLogTypes,
 } from './lifecycle';
-import { applyFilters, checkMaxRecords, idFromArn } from './describe';
 import { instanceView, paginate } from './render';
 import { startSnapshot } from './snapshots';
 import {
@@ -46,7 +37,8 @@ import {
 
 export type InstanceSeed = Partial<InstanceProps> & { DBInstanceIdentifier: string; Engine: string };
 
-export const securityGroups = (ids: string[]) => ids.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
+export const securityGroups = (ids: string[]) =>
+  ids.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
 
 /** A complete instance from partial props, filling in what RDS would. */
 export function buildInstance(store: Store, input: InstanceSeed): InstanceProps {
@@ -66,7 +58,9 @@ export function buildInstance(store: Store, input: InstanceSeed): InstanceProps 
     InstanceCreateTime: new Date().toISOString(),
     AvailabilityZone: store.randomAz(),
     MultiAZ: false,
-    DBParameterGroups: [{ DBParameterGroupName: defaultParameterGroup(engine, version), ParameterApplyStatus: 'in-sync' }],
+    DBParameterGroups: [
+      { DBParameterGroupName: defaultParameterGroup(engine, version), ParameterApplyStatus: 'in-sync' },
+    ],
     OptionGroupMemberships: [{ OptionGroupName: defaultOptionGroup(engine, version), Status: 'in-sync' }],
     VpcSecurityGroups: securityGroups([DEFAULT_SECURITY_GROUP_ID]),
     StorageType: aurora ? 'aurora' : 'gp2',
@@ -114,7 +108,8 @@ export function insertInstance(store: Store, props: InstanceProps): InstanceReco
 
 /** Checks of the storage, monitoring and log settings shared by create, restore and modify. */
 export function validateInstanceSettings(props: InstanceProps, logTypes: string[] = []): void {
-  if (!STORAGE_TYPES.has(props.StorageType)) throw invalidParameterValue(`Invalid storage type: ${props.StorageType}`);
+  if (!STORAGE_TYPES.has(props.StorageType))
+    throw invalidParameterValue(`Invalid storage type: ${props.StorageType}`);
   if (props.Iops !== undefined && !IOPS_STORAGE.has(props.StorageType)) {
     throw invalidParameterCombination(`You can't specify IOPS for storage type ${props.StorageType}.`);
   }
@@ -128,11 +123,15 @@ export function validateInstanceSettings(props: InstanceProps, logTypes: string[
     throw invalidParameterValue('MonitoringInterval must be one of 0, 1, 5, 10, 15, 30, 60.');
   }
   if (props.MonitoringInterval > 0 && !props.MonitoringRoleArn) {
-    throw invalidParameterCombination('A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.');
+    throw invalidParameterCombination(
+      'A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.',
+    );
   }
   const bad = unsupportedLogTypes(props.Engine, logTypes);
   if (bad.length > 0) {
-    throw invalidParameterCombination(`You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`);
+    throw invalidParameterCombination(
+      `You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`,
+    );
   }
 }
 
@@ -161,7 +160,9 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       throw new RdsError('InvalidDBClusterStateFault', `DB cluster ${clusterId} is not in available state.`);
     }
     if (cluster.Engine !== engine) {
-      throw invalidParameterCombination(`The engine ${engine} does not match the cluster's engine ${cluster.Engine}.`);
+      throw invalidParameterCombination(
+        `The engine ${engine} does not match the cluster's engine ${cluster.Engine}.`,
+      );
     }
     seed = {
       DBInstanceIdentifier: id,
@@ -171,7 +172,11 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       MasterUsername: cluster.MasterUsername,
       DBName: cluster.DatabaseName,
       Endpoint: { Address: '', Port: cluster.Port, HostedZoneId: '' },
-      DBSubnetGroup: { DBSubnetGroupName: cluster.DBSubnetGroup, VpcId: store.vpcOfSubnetGroup(cluster.DBSubnetGroup), SubnetGroupStatus: 'Complete' },
+      DBSubnetGroup: {
+        DBSubnetGroupName: cluster.DBSubnetGroup,
+        VpcId: store.vpcOfSubnetGroup(cluster.DBSubnetGroup),
+        SubnetGroupStatus: 'Complete',
+      },
       VpcSecurityGroups: clone(cluster.VpcSecurityGroups),
       StorageEncrypted: cluster.StorageEncrypted,
       KmsKeyId: cluster.KmsKeyId,
@@ -179,7 +184,8 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       PromotionTier: optInt(p, 'PromotionTier') ?? 1,
     };
   } else {
-    if (isAurora(engine)) throw invalidParameterCombination('Aurora DB instances must be created in a DB cluster.');
+    if (isAurora(engine))
+      throw invalidParameterCombination('Aurora DB instances must be created in a DB cluster.');
     const storage = optInt(p, 'AllocatedStorage');
     if (storage === undefined) throw missingParameter('AllocatedStorage');
     const subnet = optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP;
@@ -190,7 +196,11 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       MasterUsername: optString(p, 'MasterUsername') ?? 'admin',
       DBName: optString(p, 'DBName'),
       Endpoint: { Address: '', Port: optInt(p, 'Port') ?? defaultPort(engine), HostedZoneId: '' },
-      DBSubnetGroup: { DBSubnetGroupName: subnet, VpcId: store.vpcOfSubnetGroup(subnet), SubnetGroupStatus: 'Complete' },
+      DBSubnetGroup: {
+        DBSubnetGroupName: subnet,
+        VpcId: store.vpcOfSubnetGroup(subnet),
+        SubnetGroupStatus: 'Complete',
+      },
       MultiAZ: optBool(p, 'MultiAZ') ?? false,
       StorageType: optString(p, 'StorageType') ?? (optInt(p, 'Iops') ? 'io1' : 'gp2'),
       Iops: optInt(p, 'Iops'),
@@ -217,7 +227,10 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       },
     ],
     OptionGroupMemberships: [
-      { OptionGroupName: optString(p, 'OptionGroupName') ?? defaultOptionGroup(engine, version), Status: 'in-sync' },
+      {
+        OptionGroupName: optString(p, 'OptionGroupName') ?? defaultOptionGroup(engine, version),
+        Status: 'in-sync',
+      },
     ],
     PubliclyAccessible: optBool(p, 'PubliclyAccessible') ?? false,
     CopyTagsToSnapshot: optBool(p, 'CopyTagsToSnapshot') ?? false,
@@ -253,7 +266,10 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const snapId = idFromArn(reqString(p, 'DBSnapshotIdentifier'), 'snapshot');
   const snap = store.snapshot(snapId);
   if (snap.props.Status !== 'available') {
-    throw new RdsError('InvalidDBSnapshotState', `Snapshot ${snapId} is not in available state (${snap.props.Status}).`);
+    throw new RdsError(
+      'InvalidDBSnapshotState',
+      `Snapshot ${snapId} is not in available state (${snap.props.Status}).`,
+    );
   }
   store.assertInstanceNameFree(id);
   store.assertInstanceQuota();
@@ -265,7 +281,8 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const subnet = optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP;
   const storageType = optString(p, 'StorageType') ?? s.StorageType;
   const iops = optInt(p, 'Iops') ?? (IOPS_STORAGE.has(storageType) ? s.Iops : undefined);
-  const throughput = optInt(p, 'StorageThroughput') ?? (storageType === 'gp3' ? s.StorageThroughput : undefined);
+  const throughput =
+    optInt(p, 'StorageThroughput') ?? (storageType === 'gp3' ? s.StorageThroughput : undefined);
   const props = buildInstance(store, {
     DBInstanceIdentifier: id,
     Engine: engine,
@@ -284,9 +301,16 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
       },
     ],
     OptionGroupMemberships: [
-      { OptionGroupName: optString(p, 'OptionGroupName') ?? defaultOptionGroup(engine, version), Status: 'in-sync' },
+      {
+        OptionGroupName: optString(p, 'OptionGroupName') ?? defaultOptionGroup(engine, version),
+        Status: 'in-sync',
+      },
     ],
-    DBSubnetGroup: { DBSubnetGroupName: subnet, VpcId: store.vpcOfSubnetGroup(subnet), SubnetGroupStatus: 'Complete' },
+    DBSubnetGroup: {
+      DBSubnetGroupName: subnet,
+      VpcId: store.vpcOfSubnetGroup(subnet),
+      SubnetGroupStatus: 'Complete',
+    },
     VpcSecurityGroups: securityGroups(sgs ?? [DEFAULT_SECURITY_GROUP_ID]),
     StorageType: storageType,
     AllocatedStorage: optInt(p, 'AllocatedStorage') ?? s.AllocatedStorage,
@@ -310,7 +334,11 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const failure = ctx.faults.takeAsyncFailure('RestoreDBInstanceFromDBSnapshot', [id, snapId]);
   const rec = insertInstance(store, props);
   ctx.scheduler.after(ctx.durations.restoreInstance, () =>
-    finishInstance(ctx, rec, failure, { creating: true, successEvent: 'RDS-EVENT-0043', successExtra: snapId }),
+    finishInstance(ctx, rec, failure, {
+      creating: true,
+      successEvent: 'RDS-EVENT-0043',
+      successExtra: snapId,
+    }),
   );
   return { DBInstance: instanceView(rec) };
 }
@@ -339,27 +367,39 @@ export function deleteDBInstance(ctx: SimContext, p: Params) {
   const rec = store.instance(id);
   const props = rec.props;
   const status = props.DBInstanceStatus;
-  if (status === 'deleting') throw new RdsError('InvalidDBInstanceState', `Instance ${id} is already being deleted.`);
+  if (status === 'deleting')
+    throw new RdsError('InvalidDBInstanceState', `Instance ${id} is already being deleted.`);
   if (!DELETABLE_INSTANCE_STATUSES.has(status)) {
-    throw new RdsError('InvalidDBInstanceState', `Instance ${id} is not in a state that allows deletion (${status}).`);
+    throw new RdsError(
+      'InvalidDBInstanceState',
+      `Instance ${id} is not in a state that allows deletion (${status}).`,
+    );
   }
   const skip = optBool(p, 'SkipFinalSnapshot') ?? false;
   const finalId = optString(p, 'FinalDBSnapshotIdentifier');
   const member = props.DBClusterIdentifier !== undefined;
   if (member && finalId) {
-    throw invalidParameterCombination('FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.');
+    throw invalidParameterCombination(
+      'FinalDBSnapshotIdentifier can not be specified when deleting a cluster instance.',
+    );
   }
   if (!member && skip && finalId) {
     throw invalidParameterCombination('Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier.');
   }
   if (!member && !skip && !finalId) {
-    throw invalidParameterCombination('FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.');
+    throw invalidParameterCombination(
+      'FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.',
+    );
   }
   if (props.DeletionProtection) {
-    throw invalidParameterCombination('Cannot delete protected DB Instance, please disable deletion protection and try again.');
+    throw invalidParameterCombination(
+      'Cannot delete protected DB Instance, please disable deletion protection and try again.',
+    );
   }
   if (finalId && NO_FINAL_SNAPSHOT_STATUSES.has(status)) {
-    throw invalidParameterCombination(`A final snapshot cannot be taken of an instance in ${status} state; use SkipFinalSnapshot.`);
+    throw invalidParameterCombination(
+      `A final snapshot cannot be taken of an instance in ${status} state; use SkipFinalSnapshot.`,
+    );
   }
   const finalSnapshotId = finalId ? validateIdentifier(finalId, 'FinalDBSnapshotIdentifier', 255) : undefined;
   if (finalSnapshotId) store.assertSnapshotFree(finalSnapshotId);
@@ -375,7 +415,8 @@ export function deleteDBInstance(ctx: SimContext, p: Params) {
       finishInstance(ctx, rec, failure, { creating: false });
       return;
     }
-    if (store.instances.get(props.DBInstanceIdentifier) === rec) store.instances.delete(props.DBInstanceIdentifier);
+    if (store.instances.get(props.DBInstanceIdentifier) === rec)
+      store.instances.delete(props.DBInstanceIdentifier);
     if (rec.isWriter && props.DBClusterIdentifier) electWriter(store, props.DBClusterIdentifier);
     ctx.events.emit(instanceSource(rec), 'RDS-EVENT-0003');
   });
@@ -386,6 +427,8 @@ export function deleteDBInstance(ctx: SimContext, p: Params) {
 function electWriter(store: Store, clusterId: string): void {
   const members = store.members(clusterId);
   if (members.length === 0 || members.some((m) => m.isWriter)) return;
-  const next = [...members].sort((a, b) => (a.props.PromotionTier ?? 1) - (b.props.PromotionTier ?? 1) || a.seq - b.seq)[0];
+  const next = [...members].sort(
+    (a, b) => (a.props.PromotionTier ?? 1) - (b.props.PromotionTier ?? 1) || a.seq - b.seq,
+  )[0];
   if (next) next.isWriter = true;
 }

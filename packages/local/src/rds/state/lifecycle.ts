@@ -3,7 +3,11 @@ import type { AsyncFailureStatus } from '../types';
 import type { InstanceRecord, SimContext } from './store';
 
 export function instanceSource(rec: InstanceRecord): EventSource {
-  return { sourceType: 'DB_INSTANCE', identifier: rec.props.DBInstanceIdentifier, arn: rec.props.DBInstanceArn };
+  return {
+    sourceType: 'DB_INSTANCE',
+    identifier: rec.props.DBInstanceIdentifier,
+    arn: rec.props.DBInstanceArn,
+  };
 }
 
 /** The documented failure event for an instance that ends an async operation in `status`. */

@@ -45,7 +45,9 @@ function pick(changes: Changes, keys: (keyof InstanceProps)[], keep: boolean): C
 }
 
 function pendingView(changes: Changes): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(changes).filter(([k, v]) => PENDING_VISIBLE.has(k) && v !== undefined));
+  return Object.fromEntries(
+    Object.entries(changes).filter(([k, v]) => PENDING_VISIBLE.has(k) && v !== undefined),
+  );
 }
 
 function parseChanges(p: Params, current: InstanceProps): Changes {
@@ -87,7 +89,8 @@ function parseChanges(p: Params, current: InstanceProps): Changes {
   }
   // Moving to a storage type without provisioned IOPS/throughput drops them.
   if (c.StorageType && !IOPS_STORAGE.has(c.StorageType) && c.Iops === undefined) c.Iops = undefined;
-  if (c.StorageType && c.StorageType !== 'gp3' && c.StorageThroughput === undefined) c.StorageThroughput = undefined;
+  if (c.StorageType && c.StorageType !== 'gp3' && c.StorageThroughput === undefined)
+    c.StorageThroughput = undefined;
   return c;
 }
 
@@ -97,13 +100,17 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
   const props = rec.props;
   const oldId = props.DBInstanceIdentifier;
   if (props.DBInstanceStatus !== 'available') {
-    throw new RdsError('InvalidDBInstanceState', `Database instance ${oldId} is not in available state (${props.DBInstanceStatus}).`);
+    throw new RdsError(
+      'InvalidDBInstanceState',
+      `Database instance ${oldId} is not in available state (${props.DBInstanceStatus}).`,
+    );
   }
   const applyImmediately = optBool(p, 'ApplyImmediately') ?? false;
   const rawNewId = optString(p, 'NewDBInstanceIdentifier');
   const newId = rawNewId ? validateIdentifier(rawNewId, 'NewDBInstanceIdentifier') : undefined;
   if (newId !== undefined) {
-    if (newId === oldId) throw invalidParameterValue('The new DB instance identifier must differ from the current one.');
+    if (newId === oldId)
+      throw invalidParameterValue('The new DB instance identifier must differ from the current one.');
     store.assertInstanceNameFree(newId);
   }
   const changes = parseChanges(p, props);
@@ -128,13 +135,16 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
     };
   }
   const renameNow = applyImmediately && newId !== undefined;
-  const hasPhase = Object.keys(phase).length > 0 || port !== undefined || logsAfter !== undefined || renameNow;
+  const hasPhase =
+    Object.keys(phase).length > 0 || port !== undefined || logsAfter !== undefined || renameNow;
   if (!hasPhase) return { DBInstance: instanceView(rec) };
 
   const visible: Record<string, unknown> = {
     ...pendingView(phase),
     ...(port !== undefined ? { Port: port } : {}),
-    ...(logConfig ? { PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable } } : {}),
+    ...(logConfig
+      ? { PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable } }
+      : {}),
   };
   props.PendingModifiedValues = { ...props.PendingModifiedValues, ...visible };
   const failure = ctx.faults.takeAsyncFailure('ModifyDBInstance', [oldId, newId ?? '']);

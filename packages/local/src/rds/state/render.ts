@@ -1,8 +1,15 @@
-import { clone, type ClusterRecord, type ClusterSnapshotRecord, type InstanceRecord, type SnapshotRecord, type Store } from './store';
+import {
+  type ClusterRecord,
+  type ClusterSnapshotRecord,
+  clone,
+  type InstanceRecord,
+  type SnapshotRecord,
+  type Store,
+} from './store';
 
 /** The DBInstance element as Describe returns it. */
 export function instanceView(rec: InstanceRecord): Record<string, unknown> {
-  const view: Record<string, unknown> = clone(rec.props);
+  const view: Record<string, unknown> = { ...clone(rec.props) };
   // RDS has no endpoint for an instance that is still being created.
   if (rec.props.DBInstanceStatus === 'creating') delete view.Endpoint;
   view.DbInstancePort = rec.props.Endpoint.Port;
@@ -39,7 +46,9 @@ export function clusterView(store: Store, rec: ClusterRecord): Record<string, un
 export function stateView(store: Store) {
   return {
     instances: [...store.instances.values()].map(instanceView),
-    hiddenInstances: [...store.instances.values()].filter((r) => r.hidden).map((r) => r.props.DBInstanceIdentifier),
+    hiddenInstances: [...store.instances.values()]
+      .filter((r) => r.hidden)
+      .map((r) => r.props.DBInstanceIdentifier),
     clusters: [...store.clusters.values()].map((r) => clusterView(store, r)),
     snapshots: [...store.snapshots.values()].map(snapshotView),
     clusterSnapshots: [...store.clusterSnapshots.values()].map(clusterSnapshotView),
@@ -47,7 +56,11 @@ export function stateView(store: Store) {
 }
 
 /** `MaxRecords`/`Marker` paging (the marker is an offset). */
-export function paginate<T>(items: T[], maxRecords?: number, marker?: string): { page: T[]; marker?: string } {
+export function paginate<T>(
+  items: T[],
+  maxRecords?: number,
+  marker?: string,
+): { page: T[]; marker?: string } {
   const start = marker ? Number(marker) || 0 : 0;
   const size = maxRecords ?? 100;
   const page = items.slice(start, start + size);

@@ -4,7 +4,14 @@ import { optString, optTags, type Params, reqString } from '../protocol';
 import type { SnapshotProps, Tag } from '../types';
 import { applyFilters, checkMaxRecords, idFromArn } from './describe';
 import { paginate, snapshotView } from './render';
-import { clone, type InstanceRecord, mergeTags, type SimContext, type SnapshotRecord, validateIdentifier } from './store';
+import {
+  clone,
+  type InstanceRecord,
+  mergeTags,
+  type SimContext,
+  type SnapshotRecord,
+  validateIdentifier,
+} from './store';
 
 function snapshotSource(rec: SnapshotRecord): EventSource {
   return { sourceType: 'SNAPSHOT', identifier: rec.props.DBSnapshotIdentifier, arn: rec.props.DBSnapshotArn };
@@ -105,7 +112,9 @@ export function describeDBSnapshots(ctx: SimContext, p: Params) {
   const instanceId = optString(p, 'DBInstanceIdentifier')?.toLowerCase();
   const resourceId = optString(p, 'DbiResourceId');
   const type = optString(p, 'SnapshotType');
-  let recs: SnapshotRecord[] = snapId ? [ctx.store.snapshot(idFromArn(snapId, 'snapshot'))] : [...ctx.store.snapshots.values()];
+  let recs: SnapshotRecord[] = snapId
+    ? [ctx.store.snapshot(idFromArn(snapId, 'snapshot'))]
+    : [...ctx.store.snapshots.values()];
   if (instanceId) recs = recs.filter((r) => r.props.DBInstanceIdentifier === instanceId);
   if (resourceId) recs = recs.filter((r) => r.props.DbiResourceId === resourceId);
   if (type) recs = recs.filter((r) => r.props.SnapshotType === type);
@@ -119,7 +128,10 @@ export function deleteDBSnapshot(ctx: SimContext, p: Params) {
   const rec = store.snapshot(reqString(p, 'DBSnapshotIdentifier'));
   const status = rec.props.Status;
   if (status !== 'available' && status !== 'failed') {
-    throw new RdsError('InvalidDBSnapshotState', `Cannot delete the snapshot because it is in ${status} state.`);
+    throw new RdsError(
+      'InvalidDBSnapshotState',
+      `Cannot delete the snapshot because it is in ${status} state.`,
+    );
   }
   rec.props.Status = 'deleting';
   ctx.scheduler.after(ctx.durations.deleteSnapshot, () => {

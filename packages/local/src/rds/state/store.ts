@@ -187,19 +187,31 @@ export class Store {
 
   assertSnapshotFree(id: string): void {
     if (this.snapshots.has(id)) {
-      throw new RdsError('DBSnapshotAlreadyExists', `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`);
+      throw new RdsError(
+        'DBSnapshotAlreadyExists',
+        `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
+      );
     }
     if (this.snapshots.size >= MAX_MANUAL_SNAPSHOTS) {
-      throw new RdsError('SnapshotQuotaExceeded', `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual snapshots.`);
+      throw new RdsError(
+        'SnapshotQuotaExceeded',
+        `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual snapshots.`,
+      );
     }
   }
 
   assertClusterSnapshotFree(id: string): void {
     if (this.clusterSnapshots.has(id)) {
-      throw new RdsError('DBClusterSnapshotAlreadyExistsFault', `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`);
+      throw new RdsError(
+        'DBClusterSnapshotAlreadyExistsFault',
+        `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
+      );
     }
     if (this.clusterSnapshots.size >= MAX_MANUAL_SNAPSHOTS) {
-      throw new RdsError('SnapshotQuotaExceeded', `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual cluster snapshots.`);
+      throw new RdsError(
+        'SnapshotQuotaExceeded',
+        `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual cluster snapshots.`,
+      );
     }
   }
 

@@ -1,0 +1,123 @@
+import { EventBus } from './events';
+import { type FaultController, Faults } from './faults';
+import { createPrng } from './random';
+import { Scheduler } from './scheduler';
+import { startServer } from './server';
+import { type ClusterSeed, seedCluster } from './state/clusters';
+import { buildInstance, type InstanceSeed, insertInstance } from './state/instances';
+import { stateView } from './state/render';
+import { type SimContext, Store } from './state/store';
+import { DEFAULT_DURATIONS, type Durations, type RdsEventBridgeEvent } from './types';
+
+export type { FaultController } from './faults';
+export type { ClusterSeed } from './state/clusters';
+export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from './state/engines';
+export type { InstanceSeed } from './state/instances';
+export { DEFAULT_SECURITY_GROUP_ID, DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID } from './state/store';
+export * from './types';
+
+export interface RdsSimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default us-east-1. */
+  region?: string;
+  /** Default 000000000000. */
+  accountId?: string;
+  /** Every duration is divided by this; default 1 (60 => a 600 s restore takes 10 s). */
+  timeScale?: number;
+  /** Base seconds per asynchronous operation. */
+  durations?: Partial<Durations>;
+  /** Seed of the PRNG behind throttling and event faults (reproducible); default 1. */
+  seed?: number;
+  /** Called for each `aws.rds` event, after event faults are applied. */
+  onEvent?: (event: RdsEventBridgeEvent) => void;
+  /** `detail.SourceIdentifier` as `rds:<id>` instead of the bare identifier (both occur in reality). */
+  sourceIdentifierPrefix?: boolean;
+  /** Longest a reordered event waits for a later one before it is delivered anyway (real ms); default 1000. */
+  reorderMaxHoldMs?: number;
+}
+
+export type RdsSimulatorState = ReturnType<typeof stateView>;
+
+export interface RdsSimulator {
+  url: string;
+  port: number;
+  /** Closes the server and clears every pending timer. */
+  stop(): Promise<void>;
+  /** Adds an instance that is `available` at once (no event). */
+  seedInstance(input: InstanceSeed): void;
+  /** Adds a cluster (and optional members) that is `available` at once (no event). */
+  seedCluster(input: ClusterSeed): void;
+  faults: FaultController;
+  /** Plain JSON of all instances, clusters and snapshots, as Describe shows them. */
+  snapshotState(): RdsSimulatorState;
+  /** RDS API calls received per Action (including throttled and failed ones). */
+  callCounts(): Record<string, number>;
+  /** Events delivered to `onEvent` so far (after faults), in order. */
+  deliveredEvents(): RdsEventBridgeEvent[];
+  /** Events produced so far, before faults. */
+  emittedEvents(): RdsEventBridgeEvent[];
+}
+
+/**
+ * Starts an RDS simulator speaking the Query protocol, for the unmodified `@aws-sdk/client-rds`.
+ *
+ * @example
+ * const sim = await startRdsSimulator({ timeScale: 60, onEvent: (e) => bus.put(e) });
+ * const rds = new RDSClient({ endpoint: sim.url, region: 'us-east-1' });
+ * sim.seedInstance({ DBInstanceIdentifier: 'orders-db', Engine: 'postgres' });
+ * // …
+ * await sim.stop();
+ */
+export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise<RdsSimulator> {
+  const region = opts.region ?? 'us-east-1';
+  const accountId = opts.accountId ?? '000000000000';
+  const random = createPrng(opts.seed ?? 1);
+  const scheduler = new Scheduler(opts.timeScale ?? 1);
+  const events = new EventBus({
+    region,
+    accountId,
+    random,
+    scheduler,
+    onEvent: opts.onEvent,
+    sourceIdentifierPrefix: opts.sourceIdentifierPrefix ?? false,
+    reorderMaxHoldMs: opts.reorderMaxHoldMs,
+  });
+  const faults = new Faults(random, events);
+  const store = new Store(region, accountId);
+  const ctx: SimContext = {
+    region,
+    accountId,
+    durations: { ...DEFAULT_DURATIONS, ...opts.durations },
+    scheduler,
+    events,
+    faults,
+    store,
+  };
+  const host = opts.host ?? '127.0.0.1';
+  const { server, port, callCounts } = await startServer(ctx, host, opts.port ?? 0);
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        scheduler.clear();
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+    seedInstance: (input) => {
+      insertInstance(
+        store,
+        buildInstance(store, { ...input, DBInstanceStatus: input.DBInstanceStatus ?? 'available' }),
+      );
+    },
+    seedCluster: (input) => seedCluster(store, input),
+    faults,
+    snapshotState: () => stateView(store),
+    callCounts: () => Object.fromEntries(callCounts),
+    deliveredEvents: () => events.deliveredEvents(),
+    emittedEvents: () => events.emittedEvents(),
+  };
+}

@@ -1,0 +1,71 @@
+import type { Params } from './protocol';
+import {
+  createDBClusterSnapshot,
+  deleteDBClusterSnapshot,
+  describeDBClusterSnapshots,
+} from './state/cluster-snapshots';
+import {
+  createDBCluster,
+  deleteDBCluster,
+  describeDBClusters,
+  modifyDBCluster,
+  restoreDBClusterFromSnapshot,
+} from './state/clusters';
+import {
+  createDBInstance,
+  deleteDBInstance,
+  describeDBInstances,
+  restoreDBInstanceFromDBSnapshot,
+} from './state/instances';
+import { modifyDBInstance } from './state/modify';
+import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './state/snapshots';
+import type { SimContext } from './state/store';
+import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './state/tags';
+
+export type Operation = (ctx: SimContext, p: Params) => Record<string, unknown> | undefined;
+
+/** Every supported RDS Action. */
+export const OPERATIONS: Record<string, Operation> = {
+  CreateDBInstance: createDBInstance,
+  DescribeDBInstances: describeDBInstances,
+  ModifyDBInstance: modifyDBInstance,
+  RestoreDBInstanceFromDBSnapshot: restoreDBInstanceFromDBSnapshot,
+  DeleteDBInstance: deleteDBInstance,
+  CreateDBSnapshot: createDBSnapshot,
+  DescribeDBSnapshots: describeDBSnapshots,
+  DeleteDBSnapshot: deleteDBSnapshot,
+  AddTagsToResource: addTagsToResource,
+  RemoveTagsFromResource: removeTagsFromResource,
+  ListTagsForResource: listTagsForResource,
+  CreateDBCluster: createDBCluster,
+  DescribeDBClusters: describeDBClusters,
+  ModifyDBCluster: modifyDBCluster,
+  RestoreDBClusterFromSnapshot: restoreDBClusterFromSnapshot,
+  DeleteDBCluster: deleteDBCluster,
+  CreateDBClusterSnapshot: createDBClusterSnapshot,
+  DescribeDBClusterSnapshots: describeDBClusterSnapshots,
+  DeleteDBClusterSnapshot: deleteDBClusterSnapshot,
+};
+
+const IDENTIFIER_PARAMS = [
+  'DBInstanceIdentifier',
+  'NewDBInstanceIdentifier',
+  'DBSnapshotIdentifier',
+  'FinalDBSnapshotIdentifier',
+  'DBClusterIdentifier',
+  'NewDBClusterIdentifier',
+  'DBClusterSnapshotIdentifier',
+  'SnapshotIdentifier',
+];
+
+/** The request's identifiers, for matching injected faults (an ARN also matches by its last segment). */
+export function requestIdentifiers(p: Params): string[] {
+  const out: string[] = [];
+  for (const key of [...IDENTIFIER_PARAMS, 'ResourceName']) {
+    const v = p[key];
+    if (typeof v !== 'string' || !v) continue;
+    out.push(v, v.toLowerCase());
+    if (v.startsWith('arn:')) out.push(v.slice(v.lastIndexOf(':') + 1));
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+import { RdsError } from '../errors';
+import type { EventSource } from '../events';
+import { optString, optTags, type Params, reqString } from '../protocol';
+import type { ClusterSnapshotProps, Tag } from '../types';
+import { applyFilters, checkMaxRecords, idFromArn } from './describe';
+import { clusterSnapshotView, paginate } from './render';
+import {
+  type ClusterRecord,
+  type ClusterSnapshotRecord,
+  clone,
+  mergeTags,
+  type SimContext,
+  validateIdentifier,
+} from './store';
+
+function source(rec: ClusterSnapshotRecord): EventSource {
+  return {
+    sourceType: 'CLUSTER_SNAPSHOT',
+    identifier: rec.props.DBClusterSnapshotIdentifier,
+    arn: rec.props.DBClusterSnapshotArn,
+  };
+}
+
+/** Starts a manual cluster snapshot; the cluster shows `backing-up` until it is done (unless being deleted). */
+export function startClusterSnapshot(
+  ctx: SimContext,
+  cluster: ClusterRecord,
+  snapId: string,
+  tags: Tag[],
+  opts: { keepClusterStatus?: boolean } = {},
+): ClusterSnapshotRecord {
+  const { store } = ctx;
+  const c = cluster.props;
+  const props: ClusterSnapshotProps = {
+    DBClusterSnapshotIdentifier: snapId,
+    DBClusterSnapshotArn: store.arn('cluster-snapshot', snapId),
+    DBClusterIdentifier: c.DBClusterIdentifier,
+    DbClusterResourceId: c.DbClusterResourceId,
+    Status: 'creating',
+    PercentProgress: 0,
+    SnapshotCreateTime: new Date().toISOString(),
+    ClusterCreateTime: c.ClusterCreateTime,
+    SnapshotType: 'manual',
+    Engine: c.Engine,
+    EngineMode: c.EngineMode,
+    EngineVersion: c.EngineVersion,
+    AllocatedStorage: c.AllocatedStorage,
+    Port: c.Port,
+    VpcId: store.vpcOfSubnetGroup(c.DBSubnetGroup),
+    MasterUsername: c.MasterUsername,
+    LicenseModel: c.Engine,
+    StorageType: c.StorageType,
+    StorageEncrypted: c.StorageEncrypted,
+    KmsKeyId: c.KmsKeyId,
+    IAMDatabaseAuthenticationEnabled: c.IAMDatabaseAuthenticationEnabled,
+    AvailabilityZones: [...c.AvailabilityZones],
+    TagList: c.CopyTagsToSnapshot ? mergeTags(c.TagList, tags) : clone(tags),
+  };
+  const rec: ClusterSnapshotRecord = {
+    props,
+    source: clone(c),
+    startedMs: Date.now(),
+    durationMs: ctx.scheduler.ms(ctx.durations.createClusterSnapshot),
+  };
+  store.clusterSnapshots.set(snapId, rec);
+  if (!opts.keepClusterStatus) c.Status = 'backing-up';
+  const failure = ctx.faults.takeAsyncFailure('CreateDBClusterSnapshot', [snapId, c.DBClusterIdentifier]);
+  ctx.events.emit(source(rec), 'RDS-EVENT-0074');
+  ctx.scheduler.after(ctx.durations.createClusterSnapshot, () => {
+    if (c.Status === 'backing-up') c.Status = 'available';
+    if (failure) {
+      props.Status = 'failed';
+      return;
+    }
+    props.Status = 'available';
+    props.PercentProgress = 100;
+    ctx.events.emit(source(rec), 'RDS-EVENT-0075');
+  });
+  return rec;
+}
+
+export function createDBClusterSnapshot(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const snapId = validateIdentifier(
+    reqString(p, 'DBClusterSnapshotIdentifier'),
+    'DBClusterSnapshotIdentifier',
+    255,
+  );
+  const cluster = store.cluster(reqString(p, 'DBClusterIdentifier'));
+  if (cluster.props.Status !== 'available') {
+    throw new RdsError(
+      'InvalidDBClusterStateFault',
+      `DB cluster ${cluster.props.DBClusterIdentifier} is not in available state (${cluster.props.Status}).`,
+    );
+  }
+  store.assertClusterSnapshotFree(snapId);
+  const rec = startClusterSnapshot(ctx, cluster, snapId, optTags(p) ?? []);
+  return { DBClusterSnapshot: clusterSnapshotView(rec) };
+}
+
+const FILTERS: Record<string, (r: ClusterSnapshotRecord) => string | undefined> = {
+  'db-cluster-id': (r) => r.props.DBClusterIdentifier,
+  'db-cluster-snapshot-id': (r) => r.props.DBClusterSnapshotIdentifier,
+  'snapshot-type': (r) => r.props.SnapshotType,
+  engine: (r) => r.props.Engine,
+};
+
+export function describeDBClusterSnapshots(ctx: SimContext, p: Params) {
+  const max = checkMaxRecords(p);
+  const snapId = optString(p, 'DBClusterSnapshotIdentifier');
+  const clusterId = optString(p, 'DBClusterIdentifier')?.toLowerCase();
+  const type = optString(p, 'SnapshotType');
+  let recs = snapId
+    ? [ctx.store.clusterSnapshot(idFromArn(snapId, 'cluster-snapshot'))]
+    : [...ctx.store.clusterSnapshots.values()];
+  if (clusterId) recs = recs.filter((r) => r.props.DBClusterIdentifier === idFromArn(clusterId, 'cluster'));
+  if (type) recs = recs.filter((r) => r.props.SnapshotType === type);
+  recs = applyFilters(p, recs, FILTERS);
+  const { page, marker } = paginate(recs, max, optString(p, 'Marker'));
+  return { DBClusterSnapshots: page.map(clusterSnapshotView), Marker: marker };
+}
+
+export function deleteDBClusterSnapshot(ctx: SimContext, p: Params) {
+  const { store } = ctx;
+  const rec = store.clusterSnapshot(reqString(p, 'DBClusterSnapshotIdentifier'));
+  const status = rec.props.Status;
+  if (status !== 'available' && status !== 'failed') {
+    throw new RdsError(
+      'InvalidDBClusterSnapshotStateFault',
+      `Cannot delete the cluster snapshot in ${status} state.`,
+    );
+  }
+  rec.props.Status = 'deleting';
+  // RDS documents no event for a deleted cluster snapshot.
+  ctx.scheduler.after(ctx.durations.deleteClusterSnapshot, () =>
+    store.clusterSnapshots.delete(rec.props.DBClusterSnapshotIdentifier),
+  );
+  return { DBClusterSnapshot: clusterSnapshotView(rec) };
+}

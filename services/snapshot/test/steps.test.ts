@@ -1,0 +1,177 @@
+import { createHarness, type Harness } from '@trapheus/shared/testing';
+import { buildSnapshotSteps } from '../src/steps';
+
+const request = { identifier: 'orders-db', task: 'create_snapshot', isCluster: false };
+
+describe('snapshot service', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = createHarness({ snapshot: buildSnapshotSteps });
+    h.rds.seedInstance({ DBInstanceIdentifier: 'orders-db' });
+  });
+  afterEach(() => h.restore());
+
+  const onlyRun = () => {
+    const runs = h.memory.all();
+    expect(runs).toHaveLength(1);
+    return runs[0]!;
+  };
+
+  describe('bad input never touches RDS', () => {
+    it.each([
+      [{ task: 'create_snapshot', isCluster: false }, 'field "identifier" is required'],
+      [{ identifier: 'orders-db', task: 'restore_everything', isCluster: false }, 'field "task" must be one of'],
+      [{ identifier: 'orders-db', task: 'create_snapshot', isCluster: 'false' }, 'field "isCluster" must be a boolean'],
+      [{ identifier: 'orders_db', task: 'create_snapshot', isCluster: false }, 'field "identifier" must start with a letter'],
+      [{ identifier: 'orders-db', task: 'db_restore' }, 'field "isCluster" is required'],
+    ])('rejects %j naming the field', async (detail, expected) => {
+      await h.request(detail);
+
+      const run = onlyRun();
+      expect(run.step).toBe('REJECTED');
+      expect(run.reason).toContain(expected);
+      expect(h.rds.calls()).toEqual([]);
+      expect(h.outcomes()).toEqual([expect.objectContaining({ detailType: 'RunFailed' })]);
+      expect(h.outcomes()[0]?.detail).toMatchObject({ step: 'REJECTED', failure: { code: 'InvalidRequest' } });
+    });
+
+    it('rejects a message body that is not JSON without creating anything', async () => {
+      await h.deliver('snapshot', '{"identifier": ');
+
+      expect(h.memory.all()).toEqual([]);
+      expect(h.rds.calls()).toEqual([]);
+    });
+  });
+
+  it('rejects an unknown database before any change', async () => {
+    await h.request({ ...request, identifier: 'nope-db' });
+
+    const run = onlyRun();
+    expect(run.step).toBe('REJECTED');
+    expect(run.reason).toBe('DB instance nope-db not found');
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
+  it('rejects db_restore when the snapshot does not exist', async () => {
+    await h.request({ ...request, task: 'db_restore', snapshotIdentifier: 'missing-snap' });
+
+    expect(onlyRun().reason).toBe('DB snapshot missing-snap not found (task db_restore)');
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
+  it('db_restore with an available snapshot goes straight to SNAPSHOT_READY and tells restore', async () => {
+    h.rds.seedSnapshot({ DBSnapshotIdentifier: 'orders-db-snapshot' });
+
+    await h.request({ ...request, task: 'db_restore' });
+
+    expect(onlyRun().step).toBe('SNAPSHOT_READY');
+    expect(h.published.map((p) => p.detailType)).toEqual(['SnapshotReady']);
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
+  it('creates the snapshot with the run tag and waits for it with a check-back', async () => {
+    await h.request(request);
+
+    const run = onlyRun();
+    expect(run.step).toBe('SNAPSHOTTING');
+    expect(h.rds.calls('CreateDBSnapshot').map((c) => c.input)).toEqual([
+      {
+        DBSnapshotIdentifier: 'orders-db-snapshot',
+        DBInstanceIdentifier: 'orders-db',
+        Tags: [{ Key: 'trapheus:snapshot-run', Value: run.runId }],
+      },
+    ]);
+    expect(run.wait).toMatchObject({ resourceType: 'db-snapshot', identifier: 'orders-db-snapshot', checkSeq: 1 });
+    expect(h.queue.map((q) => JSON.parse(q.body))).toEqual([{ trapheusCheckBack: { runId: run.runId, seq: 1 } }]);
+    expect(h.queue[0]?.delaySeconds).toBe(20);
+  });
+
+  it('replaces an existing snapshot: deletes it, waits until it is gone, creates it again', async () => {
+    h.rds.seedSnapshot({ DBSnapshotIdentifier: 'orders-db-snapshot', DBInstanceIdentifier: 'orders-db' });
+
+    await h.request(request);
+    expect(h.rds.mutatingCalls()).toEqual(['DeleteDBSnapshot']);
+    expect(onlyRun().wait?.target).toBe('deleted');
+
+    await h.drain();
+
+    expect(h.rds.mutatingCalls()).toEqual(['DeleteDBSnapshot', 'CreateDBSnapshot']);
+    expect(onlyRun().step).toBe('SNAPSHOT_READY');
+  });
+
+  it('create_snapshot_only ends SUCCEEDED once the snapshot is available', async () => {
+    await h.request({ ...request, task: 'create_snapshot_only' });
+    await h.drain();
+
+    expect(onlyRun().step).toBe('SUCCEEDED');
+    expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunSucceeded']);
+    expect(h.rds.snapshots.get('orders-db-snapshot')?.Status).toBe('available');
+  });
+
+  it('a duplicate delivery of the same request starts one run and one snapshot', async () => {
+    await h.request(request, 'event-1');
+    await h.request(request, 'event-1');
+
+    expect(h.memory.all()).toHaveLength(1);
+    expect(h.rds.calls('CreateDBSnapshot')).toHaveLength(1);
+  });
+
+  it('the same requestId never starts two runs, whatever the event id', async () => {
+    await h.request({ ...request, requestId: 'nightly-1' }, 'event-1');
+    await h.request({ ...request, requestId: 'nightly-1' }, 'event-2');
+
+    expect(h.memory.all()).toHaveLength(1);
+  });
+
+  it('a second request while a run is active is rejected with the active run named', async () => {
+    await h.request(request, 'event-1');
+    await h.request(request, 'event-2');
+
+    const [first, second] = h.memory.all();
+    expect(first?.step).toBe('SNAPSHOTTING');
+    expect(second?.step).toBe('REJECTED');
+    expect(second?.reason).toContain(`another run (${first?.runId}) is active on DB instance orders-db`);
+  });
+
+  it('an RDS event for an unrelated snapshot is ignored', async () => {
+    await h.request(request);
+    h.rds.settle();
+    const before = onlyRun();
+
+    await h.deliver(
+      'snapshot',
+      h.rdsEventBody('RDS DB Snapshot Event', 'arn:aws:rds:us-east-1:1:snapshot:other-snap', 'RDS-EVENT-0042', 'other-snap'),
+    );
+
+    expect(onlyRun()).toEqual(before);
+  });
+
+  it('the RDS snapshot event moves the run on without waiting for the check-back', async () => {
+    await h.request(request);
+    h.rds.settle();
+
+    await h.deliver(
+      'snapshot',
+      h.rdsEventBody(
+        'RDS DB Snapshot Event',
+        'arn:aws:rds:us-east-1:1:snapshot:orders-db-snapshot',
+        'RDS-EVENT-0042',
+        'rds:orders-db-snapshot',
+      ),
+    );
+
+    expect(onlyRun().step).toBe('SNAPSHOT_READY');
+  });
+
+  it('a duplicated check-back does nothing the second time', async () => {
+    await h.request(request);
+    const checkBack = h.queue[0]!.body;
+
+    await h.deliver('snapshot', checkBack);
+    const afterFirst = onlyRun();
+    await h.deliver('snapshot', checkBack);
+
+    expect(onlyRun()).toEqual(afterFirst);
+    expect(h.rds.calls('CreateDBSnapshot')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The services' serverless.yml files against the contracts: rule patterns and step ownership cannot drift
+ * from the code, every consumer has a DLQ and partial batch responses, IAM has no wildcard actions, and the
+ * generated names stay under AWS's 64-character limit.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { STEP_OWNERS, TERMINAL_STEPS } from '@trapheus/shared';
+import { parse } from 'yaml';
+
+type Yaml = Record<string, any>;
+const load = (service: string): Yaml =>
+  parse(readFileSync(join(__dirname, '..', 'services', service, 'serverless.yml'), 'utf8'));
+const SERVICES = ['snapshot', 'restore', 'cleanup'] as const;
+const resourcesOf = (doc: Yaml) => Object.entries(doc.resources.Resources as Record<string, Yaml>);
+const rulesOf = (doc: Yaml) => resourcesOf(doc).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+const projectRules = (doc: Yaml) =>
+  rulesOf(doc)
+    .map(([, r]) => r.Properties.EventPattern)
+    .filter((p) => p.source?.[0] === 'trapheus');
+/** The detail-type → steps a service's project-bus rules let through (`*` = any step). */
+const routed = (doc: Yaml) => {
+  const out: Record<string, string[]> = {};
+  for (const pattern of projectRules(doc)) {
+    for (const branch of pattern.$or ?? [pattern]) {
+      for (const dt of branch['detail-type']) out[dt] = branch.detail?.step ?? ['*'];
+    }
+  }
+  return out;
+};
+
+describe('serverless.yml wiring', () => {
+  it('each service receives RunStalled exactly for the steps it owns (cleanup also for finished runs)', () => {
+    for (const service of SERVICES) {
+      const expected = [...STEP_OWNERS[service], ...(service === 'cleanup' ? TERMINAL_STEPS : [])];
+      expect({ service, steps: [...(routed(load(service)).RunStalled ?? [])].sort() }).toEqual({
+        service,
+        steps: [...expected].sort(),
+      });
+    }
+  });
+
+  it('the chain events go to the service that acts on them', () => {
+    expect(routed(load('snapshot')).RestoreRequested).toEqual(['*']);
+    expect(routed(load('restore')).SnapshotReady).toEqual(['*']);
+    expect(routed(load('cleanup')).RestoreCompleted).toEqual(['*']);
+    expect(routed(load('cleanup')).RestoreFailed).toEqual(['*']);
+  });
+
+  it('RDS event rules listen on the default bus for the event ids the waits need', () => {
+    const ids = (service: string) =>
+      rulesOf(load(service))
+        .map(([, r]) => r.Properties)
+        .filter((p) => p.EventPattern.source?.[0] === 'aws.rds')
+        .flatMap((p) => {
+          expect(p.EventBusName).toBe('default');
+          return p.EventPattern.detail.EventID as string[];
+        });
+    expect(ids('snapshot')).toEqual(expect.arrayContaining(['RDS-EVENT-0042', 'RDS-EVENT-0041']));
+    expect(ids('restore')).toEqual(expect.arrayContaining(['RDS-EVENT-0043', 'RDS-EVENT-0005']));
+    expect(ids('cleanup')).toEqual(expect.arrayContaining(['RDS-EVENT-0003']));
+  });
+
+  it('every SQS consumer reports batch item failures and its queue has a DLQ', () => {
+    for (const service of SERVICES) {
+      const doc = load(service);
+      const resources = doc.resources.Resources as Record<string, Yaml>;
+      for (const fn of Object.values(doc.functions as Record<string, Yaml>)) {
+        for (const event of fn.events ?? []) {
+          if (!event.sqs) continue;
+          expect(event.sqs.functionResponseType).toBe('ReportBatchItemFailures');
+          const queue = resources[event.sqs.arn['Fn::GetAtt'][0]];
+          expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
+          // Lambda's guidance: visibility timeout at least 6× the function timeout.
+          expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.timeout ?? doc.provider.timeout));
+        }
+      }
+    }
+  });
+
+  it('IAM statements name their actions (no wildcard action) and DeleteDBInstance needs a run tag', () => {
+    for (const service of SERVICES) {
+      const statements = Object.values(load(service).functions as Record<string, Yaml>).flatMap(
+        (fn) => fn.iamRoleStatements ?? [],
+      );
+      for (const s of statements) {
+        for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
+        if ([s.Action].flat().includes('rds:DeleteDBInstance')) {
+          expect(Object.keys(s.Condition.StringLike)[0]).toMatch(/^aws:ResourceTag\/trapheus:(run-id|restored-by)$/);
+        }
+      }
+    }
+  });
+
+  it('function and per-function role names stay within 64 characters for a 10-character stage', () => {
+    const stage = 'production';
+    const region = 'ap-southeast-2';
+    for (const service of SERVICES) {
+      const doc = load(service);
+      for (const fn of Object.keys(doc.functions)) {
+        expect(`${doc.service}-${stage}-${fn}`.length).toBeLessThanOrEqual(64);
+        // serverless-iam-roles-per-function: <service>-<stage>-<fn>-<region>-lambdaRole, truncated by the
+        // plugin only above 64, which would make names collide: keep them short enough not to need it.
+        expect(`${doc.service}-${stage}-${fn}-${region}-lambdaRole`.length).toBeLessThanOrEqual(64);
+      }
+    }
+  });
+});
