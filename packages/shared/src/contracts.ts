@@ -17,7 +17,9 @@ export const rdsIdentifierSchema = z
     /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
     'must start with a letter and contain only letters, digits and single hyphens',
   )
-  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen');
+  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
+  // RDS stores identifiers in lower case; events and describes say `orders-db` for a request of `Orders-DB`.
+  .transform((s) => s.toLowerCase());
 
 /** Snapshot identifiers follow the same rules as instance identifiers (max 255 for snapshots). */
 const snapshotIdentifierSchema = z
@@ -28,7 +30,8 @@ const snapshotIdentifierSchema = z
     /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
     'must start with a letter and contain only letters, digits and single hyphens',
   )
-  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen');
+  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
+  .transform((s) => s.toLowerCase());
 
 /** The public `RestoreRequested` detail: the original Python Trapheus keys plus two optional ones. */
 export const restoreRequestedDetailSchema = z.object({

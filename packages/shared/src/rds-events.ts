@@ -48,7 +48,9 @@ export const parseRdsArn = (arn: string): { resourceType: ResourceType; identifi
   return resourceType && identifier ? { resourceType, identifier } : undefined;
 };
 
-const stripRdsPrefix = (id: string) => (id.startsWith('rds:') ? id.slice(4) : id);
+/** `rds:mydb` → `mydb` for instances and clusters; automated snapshot ids really start with `rds:`. */
+const stripRdsPrefix = (id: string, type: ResourceType | undefined) =>
+  id.startsWith('rds:') && (type === 'db-instance' || type === 'db-cluster') ? id.slice(4) : id;
 
 const eventIdOf = (raw: unknown): string => {
   const match = typeof raw === 'string' ? /RDS-EVENT-\d{4}/.exec(raw) : null;
@@ -67,7 +69,7 @@ export const fromEventBridgeRdsEvent = (event: {
   const fromArn = arn ? parseRdsArn(arn) : undefined;
   const resourceType = fromArn?.resourceType ?? SOURCE_TYPES[str(detail.SourceType) ?? ''];
   const sourceId = str(detail.SourceIdentifier);
-  const identifier = fromArn?.identifier ?? (sourceId ? stripRdsPrefix(sourceId) : undefined);
+  const identifier = fromArn?.identifier ?? (sourceId ? stripRdsPrefix(sourceId, resourceType) : undefined);
   if (!resourceType || !identifier) return undefined;
   return {
     resourceType,
@@ -85,7 +87,7 @@ export const fromSubscriptionMessage = (message: Record<string, unknown>): RdsSi
   const fromArn = arn ? parseRdsArn(arn) : undefined;
   const resourceType = fromArn?.resourceType ?? SOURCE_TYPES[str(message['Event Source']) ?? ''];
   const sourceId = str(message['Source ID']);
-  const identifier = fromArn?.identifier ?? (sourceId ? stripRdsPrefix(sourceId) : undefined);
+  const identifier = fromArn?.identifier ?? (sourceId ? stripRdsPrefix(sourceId, resourceType) : undefined);
   if (!resourceType || !identifier) return undefined;
   return {
     resourceType,

@@ -171,7 +171,12 @@ export const buildRestoreInput = (
   original: CapturedInstance,
   opts: { snapshotIdentifier: string; runId: string },
 ): RestoreDBInstanceFromDBSnapshotCommandInput => {
-  const iopsApply = original.StorageType ? PROVISIONED_IOPS_TYPES.has(original.StorageType) : false;
+  // gp3 below its baseline threshold (400 GiB; 200 GiB for Oracle) reports 3000 IOPS / 125 MiB/s but refuses
+  // explicit values (InvalidParameterCombination): pass them only where RDS accepts them.
+  const gp3Threshold = original.Engine?.startsWith('oracle') ? 200 : 400;
+  const gp3Tunable = original.StorageType === 'gp3' && (original.AllocatedStorage ?? 0) >= gp3Threshold;
+  const iopsApply =
+    original.StorageType === 'gp3' ? gp3Tunable : original.StorageType ? PROVISIONED_IOPS_TYPES.has(original.StorageType) : false;
   return defined({
     DBInstanceIdentifier: original.DBInstanceIdentifier,
     DBSnapshotIdentifier: opts.snapshotIdentifier,
@@ -188,7 +193,7 @@ export const buildRestoreInput = (
     StorageType: original.StorageType,
     AllocatedStorage: original.AllocatedStorage,
     Iops: iopsApply ? original.Iops : undefined,
-    StorageThroughput: original.StorageType === 'gp3' ? original.StorageThroughput : undefined,
+    StorageThroughput: gp3Tunable ? original.StorageThroughput : undefined,
     VpcSecurityGroupIds: original.VpcSecurityGroupIds.length ? original.VpcSecurityGroupIds : undefined,
     Tags: [...original.Tags, { Key: RESTORED_TAG, Value: opts.runId }],
     CopyTagsToSnapshot: original.CopyTagsToSnapshot,

@@ -94,7 +94,9 @@ export class EventBridgeLocal {
   }
 
   rules(busName?: string): LocalRule[] {
-    const list = busName ? [this.buses.get(busName)?.rules ?? []] : [...this.buses.values()].map((b) => b.rules);
+    const list = busName
+      ? [this.buses.get(busName)?.rules ?? []]
+      : [...this.buses.values()].map((b) => b.rules);
     return list.flat().map(({ matches: _m, ...r }) => r);
   }
 
@@ -120,7 +122,10 @@ export class EventBridgeLocal {
     }
     for (const field of ['Source', 'DetailType', 'Detail'] as const) {
       if (typeof e[field] !== 'string' || e[field].length === 0) {
-        return { ErrorCode: 'InvalidArgument', ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.` };
+        return {
+          ErrorCode: 'InvalidArgument',
+          ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+        };
       }
     }
     let detail: unknown;
@@ -132,7 +137,8 @@ export class EventBridgeLocal {
     if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
-    const time = e.Time === undefined ? new Date() : new Date(typeof e.Time === 'number' ? e.Time * 1000 : e.Time);
+    const time =
+      e.Time === undefined ? new Date() : new Date(typeof e.Time === 'number' ? e.Time * 1000 : e.Time);
     const event: EventBridgeEvent = {
       version: '0',
       id: randomUUID(),
@@ -192,7 +198,10 @@ export class EventBridgeLocal {
 function targetBody(event: EventBridgeEvent, target: LocalRule['targets'][number]): string {
   if (target.input !== undefined) return target.input;
   if (target.inputPath) {
-    const segments = target.inputPath.replace(/^\$\.?/, '').split('.').filter(Boolean);
+    const segments = target.inputPath
+      .replace(/^\$\.?/, '')
+      .split('.')
+      .filter(Boolean);
     let v: unknown = event;
     for (const s of segments) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[s] : undefined;
     return JSON.stringify(v ?? null);

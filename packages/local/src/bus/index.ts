@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Delivery, type EventBridgeEvent, EventBridgeLocal, eventTime } from './eventbridge';
-import { type Handler, type HandlerLoader, installEnvIsolation, LambdaFunction, requireFresh } from './lambda';
-import { type FunctionModel, loadProject, type ProjectModel, type TableModel } from './serverless-config';
+import {
+  type Handler,
+  type HandlerLoader,
+  installEnvIsolation,
+  LambdaFunction,
+  requireFresh,
+} from './lambda';
 import { startServer } from './server';
+import { type FunctionModel, loadProject, type ProjectModel, type TableModel } from './serverless-config';
 import {
   ConcurrencySlot,
   EventSourceMapping,
@@ -29,12 +35,12 @@ import { type ParameterType, SsmLocal } from './ssm';
  *   }
  */
 
-export type { Handler } from './lambda';
 export type { EventBridgeEvent } from './eventbridge';
-export type { Message, QueueStats } from './sqs';
-export { matchesPattern, validatePattern, compilePattern, InvalidEventPatternError } from './pattern';
+export type { Handler } from './lambda';
+export { compilePattern, InvalidEventPatternError, matchesPattern, validatePattern } from './pattern';
+export type { FunctionModel, ProjectModel, ServiceModel } from './serverless-config';
 export { loadProject, ServerlessConfigError } from './serverless-config';
-export type { ProjectModel, ServiceModel, FunctionModel } from './serverless-config';
+export type { Message, QueueStats } from './sqs';
 
 export interface InvocationRecord {
   /** deployed name `<service>-<stage>-<key>` */
@@ -165,7 +171,8 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     const known = model.services.map((s) => s.name);
     const selected = opts.services ?? known;
     for (const s of selected) {
-      if (!known.includes(s)) throw new Error(`unknown service "${s}" (compose services: ${known.join(', ')})`);
+      if (!known.includes(s))
+        throw new Error(`unknown service "${s}" (compose services: ${known.join(', ')})`);
     }
     const services = model.services.filter((s) => selected.includes(s.name));
 
@@ -230,7 +237,9 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
           if (!ev.enabled) continue;
           const queue = sqs.queueByName(ev.queueName);
           if (!queue) {
-            throw new Error(`${s.file}: function ${f.key} listens to queue ${ev.queueName}, which no running service creates`);
+            throw new Error(
+              `${s.file}: function ${f.key} listens to queue ${ev.queueName}, which no running service creates`,
+            );
           }
           consumedQueues.add(queue.name);
           mappings.push(
@@ -345,7 +354,16 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     running++;
     try {
       const r = await fn.invoke(event);
-      return record(f, f.service, 'schedule', expression ?? f.schedules[0]?.expression ?? 'manual', 1, r, r.ok ? 'ok' : 'error', r.error);
+      return record(
+        f,
+        f.service,
+        'schedule',
+        expression ?? f.schedules[0]?.expression ?? 'manual',
+        1,
+        r,
+        r.ok ? 'ok' : 'error',
+        r.error,
+      );
     } finally {
       running--;
       queueMicrotask(changed);
@@ -364,8 +382,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
   };
 
   // State changes that can make the bus idle: invocation end (above), message deletions and visibility changes.
-  for (const q of sqs.list()) q.onVisible(() => queueMicrotask(changed));
-  const origStop = sqs.stop.bind(sqs);
+  sqs.onChange(() => queueMicrotask(changed));
 
   return {
     url: server.url,
@@ -408,7 +425,11 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
             .stats()
             .filter((q) => q.visible + q.inFlight + q.delayed > 0)
             .map((q) => `${q.name} (visible ${q.visible}, in flight ${q.inFlight}, delayed ${q.delayed})`);
-          finish(new Error(`not idle after ${timeoutMs} ms: ${running} running invocation(s); ${busy.join('; ') || 'no queued messages'}`));
+          finish(
+            new Error(
+              `not idle after ${timeoutMs} ms: ${running} running invocation(s); ${busy.join('; ') || 'no queued messages'}`,
+            ),
+          );
         }, timeoutMs);
         check();
       }),
@@ -416,7 +437,6 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     ssm: { put: (name, value, type) => void ssm.put(name, value, type ?? 'String') },
     stop: async () => {
       if (stopped) return;
-      origStop();
       await cleanup();
     },
   };
@@ -433,7 +453,9 @@ export function rateMs(expression: string): number | undefined {
 
 async function createTables(tables: TableModel[], endpoint: string, region: string): Promise<void> {
   if (tables.length === 0) return;
-  const { DynamoDBClient, CreateTableCommand, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
+  const { DynamoDBClient, CreateTableCommand, DescribeTableCommand } = await import(
+    '@aws-sdk/client-dynamodb'
+  );
   const client = new DynamoDBClient({
     endpoint,
     region,
@@ -456,7 +478,9 @@ async function createTables(tables: TableModel[], endpoint: string, region: stri
         await client.send(new CreateTableCommand(input as any));
       } catch (e) {
         if ((e as Error).name !== 'ResourceInUseException') {
-          throw new Error(`creating DynamoDB table ${t.tableName} (${t.service}/${t.logicalId}): ${(e as Error).message}`);
+          throw new Error(
+            `creating DynamoDB table ${t.tableName} (${t.service}/${t.logicalId}): ${(e as Error).message}`,
+          );
         }
       }
     }

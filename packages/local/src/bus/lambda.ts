@@ -13,8 +13,14 @@ import path from 'node:path';
  * credentials), even when their invocations interleave. stop() puts the original `process.env` back.
  */
 
-// biome-ignore lint/suspicious/noExplicitAny: Lambda handlers take and return anything
-export type Handler = (event: any, context: LambdaContext, callback?: (err?: unknown, result?: unknown) => void) => any;
+/** A Lambda handler: any event in, any result out (async, or callback-style with three parameters). */
+export type Handler = (
+  // biome-ignore lint/suspicious/noExplicitAny: handlers declare their own event types (SQSEvent, ...)
+  event: any,
+  context: LambdaContext,
+  callback?: (err?: unknown, result?: unknown) => void,
+  // biome-ignore lint/suspicious/noExplicitAny: and return whatever their trigger expects
+) => any;
 
 export interface LambdaContext {
   functionName: string;
@@ -87,7 +93,17 @@ export function runWithEnv<T>(env: Env, fn: () => T): T {
 }
 
 /** Host variables a Lambda-like process keeps (the runtime has PATH etc. too). */
-const KEPT_HOST_VARS = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'LANG', 'NODE_OPTIONS', 'NODE_PATH', 'NODE_ENV'];
+const KEPT_HOST_VARS = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TZ',
+  'LANG',
+  'NODE_OPTIONS',
+  'NODE_PATH',
+  'NODE_ENV',
+  'AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING',
+];
 
 export interface FunctionSpec {
   /** deployed name: `<service>-<stage>-<function>` */
@@ -114,7 +130,8 @@ export type HandlerLoader = (file: string, exportName: string) => Promise<Handle
  * Under jest, require.cache is not jest's registry: pass a loader using jest.isolateModules instead (see index.ts).
  */
 export function requireFresh(file: string, exportName: string): Handler {
-  const isProjectModule = (k: string) => !k.includes(`${path.sep}node_modules${path.sep}`) && k !== __filename;
+  const isProjectModule = (k: string) =>
+    !k.includes(`${path.sep}node_modules${path.sep}`) && k !== __filename;
   const saved = new Map<string, NodeJS.Module>();
   for (const [k, m] of Object.entries(require.cache)) {
     if (m && isProjectModule(k)) {
@@ -229,23 +246,25 @@ export class LambdaFunction {
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const context = this.context(deadline);
-    const run = runWithEnv(this.env, () =>
-      new Promise<unknown>((resolve, reject) => {
-        const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
-        context.done = callback;
-        context.fail = (err) => reject(err);
-        context.succeed = (result) => resolve(result);
-        try {
-          const out = handler(event, context, callback);
-          if (out && typeof (out as Promise<unknown>).then === 'function') {
-            (out as Promise<unknown>).then(resolve, reject);
-          } else if (handler.length < 3) {
-            resolve(out);
+    const run = runWithEnv(
+      this.env,
+      () =>
+        new Promise<unknown>((resolve, reject) => {
+          const callback = (err?: unknown, result?: unknown) => (err ? reject(err) : resolve(result));
+          context.done = callback;
+          context.fail = (err) => reject(err);
+          context.succeed = (result) => resolve(result);
+          try {
+            const out = handler(event, context, callback);
+            if (out && typeof (out as Promise<unknown>).then === 'function') {
+              (out as Promise<unknown>).then(resolve, reject);
+            } else if (handler.length < 3) {
+              resolve(out);
+            }
+          } catch (e) {
+            reject(e);
           }
-        } catch (e) {
-          reject(e);
-        }
-      }),
+        }),
     );
     const timeout = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
@@ -255,7 +274,14 @@ export class LambdaFunction {
     });
     try {
       const result = await Promise.race([run, timeout]);
-      return { ok: true, result, durationMs: performance.now() - start, initDurationMs, coldStart, timedOut: false };
+      return {
+        ok: true,
+        result,
+        durationMs: performance.now() - start,
+        initDurationMs,
+        coldStart,
+        timedOut: false,
+      };
     } catch (e) {
       return {
         ok: false,

@@ -62,7 +62,8 @@ function validateObject(obj: Record<string, unknown>, path: string): void {
     const value = obj[key];
     const here = path ? `${path}.${key}` : key;
     if (key === '$or' && isOrArray(value)) {
-      for (const [i, sub] of (value as Record<string, unknown>[]).entries()) validateObject(sub, `${here}[${i}]`);
+      for (const [i, sub] of (value as Record<string, unknown>[]).entries())
+        validateObject(sub, `${here}[${i}]`);
       continue;
     }
     if (Array.isArray(value)) {
@@ -71,7 +72,9 @@ function validateObject(obj: Record<string, unknown>, path: string): void {
     } else if (isPlainObject(value)) {
       validateObject(value, here);
     } else {
-      throw new InvalidEventPatternError(`"${here}" must be an object or an array (got ${JSON.stringify(value)})`);
+      throw new InvalidEventPatternError(
+        `"${here}" must be an object or an array (got ${JSON.stringify(value)})`,
+      );
     }
   }
 }
@@ -100,17 +103,23 @@ function validateLeafElement(el: unknown, path: string): void {
   }
   const op = keys[0]!;
   const arg = el[op];
-  const bad = (msg: string): never => {
+  function bad(msg: string): never {
     throw new InvalidEventPatternError(`"${op}" at "${path}": ${msg}`);
-  };
+  }
   switch (op) {
     case 'prefix':
     case 'suffix':
       if (typeof arg === 'string') return;
-      if (isPlainObject(arg) && Object.keys(arg).length === 1 && typeof arg['equals-ignore-case'] === 'string') {
+      if (
+        isPlainObject(arg) &&
+        Object.keys(arg).length === 1 &&
+        typeof arg['equals-ignore-case'] === 'string'
+      ) {
         return;
       }
-      return bad('value must be a string or { "equals-ignore-case": string }');
+      throw new InvalidEventPatternError(
+        `"${op}" at "${path}": value must be a string or { "equals-ignore-case": string }`,
+      );
     case 'equals-ignore-case':
       if (typeof arg !== 'string') bad('value must be a string');
       return;
@@ -136,9 +145,9 @@ function validateLeafElement(el: unknown, path: string): void {
 }
 
 function validateAnythingBut(arg: unknown, path: string): void {
-  const bad = (msg: string): never => {
+  function bad(msg: string): never {
     throw new InvalidEventPatternError(`"anything-but" at "${path}": ${msg}`);
-  };
+  }
   if (typeof arg === 'string' || typeof arg === 'number') return;
   if (Array.isArray(arg)) {
     if (arg.length === 0) bad('the list must not be empty');
@@ -160,7 +169,9 @@ function validateAnythingBut(arg: unknown, path: string): void {
       case 'equals-ignore-case':
         if (typeof v === 'string') return;
         if (Array.isArray(v) && v.length > 0 && v.every((s) => typeof s === 'string')) return;
-        return bad('"equals-ignore-case" must be a string or a non-empty list of strings');
+        throw new InvalidEventPatternError(
+          `"anything-but" at "${path}": "equals-ignore-case" must be a string or a non-empty list of strings`,
+        );
       case 'wildcard': {
         const list = Array.isArray(v) ? v : [v];
         if (list.length === 0 || !list.every((s) => typeof s === 'string')) {
@@ -170,7 +181,7 @@ function validateAnythingBut(arg: unknown, path: string): void {
         return;
       }
       default:
-        return bad(`unsupported operator "${k}" inside anything-but`);
+        bad(`unsupported operator "${k}" inside anything-but`);
     }
   }
   bad('value must be a string, a number, a list, or an object');
@@ -209,9 +220,9 @@ interface NumericRange {
 }
 
 function compileNumeric(arg: unknown, path: string): NumericRange {
-  const bad = (msg: string): never => {
+  function bad(msg: string): never {
     throw new InvalidEventPatternError(`"numeric" at "${path}": ${msg}`);
-  };
+  }
   if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0 || arg.length > 4) {
     return bad('value must be a list of 1 or 2 (operator, number) pairs');
   }
@@ -219,7 +230,8 @@ function compileNumeric(arg: unknown, path: string): NumericRange {
   for (let i = 0; i < arg.length; i += 2) {
     const op = arg[i];
     const n = arg[i + 1];
-    if (typeof n !== 'number' || !Number.isFinite(n)) return bad(`expected a number after ${JSON.stringify(op)}`);
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      return bad(`expected a number after ${JSON.stringify(op)}`);
     if (n < -NUMERIC_LIMIT || n > NUMERIC_LIMIT) return bad(`${n} is outside [-5e9, 5e9]`);
     switch (op) {
       case '=':
@@ -282,7 +294,10 @@ function matchObject(pattern: Record<string, unknown>, event: EventValue): boole
   return matchObjectFields(pattern, isPlainObject(event) ? event : MISSING);
 }
 
-function matchObjectFields(pattern: Record<string, unknown>, event: Record<string, Json> | typeof MISSING): boolean {
+function matchObjectFields(
+  pattern: Record<string, unknown>,
+  event: Record<string, Json> | typeof MISSING,
+): boolean {
   for (const [key, sub] of Object.entries(pattern)) {
     if (key === '$or' && isOrArray(sub)) {
       const alternatives = sub as Record<string, unknown>[];
@@ -374,7 +389,9 @@ function anythingButExcludes(arg: unknown, v: Json): boolean {
   if ('prefix' in obj) return v.startsWith(obj.prefix as string);
   if ('suffix' in obj) return v.endsWith(obj.suffix as string);
   if ('equals-ignore-case' in obj) {
-    const list = Array.isArray(obj['equals-ignore-case']) ? obj['equals-ignore-case'] : [obj['equals-ignore-case']];
+    const list = Array.isArray(obj['equals-ignore-case'])
+      ? obj['equals-ignore-case']
+      : [obj['equals-ignore-case']];
     return (list as string[]).some((s) => foldCase(s) === foldCase(v));
   }
   if ('wildcard' in obj) {
@@ -493,7 +510,12 @@ function parseCidr(cidr: string): Cidr | undefined {
   const addr = parseIp(ip);
   if (!addr) return undefined;
   const prefix = len === undefined ? addr.bits : Number(len);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > addr.bits || (len !== undefined && !/^\d+$/.test(len))) {
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > addr.bits ||
+    (len !== undefined && !/^\d+$/.test(len))
+  ) {
     return undefined;
   }
   const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(addr.bits - prefix);

@@ -37,7 +37,13 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-function intOpt(v: unknown, name: string, min: number, max: number, queryCompatible = true): number | undefined {
+function intOpt(
+  v: unknown,
+  name: string,
+  min: number,
+  max: number,
+  queryCompatible = true,
+): number | undefined {
   if (v === undefined || v === null) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -96,7 +102,8 @@ function messageOut(m: Message, body: Body): Record<string, unknown> {
   const MessageAttributes: Record<string, MessageAttributeValue> = {};
   for (const [k, v] of Object.entries(m.messageAttributes)) {
     const prefixMatch =
-      Array.isArray(names) && names.some((n) => typeof n === 'string' && n.endsWith('.*') && k.startsWith(n.slice(0, -2)));
+      Array.isArray(names) &&
+      names.some((n) => typeof n === 'string' && n.endsWith('.*') && k.startsWith(n.slice(0, -2)));
     if (wanted(names, k) || prefixMatch) MessageAttributes[k] = v;
   }
   return {
@@ -144,7 +151,12 @@ export function sqsOperations({ sqs }: ServerDeps): Record<string, Op> {
         try {
           Successful.push({ Id: e.Id, ...send(b.QueueUrl, e) });
         } catch (err) {
-          const code = err instanceof SqsError ? err.code : err instanceof AwsError ? err.type.split('#').pop() : 'InternalError';
+          const code =
+            err instanceof SqsError
+              ? err.code
+              : err instanceof AwsError
+                ? err.type.split('#').pop()
+                : 'InternalError';
           Failed.push({ Id: e.Id, SenderFault: true, Code: code, Message: (err as Error).message });
         }
       }
@@ -154,7 +166,8 @@ export function sqsOperations({ sqs }: ServerDeps): Record<string, Op> {
       const q = sqs.resolve(str(b.QueueUrl));
       const max = intOpt(b.MaxNumberOfMessages, 'MaxNumberOfMessages', 1, 10) ?? 1;
       const vis = intOpt(b.VisibilityTimeout, 'VisibilityTimeout', 0, 43200);
-      const wait = intOpt(b.WaitTimeSeconds, 'WaitTimeSeconds', 0, 20) ?? q.def.receiveMessageWaitTimeSeconds ?? 0;
+      const wait =
+        intOpt(b.WaitTimeSeconds, 'WaitTimeSeconds', 0, 20) ?? q.def.receiveMessageWaitTimeSeconds ?? 0;
       const msgs = await q.receiveWait(max, vis, wait);
       return { Messages: msgs.map((m) => messageOut(m, b)) };
     },
@@ -171,31 +184,48 @@ export function sqsOperations({ sqs }: ServerDeps): Record<string, Op> {
           q.delete(str(e.ReceiptHandle) ?? '');
           Successful.push({ Id: e.Id });
         } catch (err) {
-          Failed.push({ Id: e.Id, SenderFault: true, Code: (err as SqsError).code, Message: (err as Error).message });
+          Failed.push({
+            Id: e.Id,
+            SenderFault: true,
+            Code: (err as SqsError).code,
+            Message: (err as Error).message,
+          });
         }
       }
       return { Successful, Failed };
     },
     ChangeMessageVisibility: (b) => {
       const q = sqs.resolve(str(b.QueueUrl));
-      q.changeVisibility(str(b.ReceiptHandle) ?? '', intOpt(b.VisibilityTimeout, 'VisibilityTimeout', 0, 43200) ?? 0);
+      q.changeVisibility(
+        str(b.ReceiptHandle) ?? '',
+        intOpt(b.VisibilityTimeout, 'VisibilityTimeout', 0, 43200) ?? 0,
+      );
       return {};
     },
     GetQueueUrl: (b) => ({ QueueUrl: sqs.resolve(str(b.QueueName)).url }),
     ListQueues: (b) => {
       const prefix = str(b.QueueNamePrefix) ?? '';
-      return { QueueUrls: sqs.list().filter((q) => q.name.startsWith(prefix)).map((q) => q.url) };
+      return {
+        QueueUrls: sqs
+          .list()
+          .filter((q) => q.name.startsWith(prefix))
+          .map((q) => q.url),
+      };
     },
     CreateQueue: (b) => {
       const name = str(b.QueueName);
-      if (!name) throw sqsError(new SqsError('MissingParameter', 'MissingParameter', 'QueueName is required.'));
+      if (!name)
+        throw sqsError(new SqsError('MissingParameter', 'MissingParameter', 'QueueName is required.'));
       const a = (b.Attributes ?? {}) as Record<string, string>;
-      const redrive = a.RedrivePolicy ? (JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number }) : undefined;
+      const redrive = a.RedrivePolicy
+        ? (JSON.parse(a.RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: number })
+        : undefined;
       const q = sqs.createQueue({
         name,
         delaySeconds: a.DelaySeconds !== undefined ? Number(a.DelaySeconds) : undefined,
         visibilityTimeout: a.VisibilityTimeout !== undefined ? Number(a.VisibilityTimeout) : undefined,
-        messageRetentionPeriod: a.MessageRetentionPeriod !== undefined ? Number(a.MessageRetentionPeriod) : undefined,
+        messageRetentionPeriod:
+          a.MessageRetentionPeriod !== undefined ? Number(a.MessageRetentionPeriod) : undefined,
         redrivePolicy: redrive ? { ...redrive, maxReceiveCount: Number(redrive.maxReceiveCount) } : undefined,
       });
       return { QueueUrl: q.url };
@@ -217,7 +247,8 @@ export function sqsOperations({ sqs }: ServerDeps): Record<string, Op> {
       };
       const names = Array.isArray(b.AttributeNames) ? (b.AttributeNames as string[]) : [];
       const Attributes: Record<string, string> = {};
-      for (const [k, v] of Object.entries(all)) if (names.includes('All') || names.includes(k)) Attributes[k] = v;
+      for (const [k, v] of Object.entries(all))
+        if (names.includes('All') || names.includes(k)) Attributes[k] = v;
       return { Attributes };
     },
     PurgeQueue: (b) => {
@@ -242,7 +273,8 @@ export function eventsOperations({ events }: ServerDeps): Record<string, Op> {
     },
     DescribeEventBus: (b) => {
       const name = events.resolveBus(str(b.Name));
-      if (!name) throw new AwsError('ResourceNotFoundException', `Event bus ${String(b.Name)} does not exist.`);
+      if (!name)
+        throw new AwsError('ResourceNotFoundException', `Event bus ${String(b.Name)} does not exist.`);
       return busOut(name);
     },
     ListEventBuses: (b) => ({
@@ -253,7 +285,11 @@ export function eventsOperations({ events }: ServerDeps): Record<string, Op> {
     }),
     ListRules: (b) => {
       const bus = events.resolveBus(str(b.EventBusName));
-      if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${String(b.EventBusName)} does not exist.`);
+      if (!bus)
+        throw new AwsError(
+          'ResourceNotFoundException',
+          `Event bus ${String(b.EventBusName)} does not exist.`,
+        );
       return {
         Rules: events
           .rules(bus)
@@ -294,7 +330,12 @@ export function ssmOperations({ ssm }: ServerDeps): Record<string, Op> {
     },
     PutParameter: (b) =>
       wrap(() => ({
-        Version: ssm.put(str(b.Name) ?? '', str(b.Value) ?? '', (str(b.Type) ?? 'String') as ParameterType, b.Overwrite === true || !ssm.view(str(b.Name) ?? '', false)),
+        Version: ssm.put(
+          str(b.Name) ?? '',
+          str(b.Value) ?? '',
+          (str(b.Type) ?? 'String') as ParameterType,
+          b.Overwrite === true || !ssm.view(str(b.Name) ?? '', false),
+        ),
         Tier: 'Standard',
       })),
     DeleteParameter: (b) =>
@@ -344,7 +385,10 @@ export async function startServer(deps: ServerDeps, host = '127.0.0.1', port = 0
     }
     const fn = tables[prefix]?.[op];
     if (!fn) {
-      reply(400, { __type: 'UnknownOperationException', message: `${prefix}.${op} is not supported by the local bus` });
+      reply(400, {
+        __type: 'UnknownOperationException',
+        message: `${prefix}.${op} is not supported by the local bus`,
+      });
       return;
     }
     let body: Body;
@@ -360,7 +404,11 @@ export async function startServer(deps: ServerDeps, host = '127.0.0.1', port = 0
     } catch (e) {
       const err = e instanceof SqsError ? sqsError(e) : e;
       if (err instanceof AwsError) {
-        reply(err.status, { __type: err.type, message: err.message }, err.queryError ? { 'x-amzn-query-error': err.queryError } : {});
+        reply(
+          err.status,
+          { __type: err.type, message: err.message },
+          err.queryError ? { 'x-amzn-query-error': err.queryError } : {},
+        );
       } else {
         reply(500, { __type: 'InternalFailure', message: (err as Error)?.message ?? String(err) });
       }

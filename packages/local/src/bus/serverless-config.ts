@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, type ScalarTag, type CollectionTag, type YAMLMap, type YAMLSeq } from 'yaml';
+import { type CollectionTag, parse, type ScalarTag, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /**
  * Reads `serverless-compose.yml` and each service's `serverless.yml` (osls 4) and builds the local wiring:
@@ -205,7 +205,8 @@ export interface ProjectModel {
 type Json = unknown;
 const VAR_START = '${';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Finds the end (index of the matching `}`) of a `${` starting at `start`. */
 function matchBrace(s: string, start: number): number {
@@ -302,7 +303,8 @@ class VariableResolver {
     const first = s.indexOf(VAR_START);
     const end = matchBrace(s, first);
     if (end < 0) return s;
-    if (first === 0 && end === s.length - 1 && this.isVariable(s.slice(2, -1))) return this.expression(s.slice(2, -1));
+    if (first === 0 && end === s.length - 1 && this.isVariable(s.slice(2, -1)))
+      return this.expression(s.slice(2, -1));
     let out = '';
     let i = 0;
     while (i < s.length) {
@@ -347,7 +349,8 @@ class VariableResolver {
   private term(term: string, isPrimary: boolean, whole: string): Json {
     const t = term.trim();
     if (t === '') return undefined;
-    if ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"'))) return t.slice(1, -1);
+    if ((t.startsWith("'") && t.endsWith("'")) || (t.startsWith('"') && t.endsWith('"')))
+      return t.slice(1, -1);
     if (t.startsWith(VAR_START) && matchBrace(t, 0) === t.length - 1) {
       try {
         return this.expression(t.slice(2, -1));
@@ -608,7 +611,8 @@ class CfnEvaluator {
       if (name.startsWith('!')) return `\${${name.slice(1)}}`;
       if (name in vars) return String(vars[name]);
       const dot = name.indexOf('.');
-      if (dot > 0 && !name.startsWith('AWS::')) return String(this.getAtt(name.slice(0, dot), name.slice(dot + 1)));
+      if (dot > 0 && !name.startsWith('AWS::'))
+        return String(this.getAtt(name.slice(0, dot), name.slice(dot + 1)));
       const v = this.ref(name);
       return String(v === NO_VALUE ? '' : v);
     });
@@ -631,7 +635,8 @@ const HANDLER_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 function findHandlerFile(serviceDir: string, modulePath: string): string | undefined {
   const base = path.resolve(serviceDir, modulePath);
   for (const ext of HANDLER_EXTENSIONS) if (existsSync(base + ext)) return base + ext;
-  for (const ext of HANDLER_EXTENSIONS) if (existsSync(path.join(base, `index${ext}`))) return path.join(base, `index${ext}`);
+  for (const ext of HANDLER_EXTENSIONS)
+    if (existsSync(path.join(base, `index${ext}`))) return path.join(base, `index${ext}`);
   return undefined;
 }
 
@@ -644,7 +649,8 @@ export function functionLogicalId(key: string): string {
 function num(v: unknown, what: string, file: string): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = typeof v === 'number' ? v : Number(v);
-  if (!Number.isFinite(n)) throw new ServerlessConfigError(`${file}: ${what} must be a number (got ${JSON.stringify(v)})`);
+  if (!Number.isFinite(n))
+    throw new ServerlessConfigError(`${file}: ${what} must be a number (got ${JSON.stringify(v)})`);
   return n;
 }
 
@@ -665,29 +671,32 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
   const composeFile = path.join(rootDir, 'serverless-compose.yml');
   const compose = readYamlFile(composeFile);
   const composeServices = compose.services;
-  if (!isObject(composeServices)) throw new ServerlessConfigError(`${composeFile}: "services" must be a mapping`);
+  if (!isObject(composeServices))
+    throw new ServerlessConfigError(`${composeFile}: "services" must be a mapping`);
 
-  const commonSource = (file: string) => (source: string, address: string, raw: string): unknown => {
-    switch (source) {
-      case 'sls':
-        if (address === 'stage') return stage;
-        if (address === 'instanceId') return 'local';
-        break;
-      case 'opt':
-        if (address === 'stage') return stage;
-        if (address === 'region') return region;
-        return undefined;
-      case 'env':
-        return env[address];
-      case 'aws':
-        if (address === 'region') return region;
-        if (address === 'accountId') return accountId;
-        break;
-    }
-    throw new ServerlessConfigError(
-      `${file}: cannot resolve variable \${${raw}}: the source "${source || address}" is not supported by the local runner`,
-    );
-  };
+  const commonSource =
+    (file: string) =>
+    (source: string, address: string, raw: string): unknown => {
+      switch (source) {
+        case 'sls':
+          if (address === 'stage') return stage;
+          if (address === 'instanceId') return 'local';
+          break;
+        case 'opt':
+          if (address === 'stage') return stage;
+          if (address === 'region') return region;
+          return undefined;
+        case 'env':
+          return env[address];
+        case 'aws':
+          if (address === 'region') return region;
+          if (address === 'accountId') return accountId;
+          break;
+      }
+      throw new ServerlessConfigError(
+        `${file}: cannot resolve variable \${${raw}}: the source "${source || address}" is not supported by the local runner`,
+      );
+    };
 
   const raws = new Map<string, RawService>();
   for (const [name, def] of Object.entries(composeServices)) {
@@ -713,7 +722,8 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
     if (done) return done;
     const rs = raws.get(name);
     if (!rs) throw new ServerlessConfigError(`${composeFile}: unknown service "${name}"`);
-    if (building.has(name)) throw new ServerlessConfigError(`${composeFile}: circular dependency through "${name}"`);
+    if (building.has(name))
+      throw new ServerlessConfigError(`${composeFile}: circular dependency through "${name}"`);
     building.add(name);
     try {
       const model = buildService(rs);
@@ -724,25 +734,31 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
     }
   };
 
-  const composeVars = new VariableResolver(composeFile, (source, address, raw) => {
-    if (source === '') {
-      const dot = address.indexOf('.');
-      if (dot < 0) return commonSource(composeFile)(source, address, raw);
-      const upstream = address.slice(0, dot);
-      const output = address.slice(dot + 1);
-      if (!raws.has(upstream)) {
-        throw new ServerlessConfigError(`${composeFile}: \${${raw}} refers to unknown service "${upstream}"`);
+  const composeVars = new VariableResolver(
+    composeFile,
+    (source, address, raw) => {
+      if (source === '') {
+        const dot = address.indexOf('.');
+        if (dot < 0) return commonSource(composeFile)(source, address, raw);
+        const upstream = address.slice(0, dot);
+        const output = address.slice(dot + 1);
+        if (!raws.has(upstream)) {
+          throw new ServerlessConfigError(
+            `${composeFile}: \${${raw}} refers to unknown service "${upstream}"`,
+          );
+        }
+        const outputs = build(upstream).outputs;
+        if (!(output in outputs)) {
+          throw new ServerlessConfigError(
+            `${composeFile}: \${${raw}}: service "${upstream}" has no output "${output}" (outputs: ${Object.keys(outputs).join(', ') || 'none'})`,
+          );
+        }
+        return outputs[output];
       }
-      const outputs = build(upstream).outputs;
-      if (!(output in outputs)) {
-        throw new ServerlessConfigError(
-          `${composeFile}: \${${raw}}: service "${upstream}" has no output "${output}" (outputs: ${Object.keys(outputs).join(', ') || 'none'})`,
-        );
-      }
-      return outputs[output];
-    }
-    return commonSource(composeFile)(source, address, raw);
-  }, true);
+      return commonSource(composeFile)(source, address, raw);
+    },
+    true,
+  );
 
   const buildService = (rs: RawService): ServiceModel => {
     const { raw, file, dir } = rs;
@@ -778,7 +794,9 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
     const resourceParts = (() => {
       let r: unknown = raw.resources;
       if (typeof r === 'string') r = vars.string(r);
-      return (Array.isArray(r) ? r : [r]).map((part) => (typeof part === 'string' ? vars.string(part) : part));
+      return (Array.isArray(r) ? r : [r]).map((part) =>
+        typeof part === 'string' ? vars.string(part) : part,
+      );
     })().filter(isObject);
     const section = (name: string): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
@@ -830,7 +848,8 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
         const v = cfn.eval(vars.deep(properties[prop]));
         if (typeof v === 'string') physicalName = v;
       }
-      if (type === 'AWS::SQS::Queue' && properties.FifoQueue && !physicalName.endsWith('.fifo')) physicalName += '.fifo';
+      if (type === 'AWS::SQS::Queue' && properties.FifoQueue && !physicalName.endsWith('.fifo'))
+        physicalName += '.fifo';
       const info: ResourceInfo = { logicalId, type, properties, physicalName };
       cfn.resources.set(logicalId, info);
       active.push(info);
@@ -865,28 +884,44 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
             logicalId: r.logicalId,
             delaySeconds: num(p.DelaySeconds, `${r.logicalId}.DelaySeconds`, file),
             visibilityTimeout: num(p.VisibilityTimeout, `${r.logicalId}.VisibilityTimeout`, file),
-            messageRetentionPeriod: num(p.MessageRetentionPeriod, `${r.logicalId}.MessageRetentionPeriod`, file),
-            receiveMessageWaitTimeSeconds: num(p.ReceiveMessageWaitTimeSeconds, `${r.logicalId}.ReceiveMessageWaitTimeSeconds`, file),
+            messageRetentionPeriod: num(
+              p.MessageRetentionPeriod,
+              `${r.logicalId}.MessageRetentionPeriod`,
+              file,
+            ),
+            receiveMessageWaitTimeSeconds: num(
+              p.ReceiveMessageWaitTimeSeconds,
+              `${r.logicalId}.ReceiveMessageWaitTimeSeconds`,
+              file,
+            ),
             fifo: Boolean(p.FifoQueue),
           };
           if (isObject(redrive)) {
             q.redrivePolicy = {
               deadLetterTargetArn: String(redrive.deadLetterTargetArn),
-              maxReceiveCount: num(redrive.maxReceiveCount, `${r.logicalId}.RedrivePolicy.maxReceiveCount`, file) ?? 10,
+              maxReceiveCount:
+                num(redrive.maxReceiveCount, `${r.logicalId}.RedrivePolicy.maxReceiveCount`, file) ?? 10,
             };
           }
           queues.push(q);
           break;
         }
         case 'AWS::DynamoDB::Table':
-          tables.push({ tableName: r.physicalName, service: rs.name, logicalId: r.logicalId, properties: props(r) });
+          tables.push({
+            tableName: r.physicalName,
+            service: rs.name,
+            logicalId: r.logicalId,
+            properties: props(r),
+          });
           break;
         case 'AWS::Events::Rule': {
           const p = props(r);
           let pattern = p.EventPattern;
           if (typeof pattern === 'string') pattern = JSON.parse(pattern);
           const busRef = p.EventBusName === undefined ? 'default' : String(p.EventBusName);
-          const busName = busRef.startsWith('arn:') ? busRef.slice(busRef.indexOf('event-bus/') + 'event-bus/'.length) : busRef;
+          const busName = busRef.startsWith('arn:')
+            ? busRef.slice(busRef.indexOf('event-bus/') + 'event-bus/'.length)
+            : busRef;
           const targets = (Array.isArray(p.Targets) ? p.Targets : []).map((t: unknown): RuleTargetModel => {
             const tt = (isObject(t) ? t : {}) as Record<string, unknown>;
             const arn = String(tt.Arn ?? '');
@@ -924,7 +959,9 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
       const fget = (k: string) => (k in fnRaw ? get(`functions.${key}.${k}`) : undefined);
       const handler = fget('handler');
       if (typeof handler !== 'string' || !handler.includes('.')) {
-        throw new ServerlessConfigError(`${file}: functions.${key}.handler must look like "path/to/file.export"`);
+        throw new ServerlessConfigError(
+          `${file}: functions.${key}.handler must look like "path/to/file.export"`,
+        );
       }
       const dot = handler.lastIndexOf('.');
       const modulePath = handler.slice(0, dot);
@@ -955,13 +992,19 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
           const spec = (isObject(s) ? s : { arn: s }) as Record<string, unknown>;
           const arn = String(spec.arn ?? '');
           if (!arn.startsWith('arn:aws:sqs:')) {
-            throw new ServerlessConfigError(`${file}: functions.${key}.events[${i}].sqs.arn must be an SQS queue ARN (got ${arn})`);
+            throw new ServerlessConfigError(
+              `${file}: functions.${key}.events[${i}].sqs.arn must be an SQS queue ARN (got ${arn})`,
+            );
           }
           sqs.push({
             queueArn: arn,
             queueName: arn.split(':').pop()!,
             batchSize: num(spec.batchSize, `functions.${key}.events[${i}].sqs.batchSize`, file) ?? 10,
-            maximumBatchingWindow: num(spec.maximumBatchingWindow, `functions.${key}.events[${i}].sqs.maximumBatchingWindow`, file),
+            maximumBatchingWindow: num(
+              spec.maximumBatchingWindow,
+              `functions.${key}.events[${i}].sqs.maximumBatchingWindow`,
+              file,
+            ),
             reportBatchItemFailures: spec.functionResponseType === 'ReportBatchItemFailures',
             enabled: spec.enabled !== false,
           });

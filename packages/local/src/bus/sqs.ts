@@ -2,8 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 
 /**
  * In-memory SQS (standard queues) with scaled timings, and the Lambda event-source mapping that drains a queue
- * into a function. Every SQS duration (DelaySeconds, VisibilityTimeout, WaitTimeSeconds, MessageRetentionPeriod,
- * maximumBatchingWindow) is divided by `timeScale`. Timers only, no polling loops.
+ * into a function. SQS durations (DelaySeconds, VisibilityTimeout, MessageRetentionPeriod, maximumBatchingWindow)
+ * are divided by `timeScale`; WaitTimeSeconds (a client wait) is not. Timers only, no polling loops.
+ *
+ * Event-source mapping and scaled visibility: a batch's messages stay in flight while its invocation runs, even
+ * if their (scaled) visibility timeout expires meanwhile; they then become visible when the invocation ends
+ * (handler time is real time, and real deployments set the visibility timeout above the function timeout).
  */
 
 export interface MessageAttributeValue {
@@ -37,6 +41,10 @@ export interface Message {
   state: 'delayed' | 'visible' | 'inflight';
   /** for messages moved to a DLQ: the source queue ARN */
   deadLetterQueueSourceArn?: string;
+  /** received by an event-source mapping whose invocation is still running */
+  held?: boolean;
+  /** the visibility timeout expired while held: visible as soon as the invocation ends */
+  expiredWhileHeld?: boolean;
 }
 
 export interface QueueStats {
@@ -156,14 +164,23 @@ export class Queue {
 
   private notify(): void {
     for (const l of [...this.listeners]) l();
+    this.broker.changed();
   }
 
   send(
     body: string,
-    opts: { delaySeconds?: number; messageAttributes?: Record<string, MessageAttributeValue>; senderId?: string } = {},
+    opts: {
+      delaySeconds?: number;
+      messageAttributes?: Record<string, MessageAttributeValue>;
+      senderId?: string;
+    } = {},
   ): Message {
     if (typeof body !== 'string' || body.length === 0) {
-      throw new SqsError('MissingParameter', 'MissingParameter', 'The request must contain the parameter MessageBody.');
+      throw new SqsError(
+        'MissingParameter',
+        'MissingParameter',
+        'The request must contain the parameter MessageBody.',
+      );
     }
     const delay = opts.delaySeconds ?? this.def.delaySeconds ?? 0;
     if (!Number.isInteger(delay) || delay < 0 || delay > 900) {
@@ -224,6 +241,7 @@ export class Queue {
     if (!this.messages.has(msg.messageId)) return;
     if (msg.receiptHandle) this.byReceipt.delete(msg.receiptHandle);
     msg.receiptHandle = undefined;
+    msg.held = false;
     msg.state = 'visible';
     this.visibleIds.add(msg.messageId);
     this.notify();
@@ -242,7 +260,7 @@ export class Queue {
    * Receives up to `max` visible messages; they become in flight for `visibilityTimeout` seconds.
    * Messages already received maxReceiveCount times go to the dead-letter queue instead (as SQS does).
    */
-  receive(max = 1, visibilityTimeout = this.visibilityTimeout): Message[] {
+  receive(max = 1, visibilityTimeout = this.visibilityTimeout, hold = false): Message[] {
     const now = Date.now();
     const out: Message[] = [];
     for (const id of [...this.visibleIds]) {
@@ -266,9 +284,14 @@ export class Queue {
       msg.receiveCount += 1;
       msg.firstReceiveTimestamp ??= now;
       msg.state = 'inflight';
+      msg.held = hold;
+      msg.expiredWhileHeld = false;
       msg.receiptHandle = Buffer.from(`${id}:${randomUUID()}`).toString('base64');
       this.byReceipt.set(msg.receiptHandle, id);
-      this.schedule(id, visibilityTimeout, () => this.makeVisible(msg));
+      this.schedule(id, visibilityTimeout, () => {
+        if (msg.held) msg.expiredWhileHeld = true;
+        else this.makeVisible(msg);
+      });
       out.push({ ...msg, messageAttributes: { ...msg.messageAttributes } });
     }
     return out;
@@ -282,18 +305,37 @@ export class Queue {
   /** Deletes an in-flight message. A stale receipt handle is ignored, as SQS does. */
   delete(receiptHandle: string): void {
     if (typeof receiptHandle !== 'string' || receiptHandle.length === 0) {
-      throw new SqsError('ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid', 'The receipt handle is not valid.');
+      throw new SqsError(
+        'ReceiptHandleIsInvalid',
+        'ReceiptHandleIsInvalid',
+        'The receipt handle is not valid.',
+      );
     }
     const msg = this.byHandle(receiptHandle);
     this.byReceipt.delete(receiptHandle);
     if (!msg) return;
     this.clearTimer(msg.messageId);
     this.messages.delete(msg.messageId);
+    this.broker.changed();
+  }
+
+  /**
+   * Ends the hold of an event-source mapping on a message it did not delete: if its visibility timeout already
+   * expired during the (real-time) invocation, it becomes visible now; otherwise when the timeout expires.
+   */
+  release(receiptHandle: string): void {
+    const msg = this.byHandle(receiptHandle);
+    if (!msg?.held) return;
+    msg.held = false;
+    if (msg.expiredWhileHeld) {
+      msg.expiredWhileHeld = false;
+      this.makeVisible(msg);
+    }
   }
 
   changeVisibility(receiptHandle: string, seconds: number): void {
     const msg = this.byHandle(receiptHandle);
-    if (!msg || msg.state !== 'inflight') {
+    if (msg?.state !== 'inflight') {
       throw new SqsError(
         'MessageNotInflight',
         'AWS.SimpleQueueService.MessageNotInflight',
@@ -313,6 +355,7 @@ export class Queue {
     this.messages.clear();
     this.visibleIds.clear();
     this.byReceipt.clear();
+    this.broker.changed();
   }
 
   stats(): { visible: number; inFlight: number; delayed: number } {
@@ -331,7 +374,11 @@ export class Queue {
   }
 
   /** Long polling: resolves with messages as soon as some are visible, or [] after waitSeconds (scaled). */
-  async receiveWait(max: number, visibilityTimeout: number | undefined, waitSeconds: number): Promise<Message[]> {
+  async receiveWait(
+    max: number,
+    visibilityTimeout: number | undefined,
+    waitSeconds: number,
+  ): Promise<Message[]> {
     const first = this.receive(max, visibilityTimeout);
     if (first.length > 0 || waitSeconds <= 0 || this.broker.timers.isStopped) return first;
     return new Promise((resolve) => {
@@ -344,10 +391,11 @@ export class Queue {
           resolve(got);
         }
       });
+      // WaitTimeSeconds is a client-side wait, not a queue timing: it is not scaled.
       timer = this.broker.timers.set(() => {
         off();
         resolve([]);
-      }, this.broker.scaledMs(waitSeconds));
+      }, waitSeconds * 1000);
       if (!timer) {
         off();
         resolve([]);
@@ -409,9 +457,15 @@ export class SqsBroker {
   /** Accepts a queue URL (any host: only the last path segment counts), an ARN or a name. */
   resolve(ref: string | undefined): Queue {
     if (typeof ref !== 'string' || ref.length === 0) {
-      throw new SqsError('MissingParameter', 'MissingParameter', 'The request must contain the parameter QueueUrl.');
+      throw new SqsError(
+        'MissingParameter',
+        'MissingParameter',
+        'The request must contain the parameter QueueUrl.',
+      );
     }
-    const name = ref.startsWith('arn:') ? (ref.split(':').pop() ?? '') : (ref.split('?')[0]!.split('/').pop() ?? '');
+    const name = ref.startsWith('arn:')
+      ? (ref.split(':').pop() ?? '')
+      : (ref.split('?')[0]!.split('/').pop() ?? '');
     const q = this.queues.get(name);
     if (!q) {
       throw new SqsError(
@@ -437,8 +491,21 @@ export class SqsBroker {
     });
   }
 
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Called after any state change (send, visibility, delete, purge, end of a batch). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  changed(): void {
+    for (const l of [...this.changeListeners]) l();
+  }
+
   stop(): void {
     this.timers.stop();
+    this.changeListeners.clear();
   }
 }
 
@@ -458,7 +525,13 @@ export interface SqsRecord {
   };
   messageAttributes: Record<
     string,
-    { stringValue?: string; binaryValue?: string; stringListValues: string[]; binaryListValues: string[]; dataType: string }
+    {
+      stringValue?: string;
+      binaryValue?: string;
+      stringListValues: string[];
+      binaryListValues: string[];
+      dataType: string;
+    }
   >;
   md5OfBody: string;
   md5OfMessageAttributes?: string;
@@ -600,7 +673,7 @@ export class EventSourceMapping {
       this.broker.timers.clear(this.windowTimer);
       this.windowTimer = undefined;
     }
-    const batch = this.queue.receive(this.batchSize);
+    const batch = this.queue.receive(this.batchSize, this.queue.visibilityTimeout, true);
     if (batch.length === 0) return false;
     this.slot.acquire();
     void this.run(batch);
@@ -621,9 +694,11 @@ export class EventSourceMapping {
         const failed = new Set(outcome.failedMessageIds);
         for (const m of batch) if (!failed.has(m.messageId)) this.queue.delete(m.receiptHandle!);
       }
-      // 'error': every message stays in flight until its visibility timeout expires.
+      // Failed messages stay in flight until their visibility timeout expires (counted from the receive).
+      for (const m of batch) this.queue.release(m.receiptHandle!);
     }
     this.slot.release();
+    this.broker.changed();
   }
 }
 
@@ -632,7 +707,11 @@ export class EventSourceMapping {
  * `{ batchItemFailures: [{ itemIdentifier }] }` fails only those messages; an empty/absent list is success;
  * an invalid identifier (missing, empty, or not in the batch) fails the whole batch.
  */
-export function interpretBatchResponse(result: unknown, batch: Message[], reportBatchItemFailures: boolean): BatchOutcome {
+export function interpretBatchResponse(
+  result: unknown,
+  batch: Message[],
+  reportBatchItemFailures: boolean,
+): BatchOutcome {
   if (!reportBatchItemFailures || result === null || typeof result !== 'object') return { kind: 'ok' };
   const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
   if (failures === undefined || failures === null) return { kind: 'ok' };

@@ -40,10 +40,20 @@ export class SsmLocal {
     }
     const existing = this.params.get(name);
     if (existing && !overwrite) {
-      throw new SsmError('ParameterAlreadyExists', 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.');
+      throw new SsmError(
+        'ParameterAlreadyExists',
+        'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+      );
     }
     const version = (existing?.Version ?? 0) + 1;
-    this.params.set(name, { Name: name, Type: type, Value: value, Version: version, LastModifiedDate: new Date(), DataType: 'text' });
+    this.params.set(name, {
+      Name: name,
+      Type: type,
+      Value: value,
+      Version: version,
+      LastModifiedDate: new Date(),
+      DataType: 'text',
+    });
     return version;
   }
 

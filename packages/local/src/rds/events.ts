@@ -92,13 +92,15 @@ export class EventBus {
   emit(source: EventSource, eventId: string, extra?: string): RdsEventBridgeEvent {
     const entry = EVENT_CATALOG[eventId];
     const now = new Date().toISOString();
+    // EventBridge's envelope time has second precision; the RDS detail Date keeps milliseconds.
+    const time = now.replace(/\.\d{3}Z$/, 'Z');
     const event: RdsEventBridgeEvent = {
       version: '0',
       id: uuid(),
       'detail-type': DETAIL_TYPES[source.sourceType],
       source: 'aws.rds',
       account: this.opts.accountId,
-      time: now,
+      time,
       region: this.opts.region,
       resources: [source.arn],
       detail: {

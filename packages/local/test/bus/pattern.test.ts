@@ -79,9 +79,9 @@ describe('EventBridge pattern matching: event patterns page', () => {
         event,
       ),
     ).toBe(true);
-    expect(matchesPattern({ resources: ['arn:aws:ec2:us-east-1:000000000000:instance/i-b188560f'] }, event)).toBe(
-      false,
-    );
+    expect(
+      matchesPattern({ resources: ['arn:aws:ec2:us-east-1:000000000000:instance/i-b188560f'] }, event),
+    ).toBe(false);
   });
 
   it('matches null and empty string values exactly', () => {
@@ -126,9 +126,12 @@ describe('content filtering: prefix and suffix', () => {
     const ignoreCase = { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } };
     expect(matchesPattern(ignoreCase, { detail: { FileName: 'image.PNG' } })).toBe(true);
     expect(matchesPattern(ignoreCase, { detail: { FileName: 'image.jpg' } })).toBe(false);
-    expect(matchesPattern({ service: [{ suffix: { 'equals-ignore-case': 'tbridge' } }] }, { service: 'EvenTBRIDGE' })).toBe(
-      true,
-    );
+    expect(
+      matchesPattern(
+        { service: [{ suffix: { 'equals-ignore-case': 'tbridge' } }] },
+        { service: 'EvenTBRIDGE' },
+      ),
+    ).toBe(true);
   });
 
   it('prefix and suffix only match strings', () => {
@@ -172,7 +175,9 @@ describe('content filtering: anything-but', () => {
     const ignoreCase = { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] };
     expect(matchesPattern(ignoreCase, { state: 'INITIALIZING' })).toBe(false);
     expect(matchesPattern(ignoreCase, { state: 'running' })).toBe(true);
-    const ignoreCaseList = { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'OVERLOADED'] } }] };
+    const ignoreCaseList = {
+      state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'OVERLOADED'] } }],
+    };
     expect(matchesPattern(ignoreCaseList, { state: 'overloaded' })).toBe(false);
     expect(matchesPattern(ignoreCaseList, { state: 'pending' })).toBe(true);
 
@@ -202,12 +207,18 @@ describe('content filtering: numeric', () => {
     expect(matchesPattern(pattern, rulerEvent)).toBe(true);
     expect(matchesPattern(pattern, withDetail({ 'c-count': 0, 'd-count': 3, 'x-limit': 301.8 }))).toBe(false);
     expect(matchesPattern(pattern, withDetail({ 'c-count': 6, 'd-count': 3, 'x-limit': 301.8 }))).toBe(false);
-    expect(matchesPattern(pattern, withDetail({ 'c-count': 1, 'd-count': 10, 'x-limit': 301.8 }))).toBe(false);
-    expect(matchesPattern(pattern, withDetail({ 'c-count': 1, 'd-count': 9.99, 'x-limit': 301.80000001 }))).toBe(true);
+    expect(matchesPattern(pattern, withDetail({ 'c-count': 1, 'd-count': 10, 'x-limit': 301.8 }))).toBe(
+      false,
+    );
+    expect(
+      matchesPattern(pattern, withDetail({ 'c-count': 1, 'd-count': 9.99, 'x-limit': 301.80000001 })),
+    ).toBe(true);
   });
 
   it('only works on JSON numbers', () => {
-    expect(matchesPattern(pattern, withDetail({ 'c-count': '3', 'd-count': 3, 'x-limit': 301.8 }))).toBe(false);
+    expect(matchesPattern(pattern, withDetail({ 'c-count': '3', 'd-count': 3, 'x-limit': 301.8 }))).toBe(
+      false,
+    );
   });
 
   it('price examples from the comparison operators page', () => {
@@ -288,23 +299,27 @@ describe('content filtering: equals-ignore-case and wildcard', () => {
 
   it('wildcard with anchoring', () => {
     const pattern = { EventBusArn: [{ wildcard: 'arn:aws:events:us-east-1:*:event-bus/*' }] };
-    expect(matchesPattern(pattern, { EventBusArn: 'arn:aws:events:us-east-1:123456789012:event-bus/default' })).toBe(
-      true,
-    );
-    expect(matchesPattern(pattern, { EventBusArn: 'arn:aws:events:us-west-2:123456789012:event-bus/default' })).toBe(
-      false,
-    );
+    expect(
+      matchesPattern(pattern, { EventBusArn: 'arn:aws:events:us-east-1:123456789012:event-bus/default' }),
+    ).toBe(true);
+    expect(
+      matchesPattern(pattern, { EventBusArn: 'arn:aws:events:us-west-2:123456789012:event-bus/default' }),
+    ).toBe(false);
     const png = { FileName: [{ wildcard: 'dir/*.png' }] };
     expect(matchesPattern(png, { FileName: 'dir/icon.png' })).toBe(true);
     expect(matchesPattern(png, { FileName: 'xdir/icon.png' })).toBe(false);
     expect(matchesPattern(png, { FileName: 'dir/icon.jpg' })).toBe(false);
-    expect(matchesPattern({ source: [{ wildcard: 'Simple*Service' }] }, { source: 'SimpleQueueService' })).toBe(true);
+    expect(
+      matchesPattern({ source: [{ wildcard: 'Simple*Service' }] }, { source: 'SimpleQueueService' }),
+    ).toBe(true);
   });
 
   it('wildcard escapes', () => {
     expect(matchesPattern({ f: [{ wildcard: 'a\\*b' }] }, { f: 'a*b' })).toBe(true);
     expect(matchesPattern({ f: [{ wildcard: 'a\\*b' }] }, { f: 'aXb' })).toBe(false);
-    expect(matchesPattern({ f: [{ wildcard: '/usr/local\\\\bin/*' }] }, { f: '/usr/local\\bin/tool' })).toBe(true);
+    expect(matchesPattern({ f: [{ wildcard: '/usr/local\\\\bin/*' }] }, { f: '/usr/local\\bin/tool' })).toBe(
+      true,
+    );
     expect(matchesPattern({ f: [{ wildcard: 'a.c' }] }, { f: 'abc' })).toBe(false);
   });
 });
@@ -332,11 +347,16 @@ describe('$or', () => {
     };
     expect(matchesPattern(pattern, { source: 'aws.cloudwatch', metricName: 'ReadLatency' })).toBe(true);
     expect(
-      matchesPattern(pattern, { source: 'aws.cloudwatch', metricType: 'MetricType', namespace: 'AWS/ES', spaceId: 1000 }),
+      matchesPattern(pattern, {
+        source: 'aws.cloudwatch',
+        metricType: 'MetricType',
+        namespace: 'AWS/ES',
+        spaceId: 1000,
+      }),
     ).toBe(true);
-    expect(matchesPattern(pattern, { source: 'aws.cloudwatch', metricType: 'MetricType', namespace: 'AWS/ES' })).toBe(
-      false,
-    );
+    expect(
+      matchesPattern(pattern, { source: 'aws.cloudwatch', metricType: 'MetricType', namespace: 'AWS/ES' }),
+    ).toBe(false);
     expect(matchesPattern(pattern, { source: 'aws.other', metricName: 'ReadLatency' })).toBe(false);
     expect(matchesPattern(pattern, { source: 'aws.cloudwatch', scope: 'Service' })).toBe(true);
   });
@@ -346,7 +366,9 @@ describe('$or', () => {
       $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }],
       detail: { $or: [{ source: ['aws.cloudwatch'] }, { 'detail-type': ['CloudWatch Alarm State Change'] }] },
     };
-    expect(matchesPattern(pattern, { namespace: 'AWS/EC2', detail: { source: 'aws.cloudwatch' } })).toBe(true);
+    expect(matchesPattern(pattern, { namespace: 'AWS/EC2', detail: { source: 'aws.cloudwatch' } })).toBe(
+      true,
+    );
     expect(matchesPattern(pattern, { namespace: 'AWS/EC2', detail: { source: 'aws.s3' } })).toBe(false);
   });
 });
@@ -363,7 +385,9 @@ describe('arrays', () => {
   it('crushes arrays of objects but keeps matches array-consistent', () => {
     expect(matchesPattern({ employees: { firstName: ['Anna'] } }, employees)).toBe(true);
     expect(matchesPattern({ employees: { firstName: ['Anna'], lastName: ['Smith'] } }, employees)).toBe(true);
-    expect(matchesPattern({ employees: { firstName: ['Anna'], lastName: ['Jones'] } }, employees)).toBe(false);
+    expect(matchesPattern({ employees: { firstName: ['Anna'], lastName: ['Jones'] } }, employees)).toBe(
+      false,
+    );
     const nested = { employees: [[employees.employees[0]], [employees.employees[2]]] };
     expect(matchesPattern({ employees: { firstName: ['Peter'] } }, nested)).toBe(true);
   });

@@ -27,7 +27,10 @@ export async function stopHarness(h: Harness | undefined): Promise<void> {
 }
 
 /** Polls `probe` until it returns a value other than `undefined`/`false` (throws after `timeoutMs`). */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -43,11 +46,18 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
 }
 
 /** The error an SDK call fails with (name is the SDK class, Code the wire code). */
-export async function errorOf(p: Promise<unknown>): Promise<{ name: string; code?: string; status?: number; message: string }> {
+export async function errorOf(
+  p: Promise<unknown>,
+): Promise<{ name: string; code?: string; status?: number; message: string }> {
   try {
     await p;
   } catch (err) {
-    const e = err as { name: string; Code?: string; message: string; $metadata?: { httpStatusCode?: number } };
+    const e = err as {
+      name: string;
+      Code?: string;
+      message: string;
+      $metadata?: { httpStatusCode?: number };
+    };
     return { name: e.name, code: e.Code, status: e.$metadata?.httpStatusCode, message: e.message };
   }
   throw new Error('expected the call to fail');

@@ -152,7 +152,9 @@ describe('DB instances', () => {
       Port: 3307,
       PendingCloudwatchLogsExports: { LogTypesToEnable: ['error', 'slowquery'] },
     });
-    const busy = await errorOf(h.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'mod-db', MultiAZ: false })));
+    const busy = await errorOf(
+      h.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'mod-db', MultiAZ: false })),
+    );
     expect(busy).toMatchObject({ name: 'InvalidDBInstanceStateFault', status: 400 });
 
     const db = await availableInstance('mod-db');
@@ -169,9 +171,17 @@ describe('DB instances', () => {
   });
 
   it('keeps window-bound changes pending without ApplyImmediately', async () => {
-    h.sim.seedInstance({ DBInstanceIdentifier: 'lazy-db', Engine: 'postgres', DBInstanceClass: 'db.t3.small' });
+    h.sim.seedInstance({
+      DBInstanceIdentifier: 'lazy-db',
+      Engine: 'postgres',
+      DBInstanceClass: 'db.t3.small',
+    });
     const out = await h.rds.send(
-      new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'lazy-db', DBInstanceClass: 'db.m6g.large', BackupRetentionPeriod: 7 }),
+      new ModifyDBInstanceCommand({
+        DBInstanceIdentifier: 'lazy-db',
+        DBInstanceClass: 'db.m6g.large',
+        BackupRetentionPeriod: 7,
+      }),
     );
     expect(out.DBInstance).toMatchObject({
       DBInstanceStatus: 'available',
@@ -184,7 +194,11 @@ describe('DB instances', () => {
   it('rejects invalid settings the way RDS does', async () => {
     h.sim.seedInstance({ DBInstanceIdentifier: 'strict-db', Engine: 'postgres', StorageType: 'gp2' });
     expect(
-      await errorOf(h.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'strict-db', MonitoringInterval: 60 }))),
+      await errorOf(
+        h.rds.send(
+          new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'strict-db', MonitoringInterval: 60 }),
+        ),
+      ),
     ).toMatchObject({ name: 'InvalidParameterCombination' });
     expect(
       await errorOf(
@@ -197,7 +211,15 @@ describe('DB instances', () => {
       ),
     ).toMatchObject({ name: 'InvalidParameterCombination' });
     expect(
-      await errorOf(h.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'strict-db', Iops: 3000, ApplyImmediately: true }))),
+      await errorOf(
+        h.rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: 'strict-db',
+            Iops: 3000,
+            ApplyImmediately: true,
+          }),
+        ),
+      ),
     ).toMatchObject({ name: 'InvalidParameterCombination' });
   });
 
@@ -235,11 +257,17 @@ describe('DB instances', () => {
 
   it('refuses deletes without a final-snapshot decision, with both, or under deletion protection', async () => {
     h.sim.seedInstance({ DBInstanceIdentifier: 'del-db', Engine: 'postgres', DeletionProtection: true });
-    const noChoice = await errorOf(h.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'del-db' })));
+    const noChoice = await errorOf(
+      h.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'del-db' })),
+    );
     expect(noChoice).toMatchObject({ name: 'InvalidParameterCombination' });
     const both = await errorOf(
       h.rds.send(
-        new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'del-db', SkipFinalSnapshot: true, FinalDBSnapshotIdentifier: 'f' }),
+        new DeleteDBInstanceCommand({
+          DBInstanceIdentifier: 'del-db',
+          SkipFinalSnapshot: true,
+          FinalDBSnapshotIdentifier: 'f',
+        }),
       ),
     );
     expect(both).toMatchObject({ name: 'InvalidParameterCombination' });
@@ -252,7 +280,9 @@ describe('DB instances', () => {
 
   it('deletes: deleting, a second delete is InvalidDBInstanceState, then gone with 0003', async () => {
     h.sim.seedInstance({ DBInstanceIdentifier: 'gone-db', Engine: 'postgres' });
-    const out = await h.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'gone-db', SkipFinalSnapshot: true }));
+    const out = await h.rds.send(
+      new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'gone-db', SkipFinalSnapshot: true }),
+    );
     expect(out.DBInstance?.DBInstanceStatus).toBe('deleting');
     const again = await errorOf(
       h.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'gone-db', SkipFinalSnapshot: true })),
@@ -263,14 +293,28 @@ describe('DB instances', () => {
   });
 
   it('adds, lists and removes tags by ARN', async () => {
-    h.sim.seedInstance({ DBInstanceIdentifier: 'tag-db', Engine: 'postgres', TagList: [{ Key: 'a', Value: '1' }] });
+    h.sim.seedInstance({
+      DBInstanceIdentifier: 'tag-db',
+      Engine: 'postgres',
+      TagList: [{ Key: 'a', Value: '1' }],
+    });
     const arn = 'arn:aws:rds:us-east-1:000000000000:db:tag-db';
-    await h.rds.send(new AddTagsToResourceCommand({ ResourceName: arn, Tags: [{ Key: 'b', Value: '2' }, { Key: 'a', Value: '3' }] }));
+    await h.rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: arn,
+        Tags: [
+          { Key: 'b', Value: '2' },
+          { Key: 'a', Value: '3' },
+        ],
+      }),
+    );
     await h.rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: ['b'] }));
     const out = await h.rds.send(new ListTagsForResourceCommand({ ResourceName: arn }));
     expect(out.TagList).toEqual([{ Key: 'a', Value: '3' }]);
     const missing = await errorOf(
-      h.rds.send(new ListTagsForResourceCommand({ ResourceName: 'arn:aws:rds:us-east-1:000000000000:db:none' })),
+      h.rds.send(
+        new ListTagsForResourceCommand({ ResourceName: 'arn:aws:rds:us-east-1:000000000000:db:none' }),
+      ),
     );
     expect(missing).toMatchObject({ name: 'DBInstanceNotFoundFault', status: 404 });
   });
@@ -280,7 +324,9 @@ describe('DB instances', () => {
       new DescribeDBInstancesCommand({ Filters: [{ Name: 'db-instance-id', Values: ['tag-db', 'mod-db'] }] }),
     );
     expect(out.DBInstances?.map((d) => d.DBInstanceIdentifier).sort()).toEqual(['mod-db', 'tag-db']);
-    const bad = await errorOf(h.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'color', Values: ['x'] }] })));
+    const bad = await errorOf(
+      h.rds.send(new DescribeDBInstancesCommand({ Filters: [{ Name: 'color', Values: ['x'] }] })),
+    );
     expect(bad).toMatchObject({ code: 'InvalidParameterValue' });
   });
 

@@ -1,7 +1,7 @@
 import {
   CreateDBSnapshotCommand,
-  DescribeDBInstancesCommand,
   type DBInstance,
+  DescribeDBInstancesCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import { DEFAULT_SECURITY_GROUP_ID } from '../../src/rds';
@@ -40,20 +40,28 @@ beforeAll(async () => {
     KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/k1',
     TagList: [{ Key: 'team', Value: 'orders' }],
   });
-  await h.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders-db', DBSnapshotIdentifier: 'orders-snap' }));
+  await h.rds.send(
+    new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders-db', DBSnapshotIdentifier: 'orders-snap' }),
+  );
 });
 afterAll(() => stopHarness(h));
 
 const availableInstance = (id: string) =>
   waitFor(async () => {
-    const db = (await h.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+    const db = (await h.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id })))
+      .DBInstances?.[0];
     return db?.DBInstanceStatus === 'available' ? db : undefined;
   });
 
 describe('RestoreDBInstanceFromDBSnapshot', () => {
   it('refuses a snapshot that is not available yet', async () => {
     const err = await errorOf(
-      h.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'early', DBSnapshotIdentifier: 'orders-snap' })),
+      h.rds.send(
+        new RestoreDBInstanceFromDBSnapshotCommand({
+          DBInstanceIdentifier: 'early',
+          DBSnapshotIdentifier: 'orders-snap',
+        }),
+      ),
     );
     expect(err).toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
   });
@@ -61,7 +69,10 @@ describe('RestoreDBInstanceFromDBSnapshot', () => {
   it('applies the documented defaults when settings are omitted, and emits 0043', async () => {
     await waitFor(async () => h.sim.snapshotState().snapshots[0]?.Status === 'available');
     const out = await h.rds.send(
-      new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'plain-restore', DBSnapshotIdentifier: 'orders-snap' }),
+      new RestoreDBInstanceFromDBSnapshotCommand({
+        DBInstanceIdentifier: 'plain-restore',
+        DBSnapshotIdentifier: 'orders-snap',
+      }),
     );
     expect(out.DBInstance?.DBInstanceStatus).toBe('creating');
     const db: DBInstance = await availableInstance('plain-restore');
@@ -159,12 +170,22 @@ describe('RestoreDBInstanceFromDBSnapshot', () => {
   it('refuses a taken name and an unknown snapshot', async () => {
     expect(
       await errorOf(
-        h.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'orders-db', DBSnapshotIdentifier: 'orders-snap' })),
+        h.rds.send(
+          new RestoreDBInstanceFromDBSnapshotCommand({
+            DBInstanceIdentifier: 'orders-db',
+            DBSnapshotIdentifier: 'orders-snap',
+          }),
+        ),
       ),
     ).toMatchObject({ name: 'DBInstanceAlreadyExistsFault' });
     expect(
       await errorOf(
-        h.rds.send(new RestoreDBInstanceFromDBSnapshotCommand({ DBInstanceIdentifier: 'x-db', DBSnapshotIdentifier: 'no-snap' })),
+        h.rds.send(
+          new RestoreDBInstanceFromDBSnapshotCommand({
+            DBInstanceIdentifier: 'x-db',
+            DBSnapshotIdentifier: 'no-snap',
+          }),
+        ),
       ),
     ).toMatchObject({ name: 'DBSnapshotNotFoundFault', status: 404 });
   });

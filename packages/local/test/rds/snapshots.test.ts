@@ -10,15 +10,16 @@ import { errorOf, eventIds, type Harness, startHarness, stopHarness, waitFor } f
 
 let h: Harness;
 beforeAll(async () => {
-  // Snapshots take 1 s here so the in-between states can be observed.
-  h = await startHarness({ durations: { createSnapshot: 1000, deleteSnapshot: 200 } });
+  // Snapshots take 0.4 s here so the in-between states can be observed.
+  h = await startHarness({ durations: { createSnapshot: 400, deleteSnapshot: 100 } });
 });
 afterAll(() => stopHarness(h));
 
 const snapshot = async (id: string) =>
   (await h.rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: id }))).DBSnapshots?.[0];
 const instanceStatus = async (id: string) =>
-  (await h.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]?.DBInstanceStatus;
+  (await h.rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0]
+    ?.DBInstanceStatus;
 
 describe('DB snapshots', () => {
   it('creates a snapshot: creating with rising progress and the instance backing-up, then available with 0040/0042', async () => {
@@ -42,10 +43,20 @@ describe('DB snapshots', () => {
         Tags: [{ Key: 'env', Value: 'snap' }],
       }),
     );
-    expect(created.DBSnapshot).toMatchObject({ Status: 'creating', SnapshotType: 'manual', DBInstanceIdentifier: 'orders-db' });
+    expect(created.DBSnapshot).toMatchObject({
+      Status: 'creating',
+      SnapshotType: 'manual',
+      DBInstanceIdentifier: 'orders-db',
+    });
     expect(await instanceStatus('orders-db')).toBe('backing-up');
     const busy = await errorOf(
-      h.rds.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db', NewDBInstanceIdentifier: 'x', ApplyImmediately: true })),
+      h.rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: 'orders-db',
+          NewDBInstanceIdentifier: 'x',
+          ApplyImmediately: true,
+        }),
+      ),
     );
     expect(busy).toMatchObject({ name: 'InvalidDBInstanceStateFault' });
     const midway = await waitFor(async () => {
@@ -81,13 +92,21 @@ describe('DB snapshots', () => {
     expect(ev).toMatchObject({
       'detail-type': 'RDS DB Snapshot Event',
       resources: ['arn:aws:rds:us-east-1:000000000000:snapshot:orders-db-snapshot'],
-      detail: { SourceType: 'SNAPSHOT', SourceArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:orders-db-snapshot' },
+      detail: {
+        SourceType: 'SNAPSHOT',
+        SourceArn: 'arn:aws:rds:us-east-1:000000000000:snapshot:orders-db-snapshot',
+      },
     });
   });
 
   it('refuses an existing snapshot identifier with DBSnapshotAlreadyExists', async () => {
     const err = await errorOf(
-      h.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'orders-db', DBSnapshotIdentifier: 'orders-db-snapshot' })),
+      h.rds.send(
+        new CreateDBSnapshotCommand({
+          DBInstanceIdentifier: 'orders-db',
+          DBSnapshotIdentifier: 'orders-db-snapshot',
+        }),
+      ),
     );
     expect(err).toMatchObject({ name: 'DBSnapshotAlreadyExistsFault', status: 400 });
   });
@@ -100,11 +119,15 @@ describe('DB snapshots', () => {
 
   it('refuses to delete a snapshot that is still creating', async () => {
     h.sim.seedInstance({ DBInstanceIdentifier: 'busy-db', Engine: 'mysql' });
-    await h.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'busy-db', DBSnapshotIdentifier: 'busy-snap' }));
+    await h.rds.send(
+      new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'busy-db', DBSnapshotIdentifier: 'busy-snap' }),
+    );
     const err = await errorOf(h.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'busy-snap' })));
     expect(err).toMatchObject({ name: 'InvalidDBSnapshotStateFault' });
     const again = await errorOf(
-      h.rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'busy-db', DBSnapshotIdentifier: 'busy-snap-2' })),
+      h.rds.send(
+        new CreateDBSnapshotCommand({ DBInstanceIdentifier: 'busy-db', DBSnapshotIdentifier: 'busy-snap-2' }),
+      ),
     );
     expect(again).toMatchObject({ name: 'InvalidDBInstanceStateFault' });
   });
@@ -113,13 +136,24 @@ describe('DB snapshots', () => {
     const out = await h.rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: 'orders-db-snapshot' }));
     expect(out.DBSnapshot?.Status).toBe('deleting');
     expect((await snapshot('orders-db-snapshot'))?.Status).toBe('deleting');
-    await waitFor(async () => (await errorOf(snapshot('orders-db-snapshot'))).name === 'DBSnapshotNotFoundFault');
-    expect(eventIds(h.events, 'orders-db-snapshot')).toEqual(['RDS-EVENT-0040', 'RDS-EVENT-0042', 'RDS-EVENT-0041']);
+    await waitFor(
+      async () => (await errorOf(snapshot('orders-db-snapshot'))).name === 'DBSnapshotNotFoundFault',
+    );
+    expect(eventIds(h.events, 'orders-db-snapshot')).toEqual([
+      'RDS-EVENT-0040',
+      'RDS-EVENT-0042',
+      'RDS-EVENT-0041',
+    ]);
   });
 
   it('takes a final snapshot on delete when asked', async () => {
     h.sim.seedInstance({ DBInstanceIdentifier: 'final-db', Engine: 'postgres' });
-    await h.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: 'final-db', FinalDBSnapshotIdentifier: 'final-db-final' }));
+    await h.rds.send(
+      new DeleteDBInstanceCommand({
+        DBInstanceIdentifier: 'final-db',
+        FinalDBSnapshotIdentifier: 'final-db-final',
+      }),
+    );
     expect((await snapshot('final-db-final'))?.Status).toBe('creating');
     expect(await instanceStatus('final-db')).toBe('deleting');
     await waitFor(async () => (await snapshot('final-db-final'))?.Status === 'available');

@@ -12,7 +12,6 @@ export function instanceView(rec: InstanceRecord): Record<string, unknown> {
   const view: Record<string, unknown> = { ...clone(rec.props) };
   // RDS has no endpoint for an instance that is still being created.
   if (rec.props.DBInstanceStatus === 'creating') delete view.Endpoint;
-  view.DbInstancePort = rec.props.Endpoint.Port;
   return view;
 }
 

@@ -1,0 +1,181 @@
+/** `trapheus local …` and `trapheus demo`: the local stack from the command line. */
+import { rmSync } from 'node:fs';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
+import type { Io } from './restore';
+import { follow, restore } from './restore';
+import { LOCAL_INFO_FILE, readLocalInfo } from './target';
+
+type Values = Record<string, string | boolean | undefined>;
+
+const postJson = async (url: string, body: unknown) => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`);
+  return text;
+};
+
+/** `drop=0.5,duplicate=0.1,reorder=0.2,delay=300` → event fault settings. */
+export const parseEventFaults = (spec: string) => {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').filter(Boolean)) {
+    const [key, raw] = part.split('=');
+    const value = Number(raw);
+    if (!key || raw === undefined || Number.isNaN(value)) throw new Error(`--events: bad item "${part}" (want key=number)`);
+    if (key === 'delay') out.delayMs = value;
+    else if (['drop', 'duplicate', 'reorder'].includes(key)) {
+      if (value < 0 || value > 1) throw new Error(`--events: ${key} is a probability between 0 and 1`);
+      out[key] = value;
+    } else throw new Error(`--events: unknown key "${key}" (drop, duplicate, reorder, delay)`);
+  }
+  return out;
+};
+
+const loadStack = async () => (await import('@trapheus/local')).startLocalStack;
+
+const timeScaleOf = (values: Values) => {
+  const ts = values['time-scale'] === undefined ? 60 : Number(values['time-scale']);
+  if (!Number.isFinite(ts) || ts <= 0) throw new Error('--time-scale must be a positive number');
+  return ts;
+};
+
+const describeDb = async (rds: RDSClient, id: string) =>
+  (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: id }))).DBInstances?.[0];
+
+/** `trapheus demo`: stack up, a create_snapshot restore of demo-db, checks, summary, shutdown. */
+const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
+  const started = Date.now();
+  const startLocalStack = await loadStack();
+  const timeScale = timeScaleOf(values);
+  io.err(`starting the local stack (time scale ${timeScale}×)…`);
+  const stack = await startLocalStack({ rootDir: cwd, timeScale, writeInfo: true });
+  try {
+    const rds = new RDSClient({ region: stack.region, endpoint: stack.endpoints.rds, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const before = await describeDb(rds, 'demo-db');
+    if (!before) throw new Error('demo-db was not seeded');
+    io.err(`demo-db: ${before.DBInstanceClass}, Multi-AZ ${before.MultiAZ}, parameter group ${before.DBParameterGroups?.[0]?.DBParameterGroupName}, deletion protection ${before.DeletionProtection}`);
+    const lines: string[] = [];
+    const code = await restore(
+      { local: true, region: stack.region, busName: stack.busName, runsTable: stack.runsTable, env: { ...process.env, ...stack.env } },
+      { identifier: 'demo-db', cluster: false, task: 'create_snapshot', wait: true, acceptTimeoutSeconds: 30, waitTimeoutSeconds: 120, pollMs: 200 },
+      { out: (l) => lines.push(l), err: io.err },
+    );
+    const runId = lines.at(-1) ?? '';
+    const after = await describeDb(rds, 'demo-db');
+    const drift = after ? configurationDrift(captureInstance(before), after) : ['demo-db missing'];
+    const leftovers = stack.rds
+      .snapshotState()
+      .instances.map((i) => String(i.DBInstanceIdentifier))
+      .filter((id) => id !== 'demo-db');
+    const checks = [
+      { ok: code === 0, what: 'the run SUCCEEDED' },
+      { ok: !!after && after.DbiResourceId !== before.DbiResourceId, what: 'demo-db is a new instance restored from the snapshot' },
+      { ok: drift.length === 0, what: `demo-db kept its configuration${drift.length ? ` (drift: ${drift.join('; ')})` : ''}` },
+      { ok: leftovers.length === 0, what: `no temp instance remains${leftovers.length ? ` (found ${leftovers.join(', ')})` : ''}` },
+    ];
+    const invocations = stack.bus.invocations();
+    const gbSeconds = invocations.reduce((sum, i) => sum + i.gbSeconds, 0);
+    const calls = Object.values(stack.rds.callCounts()).reduce((a, b) => a + b, 0);
+    io.out('');
+    for (const c of checks) io.out(`${c.ok ? '✓' : '✗'} ${c.what}`);
+    io.out('');
+    io.out(`run ${runId}`);
+    io.out(`Lambda invocations: ${invocations.length}, compute ${gbSeconds.toFixed(3)} GB-s (local timing); RDS API calls: ${calls}`);
+    io.out(`wall time: ${((Date.now() - started) / 1000).toFixed(1)} s at time scale ${timeScale}×`);
+    io.out(`next: \`npx trapheus local up\` keeps the stack running; \`npm test\` runs the tests`);
+    return checks.every((c) => c.ok) ? 0 : 1;
+  } finally {
+    await stack.stop();
+    rmSync(LOCAL_INFO_FILE(cwd), { force: true });
+  }
+};
+
+const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
+  const startLocalStack = await loadStack();
+  const stack = await startLocalStack({ rootDir: cwd, timeScale: timeScaleOf(values), writeInfo: true });
+  io.out(`Trapheus local stack is up (stage ${stack.stage}, bus ${stack.busName}, table ${stack.runsTable})`);
+  for (const [name, url] of Object.entries(stack.endpoints)) io.out(`  ${name.padEnd(9)} ${url}`);
+  io.out(`endpoints written to ${LOCAL_INFO_FILE(cwd)}; seeded DB instance demo-db`);
+  io.out('try: npx trapheus restore demo-db --wait --local   (Ctrl-C stops the stack)');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stack.stop();
+  rmSync(LOCAL_INFO_FILE(cwd), { force: true });
+  io.err('local stack stopped');
+  return 0;
+};
+
+const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
+  const info = readLocalInfo(cwd);
+  const sim = info.endpoints.rds;
+  if (values.reset) {
+    await postJson(`${sim}/_sim/reset-faults`, {});
+    io.out('faults cleared');
+    return 0;
+  }
+  if (typeof values.events === 'string') {
+    const settings = parseEventFaults(values.events);
+    await postJson(`${sim}/_sim/events`, settings);
+    io.out(`RDS event faults set: ${JSON.stringify(settings)}`);
+    return 0;
+  }
+  if (typeof values.throttle === 'string') {
+    await postJson(`${sim}/_sim/faults`, { kind: 'throttle', probability: Number(values.throttle) });
+    io.out(`throttling ${values.throttle} of RDS calls`);
+    return 0;
+  }
+  if (typeof values.operation !== 'string') {
+    io.err('trapheus local fault: give --operation with --error or --status, or --events, --throttle, --reset');
+    return 1;
+  }
+  const identifier = typeof values.identifier === 'string' ? { identifier: values.identifier } : {};
+  if (typeof values.error === 'string') {
+    await postJson(`${sim}/_sim/faults`, { kind: 'api-error', operation: values.operation, code: values.error, ...identifier });
+    io.out(`the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} fails with ${values.error}`);
+    return 0;
+  }
+  if (typeof values.status === 'string') {
+    await postJson(`${sim}/_sim/faults`, { kind: 'async-failure', operation: values.operation, status: values.status, ...identifier });
+    io.out(`the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} ends ${values.status}`);
+    return 0;
+  }
+  io.err('trapheus local fault: --operation needs --error <code> or --status <status>');
+  return 1;
+};
+
+const outbox = async (values: Values, io: Io, cwd: string): Promise<number> => {
+  const info = readLocalInfo(cwd);
+  const emails = (await (await fetch(`${info.endpoints.ses}/store`)).json()) as { emails?: unknown[] };
+  const posts = (await (await fetch(`${info.endpoints.slack}/_posts`)).json()) as unknown[];
+  if (values.json) {
+    io.out(JSON.stringify({ emails: emails.emails ?? [], slack: posts }, null, 2));
+    return 0;
+  }
+  const mails = (emails.emails ?? []) as { subject?: string; destination?: { to?: string[] }; at?: number }[];
+  io.out(`e-mails (${mails.length}):`);
+  for (const m of mails) io.out(`  to ${m.destination?.to?.join(', ')}: ${m.subject}`);
+  io.out(`Slack posts (${posts.length}):`);
+  for (const p of posts as { webhook?: string; body?: { text?: string } }[]) io.out(`  ${p.webhook}: ${p.body?.text ?? ''}`);
+  return 0;
+};
+
+export const localCommand = async (positionals: string[], values: Values, io: Io, cwd: string): Promise<number> => {
+  const [sub] = positionals;
+  switch (sub) {
+    case 'demo':
+      return demo(values, io, cwd);
+    case 'up':
+      return up(values, io, cwd);
+    case 'fault':
+      return fault(values, io, cwd);
+    case 'outbox':
+      return outbox(values, io, cwd);
+    default:
+      io.err(`trapheus local: unknown subcommand ${sub ?? '(none)'} (up, fault, outbox)`);
+      return 1;
+  }
+};
+
+export { follow, buildRunRepository, createAwsClients };

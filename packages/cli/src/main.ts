@@ -1,0 +1,114 @@
+/** `trapheus` command-line entry. Progress goes to stderr; what a script wants (a runId, JSON) to stdout. */
+import { parseArgs } from 'node:util';
+import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
+import { restore, type Io } from './restore';
+import { describeRun, runLine } from './runs-view';
+import { resolveTarget } from './target';
+
+export const USAGE = `Usage:
+  trapheus demo [--time-scale N]                      start the local stack, restore demo-db, check it, stop
+  trapheus local up [--time-scale N]                  run the local stack in the foreground (Ctrl-C stops it)
+  trapheus local fault --operation <RDS action> [--identifier <id>] --error <code>
+  trapheus local fault --events drop=<p>,duplicate=<p>,reorder=<p>,delay=<ms>
+  trapheus local fault --operation <RDS action> [--identifier <id>] --status failed|incompatible-restore|…
+  trapheus local fault --throttle <p> | --reset
+  trapheus local outbox [--json]                      captured e-mails and Slack posts
+  trapheus restore <identifier> [--cluster] [--task ${TASKS.join('|')}]
+                   [--snapshot <id>] [--request-id <id>] [--wait] [--timeout <s>] [--local] [--stage <stage>]
+  trapheus status <runId> [--json] [--local] [--stage <stage>]
+  trapheus runs [--identifier <id>] [--cluster] [--json] [--local] [--stage <stage>]
+
+Exit codes of restore --wait: 0 SUCCEEDED, 2 ROLLED_BACK, 1 FAILED / CLEANUP_FAILED / rejected.`;
+
+const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
+
+export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd()): Promise<number> => {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      cluster: { type: 'boolean', default: false },
+      task: { type: 'string', default: 'create_snapshot' },
+      snapshot: { type: 'string' },
+      'request-id': { type: 'string' },
+      wait: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+      local: { type: 'boolean', default: false },
+      stage: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      identifier: { type: 'string' },
+      'time-scale': { type: 'string' },
+      operation: { type: 'string' },
+      error: { type: 'string' },
+      events: { type: 'string' },
+      throttle: { type: 'string' },
+      reset: { type: 'boolean', default: false },
+      status: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (!command || values.help || command === 'help') {
+    io.out(USAGE);
+    return command ? 0 : 1;
+  }
+  const target = () => resolveTarget({ local: values.local, stage: values.stage, cwd });
+
+  switch (command) {
+    case 'restore': {
+      const identifier = positionals[0];
+      if (!identifier) {
+        io.err('trapheus restore: missing <identifier>');
+        return 1;
+      }
+      return restore(
+        target(),
+        {
+          identifier,
+          cluster: values.cluster,
+          task: values.task,
+          snapshot: values.snapshot,
+          requestId: values['request-id'],
+          wait: values.wait,
+          acceptTimeoutSeconds: 60,
+          waitTimeoutSeconds: values.timeout ? Number(values.timeout) : undefined,
+          pollMs: 250,
+        },
+        io,
+      );
+    }
+    case 'status':
+    case 'runs': {
+      const t = target();
+      const clients = createAwsClients({ region: t.region, env: t.env });
+      const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: t.runsTable });
+      if (command === 'status') {
+        const runId = positionals[0];
+        if (!runId) {
+          io.err('trapheus status: missing <runId>');
+          return 1;
+        }
+        const run = await runs.get(runId);
+        if (!run) {
+          io.err(`trapheus: run ${runId} not found in ${t.runsTable}`);
+          return 1;
+        }
+        io.out(values.json ? JSON.stringify(run, null, 2) : describeRun(run));
+        return 0;
+      }
+      const list = values.identifier
+        ? await runs.listByDatabase(values.cluster ? 'cluster' : 'instance', values.identifier)
+        : await runs.listAll();
+      io.out(values.json ? JSON.stringify(list, null, 2) : list.map(runLine).join('\n') || 'no runs');
+      return 0;
+    }
+    case 'local':
+    case 'demo': {
+      const { localCommand } = await import('./local-commands');
+      return localCommand(command === 'demo' ? ['demo', ...positionals] : positionals, values, io, cwd);
+    }
+    default:
+      io.err(`trapheus: unknown command ${command}\n${USAGE}`);
+      return 1;
+  }
+};

@@ -1,0 +1,27 @@
+/** Text views of runs for people (the --json flag prints the stored run instead). */
+import type { Run } from '@trapheus/shared';
+
+const seconds = (from: string, to: string) => ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
+
+/** One line per step: when it started, how long it lasted, and its note. */
+export const timeline = (run: Run, now = new Date().toISOString()): string[] =>
+  run.history.map((entry, i) => {
+    const next = run.history[i + 1];
+    const lasted = next ? `${seconds(entry.at, next.at)}s` : run.active || !['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'CLEANUP_FAILED', 'REJECTED'].includes(entry.step) ? `${seconds(entry.at, now)}s…` : '';
+    return `  ${entry.at}  ${entry.step.padEnd(14)} ${lasted.padStart(8)}${entry.note ? `  ${entry.note}` : ''}`;
+  });
+
+export const describeRun = (run: Run): string =>
+  [
+    `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
+    `step: ${run.step}${run.wait ? ` (waiting for ${run.wait.resourceType} ${run.wait.identifier} to be ${run.wait.target}, deadline ${run.wait.deadline})` : ''}`,
+    ...(run.tempIdentifier ? [`temp identifier: ${run.tempIdentifier}`] : []),
+    ...(run.failure ? [`failure: ${run.failure.step} ${run.failure.code}: ${run.failure.message}`] : []),
+    ...(run.reason ? [`reason: ${run.reason}`] : []),
+    ...(typeof run.progress.databaseState === 'string' ? [`database: ${run.progress.databaseState}`] : []),
+    'history:',
+    ...timeline(run),
+  ].join('\n');
+
+export const runLine = (run: Run): string =>
+  `${run.runId}  ${run.createdAt}  ${run.kind.padEnd(8)} ${run.identifier.padEnd(24)} ${run.task.padEnd(20)} ${run.step}`;

@@ -1,0 +1,6 @@
+/** @trapheus/local: the local stack. The services' Lambda code never imports this package. */
+export * from './bus';
+export * from './demo-seed';
+export * from './outbox';
+export * from './rds';
+export * from './stack';

@@ -1,0 +1,150 @@
+/**
+ * The whole pipeline on one machine (DESIGN.md §6): the RDS simulator, dynalite, the EventBridge + SQS +
+ * Lambda runner (wired from the services' serverless.yml files), SES captured by aws-ses-v2-local and Slack
+ * webhooks captured by a local receiver. The services' real handlers run unchanged; only endpoints differ.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import dynalite from 'dynalite';
+import { type EventBridgeEvent, type InvocationRecord, type LocalBus, type LocalBusOptions, startLocalBus } from './bus';
+import { DEMO_INSTANCE } from './demo-seed';
+import { startSesLocal, startSlackReceiver } from './outbox';
+import { type RdsSimulator, startRdsSimulator } from './rds';
+
+export interface LocalStackOptions {
+  rootDir: string;
+  /** Divides every RDS duration and SQS delay: 60 turns a 10-minute restore into 10 s. */
+  timeScale?: number;
+  stage?: string;
+  region?: string;
+  seedDemo?: boolean;
+  /** Write endpoints to `<rootDir>/.trapheus/local.json` for other `trapheus` processes. */
+  writeInfo?: boolean;
+  /** Seed of the simulator's event-fault randomness. */
+  seed?: number;
+  loadHandler?: LocalBusOptions['loadHandler'];
+  onInvocation?: (rec: InvocationRecord) => void;
+}
+
+export interface LocalStack {
+  stage: string;
+  region: string;
+  busName: string;
+  runsTable: string;
+  endpoints: { rds: string; bus: string; dynamodb: string; ses: string; slack: string };
+  /** Environment pointing SDK v3 clients at this stack. */
+  env: Record<string, string>;
+  rds: RdsSimulator;
+  bus: LocalBus;
+  slack: Awaited<ReturnType<typeof startSlackReceiver>>;
+  ses: Awaited<ReturnType<typeof startSesLocal>>;
+  stop(): Promise<void>;
+}
+
+export const SLACK_WEBHOOKS_PARAMETER = (stage: string) => `/trapheus/${stage}/slack-webhooks`;
+
+const startDynalite = async (): Promise<{ url: string; stop: () => Promise<void> }> => {
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+};
+
+/**
+ * @example
+ * const stack = await startLocalStack({ rootDir: process.cwd(), timeScale: 60 });
+ * // … put a RestoreRequested on stack.endpoints.bus …
+ * await stack.stop();
+ */
+export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalStack> => {
+  const stage = opts.stage ?? 'local';
+  const region = opts.region ?? 'us-east-1';
+  const timeScale = opts.timeScale ?? 60;
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const db = await startDynalite();
+    stops.push(db.stop);
+    const slack = await startSlackReceiver({});
+    stops.push(() => slack.stop());
+    const ses = await startSesLocal({});
+    stops.push(() => ses.stop());
+
+    let bus: LocalBus | undefined;
+    const early: Parameters<LocalBus['publish']>[0][] = [];
+    const rds = await startRdsSimulator({
+      region,
+      timeScale,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      onEvent: (event) => {
+        const e = event as unknown as EventBridgeEvent;
+        if (bus) bus.publish(e, 'default');
+        else early.push(e);
+      },
+    });
+    stops.push(() => rds.stop());
+
+    const env = {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_RDS: rds.url,
+      AWS_ENDPOINT_URL_DYNAMODB: db.url,
+      AWS_ENDPOINT_URL_SESV2: ses.url,
+      AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    bus = await startLocalBus({
+      rootDir: opts.rootDir,
+      stage,
+      region,
+      timeScale,
+      dynamodbEndpoint: db.url,
+      baseEnv: env,
+      ...(opts.loadHandler ? { loadHandler: opts.loadHandler } : {}),
+      ...(opts.onInvocation ? { onInvocation: opts.onInvocation } : {}),
+    });
+    stops.unshift(() => bus!.stop());
+    for (const event of early.splice(0)) bus.publish(event, 'default');
+    bus.ssm.put(
+      SLACK_WEBHOOKS_PARAMETER(stage),
+      JSON.stringify([slack.webhookUrl('platform-alerts'), slack.webhookUrl('oncall')]),
+      'SecureString',
+    );
+    if (opts.seedDemo !== false) rds.seedInstance(DEMO_INSTANCE);
+
+    const stack: LocalStack = {
+      stage,
+      region,
+      busName: `trapheus-${stage}`,
+      runsTable: `trapheus-runs-${stage}`,
+      endpoints: { rds: rds.url, bus: bus.url, dynamodb: db.url, ses: ses.url, slack: slack.url },
+      env: {
+        ...env,
+        AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
+        AWS_ENDPOINT_URL_SQS: bus.url,
+        AWS_ENDPOINT_URL_SSM: bus.url,
+      },
+      rds,
+      bus,
+      slack,
+      ses,
+      stop: async () => {
+        for (const stop of stops.splice(0)) await stop().catch(() => undefined);
+      },
+    };
+    if (opts.writeInfo) {
+      const file = join(opts.rootDir, '.trapheus', 'local.json');
+      mkdirSync(dirname(file), { recursive: true });
+      const { stage: s, region: r, busName, runsTable, endpoints } = stack;
+      writeFileSync(file, `${JSON.stringify({ stage: s, region: r, busName, runsTable, endpoints, pid: process.pid }, null, 2)}\n`);
+    }
+    return stack;
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw err;
+  }
+};

@@ -1,0 +1,191 @@
+import {
+  formatIssues,
+  outcomeContractFor,
+  RestoreRequested,
+  RunFailed,
+  RunRolledBack,
+  RunSucceeded,
+  restoreRequestedDetailSchema,
+  runOutcomeDetailSchema,
+  SIGNAL_CONTRACTS,
+  STEP_OWNERS,
+  TRAPHEUS_SOURCE,
+} from '../src/contracts';
+import { STEPS, TERMINAL_STEPS } from '../src/run';
+
+/** The validation message a requester gets for a detail, or `valid`. */
+const problemsOf = (detail: unknown): string => {
+  const parsed = restoreRequestedDetailSchema.safeParse(detail);
+  return parsed.success ? 'valid' : formatIssues(parsed.error.issues);
+};
+
+const valid = { identifier: 'orders-db', task: 'create_snapshot', isCluster: false };
+
+describe('RestoreRequested detail', () => {
+  it.each([
+    { identifier: 'database-1', task: 'create_snapshot', isCluster: false },
+    { identifier: 'database-1', task: 'db_restore', isCluster: false },
+    { identifier: 'aurora-shop', task: 'create_snapshot_only', isCluster: true },
+  ])('accepts the original Python Trapheus input %j unchanged', (detail) => {
+    expect(restoreRequestedDetailSchema.parse(detail)).toEqual(detail);
+  });
+
+  it('accepts the optional snapshotIdentifier and requestId', () => {
+    // Prepare
+    const detail = { ...valid, snapshotIdentifier: 'orders-db-nightly', requestId: 'nightly-2026-03-01' };
+
+    // Act
+    const parsed = restoreRequestedDetailSchema.parse(detail);
+
+    // Assess
+    expect(parsed).toEqual(detail);
+  });
+
+  it('accepts a 63-character identifier', () => {
+    const identifier = `a${'b'.repeat(62)}`;
+
+    expect(restoreRequestedDetailSchema.parse({ ...valid, identifier }).identifier).toBe(identifier);
+  });
+
+  // Bug: contracts.ts rdsIdentifierSchema accepts upper-case letters and keeps them, but RDS stores instance,
+  // cluster and snapshot identifiers as lower-case strings ("This parameter is stored as a lowercase string",
+  // CreateDBInstance API reference). A run for `Orders-DB` then waits on `db-instance#Orders-DB` while RDS
+  // events name `orders-db` (events never match), and assertDeletable compares `Orders-DB-tr-…` with the
+  // `orders-db-tr-…` RDS returns, so the temp is never deletable. Fix: add `.transform((s) => s.toLowerCase())`
+  // (zod 4: `.toLowerCase()`) to rdsIdentifierSchema and snapshotIdentifierSchema, after the checks.
+  it('normalises a mixed-case identifier to the lower case RDS stores', () => {
+    const parsed = restoreRequestedDetailSchema.parse({
+      ...valid,
+      identifier: 'Orders-DB',
+      snapshotIdentifier: 'Orders-Snap',
+    });
+
+    expect(parsed.identifier).toBe('orders-db');
+    expect(parsed.snapshotIdentifier).toBe('orders-snap');
+  });
+
+  it('drops keys it does not know', () => {
+    expect(restoreRequestedDetailSchema.parse({ ...valid, colour: 'blue' })).toEqual(valid);
+  });
+
+  it.each([
+    ['missing identifier', { task: 'create_snapshot', isCluster: false }, 'field "identifier" is required'],
+    [
+      'empty identifier',
+      { ...valid, identifier: '' },
+      'field "identifier" must not be empty; field "identifier" must start with a letter and contain only letters, digits and single hyphens',
+    ],
+    [
+      'identifier with an underscore',
+      { ...valid, identifier: 'orders_db' },
+      'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
+    ],
+    [
+      'identifier starting with a digit',
+      { ...valid, identifier: '1orders' },
+      'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
+    ],
+    [
+      'identifier with a double hyphen',
+      { ...valid, identifier: 'orders--db' },
+      'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
+    ],
+    [
+      'identifier with a trailing hyphen',
+      { ...valid, identifier: 'orders-db-' },
+      'field "identifier" must not end with a hyphen',
+    ],
+    [
+      'identifier of 64 characters',
+      { ...valid, identifier: `a${'b'.repeat(63)}` },
+      'field "identifier" must be at most 63 characters',
+    ],
+    ['identifier that is a number', { ...valid, identifier: 42 }, 'field "identifier" must be a string'],
+    [
+      'unknown task',
+      { ...valid, task: 'restore_everything' },
+      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only',
+    ],
+    ['missing task', { identifier: 'orders-db', isCluster: false }, 'field "task" is required'],
+    [
+      'isCluster as the string "false"',
+      { ...valid, isCluster: 'false' },
+      'field "isCluster" must be a boolean (true or false)',
+    ],
+    ['missing isCluster', { identifier: 'orders-db', task: 'db_restore' }, 'field "isCluster" is required'],
+    [
+      'snapshotIdentifier with a double hyphen',
+      { ...valid, snapshotIdentifier: 'orders--snap' },
+      'field "snapshotIdentifier" must start with a letter and contain only letters, digits and single hyphens',
+    ],
+    ['empty requestId', { ...valid, requestId: '' }, 'field "requestId" must not be empty'],
+  ])('rejects a %s with a message naming the field', (_what, detail, expected) => {
+    expect(problemsOf(detail)).toBe(expected);
+  });
+
+  it('names every bad field at once, separated by semicolons', () => {
+    expect(problemsOf({ identifier: 'orders_db', task: 'nope' })).toBe(
+      [
+        'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
+        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only',
+        'field "isCluster" is required',
+      ].join('; '),
+    );
+  });
+
+  it('names the detail itself when it is not an object', () => {
+    expect(problemsOf('orders-db')).toMatch(/^field "detail" /);
+  });
+});
+
+describe('event contracts', () => {
+  it('puts every Trapheus event on the trapheus source with a past-tense detail-type', () => {
+    expect(RestoreRequested).toMatchObject({ source: TRAPHEUS_SOURCE, detailType: 'RestoreRequested' });
+    expect(SIGNAL_CONTRACTS.map((c) => [c.source, c.detailType])).toEqual([
+      ['trapheus', 'SnapshotReady'],
+      ['trapheus', 'RestoreCompleted'],
+      ['trapheus', 'RestoreFailed'],
+      ['trapheus', 'RunStalled'],
+    ]);
+  });
+
+  it.each([
+    ['SUCCEEDED', RunSucceeded],
+    ['ROLLED_BACK', RunRolledBack],
+    ['FAILED', RunFailed],
+    ['CLEANUP_FAILED', RunFailed],
+    ['REJECTED', RunFailed],
+  ] as const)('publishes a run ending at %s as its outcome contract', (step, contract) => {
+    expect(outcomeContractFor(step)).toBe(contract);
+  });
+
+  it('gives every non-terminal step after REQUESTED exactly one owning service', () => {
+    const owners = Object.values(STEP_OWNERS).flat();
+    const nonTerminal = STEPS.filter((s) => !TERMINAL_STEPS.includes(s));
+
+    expect([...owners].sort()).toEqual([...nonTerminal].sort());
+    expect(new Set(owners).size).toBe(owners.length);
+  });
+
+  it('validates an outcome detail and refuses one without a runId', () => {
+    const outcome = {
+      runId: 'run-1',
+      identifier: 'orders-db',
+      kind: 'instance',
+      task: 'db_restore',
+      step: 'ROLLED_BACK',
+      createdAt: '2026-03-01T10:00:00.000Z',
+      finishedAt: '2026-03-01T11:00:00.000Z',
+      history: [{ step: 'REQUESTED', at: '2026-03-01T10:00:00.000Z' }],
+      failure: {
+        step: 'RESTORING',
+        code: 'incompatible-restore',
+        message: 'x',
+        at: '2026-03-01T10:30:00.000Z',
+      },
+    };
+
+    expect(runOutcomeDetailSchema.parse(outcome)).toEqual(outcome);
+    expect(runOutcomeDetailSchema.safeParse({ ...outcome, runId: undefined }).success).toBe(false);
+  });
+});

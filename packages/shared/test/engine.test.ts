@@ -1,0 +1,576 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildEngine, outcomeDetail, type ServiceSteps, type StepFn } from '../src/engine';
+import { StaleRunError } from '../src/errors';
+import { createLogger } from '../src/logging';
+import { buildPublisher } from '../src/publisher';
+import type { Run, RunFailure, Step } from '../src/run';
+import type { Signal } from '../src/signals';
+import { buildWaiter, DeadlineExceededError } from '../src/waiting';
+import { buildMemoryRunRepository } from '../testing/memory-runs';
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+const BUS = 'trapheus-test';
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-restore-test';
+
+const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
+
+describe('engine', () => {
+  const sqsMock = mockClient(SQSClient);
+  const ebMock = mockClient(EventBridgeClient);
+  let clock: number;
+  const now = () => new Date(clock);
+  let memory: ReturnType<typeof buildMemoryRunRepository>;
+  let deps: Parameters<typeof buildEngine>[0];
+  let onStepFailure: jest.Mock<Promise<Run>, [Run, RunFailure]>;
+
+  beforeEach(() => {
+    sqsMock.reset();
+    ebMock.reset();
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    clock = T0;
+    memory = buildMemoryRunRepository(now);
+    const runs = memory.repo;
+    deps = {
+      runs,
+      waiter: buildWaiter({
+        runs,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
+        now,
+      }),
+      publish: buildPublisher({ eventBridge: new EventBridgeClient({ region: 'us-east-1' }), busName: BUS }),
+      logger: createLogger('engine-test'),
+      now,
+    };
+    onStepFailure = jest.fn(async (run: Run, failure: RunFailure) =>
+      deps.runs.transition(run, 'ROLLING_BACK', { failure }),
+    );
+  });
+  afterAll(() => {
+    sqsMock.restore();
+    ebMock.restore();
+  });
+
+  /** A run walked along the allowed path to `step`. */
+  const runAt = async (
+    step: Step,
+    runId = 'run-0123456789abcdef',
+    identifier = 'orders-db',
+  ): Promise<Run> => {
+    const paths: Partial<Record<Step, Step[]>> = {
+      REQUESTED: [],
+      SNAPSHOTTING: ['SNAPSHOTTING'],
+      SNAPSHOT_READY: ['SNAPSHOTTING', 'SNAPSHOT_READY'],
+      RENAMING: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING'],
+      RESTORING: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING', 'RESTORING'],
+      CLEANING_UP: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING', 'RESTORING', 'CONFIGURING', 'CLEANING_UP'],
+      SUCCEEDED: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'SUCCEEDED'],
+      ROLLED_BACK: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING', 'ROLLING_BACK', 'ROLLED_BACK'],
+      FAILED: ['FAILED'],
+      REJECTED: ['REJECTED'],
+      CLEANUP_FAILED: [
+        'SNAPSHOTTING',
+        'SNAPSHOT_READY',
+        'RENAMING',
+        'RESTORING',
+        'CONFIGURING',
+        'CLEANING_UP',
+        'CLEANUP_FAILED',
+      ],
+    };
+    let { run } = await memory.repo.create({
+      runId,
+      identifier,
+      kind: 'instance',
+      task: 'create_snapshot',
+      snapshotIdentifier: `${identifier}-snapshot`,
+    });
+    await memory.repo.acquireLock(run);
+    for (const next of paths[step] ?? []) run = await memory.repo.transition(run, next);
+    return run;
+  };
+
+  const runSignal = (run: Run): Signal => ({
+    kind: 'run',
+    detailType: 'SnapshotReady',
+    detail: { runId: run.runId, identifier: run.identifier, kind: run.kind, step: run.step },
+  });
+
+  const restoreService = (steps: ServiceSteps['steps']): ServiceSteps => ({
+    service: 'restore',
+    steps,
+    onStepFailure,
+  });
+
+  const stored = async (runId = 'run-0123456789abcdef') => {
+    const run = await memory.repo.get(runId);
+    if (!run) throw new Error(`run ${runId} is gone`);
+    return run;
+  };
+
+  it('ignores a signal for a run in a step another service owns', async () => {
+    // Prepare
+    const run = await runAt('SNAPSHOTTING');
+    const snapshotting = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+    const engine = buildEngine(deps, restoreService({ SNAPSHOTTING: snapshotting }));
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(snapshotting).not.toHaveBeenCalled();
+    expect(await stored()).toEqual(run);
+  });
+
+  it('runs owned steps one after another until a step waits', async () => {
+    // Prepare
+    const run = await runAt('SNAPSHOT_READY');
+    const calls: Step[] = [];
+    const engine = buildEngine(
+      deps,
+      restoreService({
+        SNAPSHOT_READY: async (r) => {
+          calls.push(r.step);
+          return deps.runs.transition(r, 'RENAMING');
+        },
+        RENAMING: async (r) => {
+          calls.push(r.step);
+          return deps.runs.transition(r, 'RESTORING');
+        },
+        RESTORING: async (r, ctx) => {
+          calls.push(r.step);
+          return deps.waiter.waitFor(
+            r,
+            { resourceType: 'db-instance', identifier: 'orders-db', target: 'available' },
+            ctx.signal,
+          );
+        },
+      }),
+    );
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(calls).toEqual(['SNAPSHOT_READY', 'RENAMING', 'RESTORING']);
+    const after = await stored();
+    expect(after.step).toBe('RESTORING');
+    expect(after.waitKey).toBe('db-instance#orders-db');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+  });
+
+  it('re-reads the run and runs the step again after a StaleRunError', async () => {
+    // Prepare
+    const run = await runAt('RENAMING');
+    const seenVersions: number[] = [];
+    const renaming = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => {
+      seenVersions.push(r.version);
+      if (seenVersions.length === 1) {
+        // Another worker records progress between our read and our write.
+        await deps.runs.update(r, { progress: { renameRequested: true } });
+      }
+      return deps.runs.transition(r, 'RESTORING');
+    });
+    const engine = buildEngine(deps, restoreService({ RENAMING: renaming, RESTORING: async (r) => r }));
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(renaming).toHaveBeenCalledTimes(2);
+    expect(seenVersions).toEqual([run.version, run.version + 1]);
+    expect(renaming.mock.calls[1]?.[0].progress).toEqual({ renameRequested: true });
+    const after = await stored();
+    expect(after.step).toBe('RESTORING');
+    expect(onStepFailure).not.toHaveBeenCalled();
+  });
+
+  it('lets a transient error (Throttling) propagate so SQS retries, without failing the run', async () => {
+    // Prepare
+    const run = await runAt('RENAMING');
+    const engine = buildEngine(
+      deps,
+      restoreService({
+        RENAMING: async () => {
+          throw awsError('Throttling', 'Rate exceeded');
+        },
+      }),
+    );
+
+    // Act
+    const handling = engine.handle(runSignal(run));
+
+    // Assess
+    await expect(handling).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
+    expect(onStepFailure).not.toHaveBeenCalled();
+    expect(await stored()).toEqual(run);
+  });
+
+  it('lets a 5xx error propagate as transient', async () => {
+    const run = await runAt('RENAMING');
+    const serverError = Object.assign(awsError('InternalFailure'), { $metadata: { httpStatusCode: 503 } });
+    const engine = buildEngine(
+      deps,
+      restoreService({
+        RENAMING: async () => {
+          throw serverError;
+        },
+      }),
+    );
+
+    await expect(engine.handle(runSignal(run))).rejects.toBe(serverError);
+    expect(onStepFailure).not.toHaveBeenCalled();
+  });
+
+  it('hands a non-transient error to onStepFailure with its error code', async () => {
+    // Prepare
+    const run = await runAt('RENAMING');
+    clock = T0 + 5_000;
+    const engine = buildEngine(
+      deps,
+      restoreService({
+        RENAMING: async () => {
+          throw awsError('InvalidDBInstanceState', 'Instance orders-db is not in available state.');
+        },
+      }),
+    );
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    const expectedFailure = {
+      step: 'RENAMING',
+      code: 'InvalidDBInstanceState',
+      message: 'Instance orders-db is not in available state.',
+      at: new Date(T0 + 5_000).toISOString(),
+    };
+    expect(onStepFailure).toHaveBeenCalledTimes(1);
+    expect(onStepFailure.mock.calls[0]?.[0]).toMatchObject({ runId: run.runId, step: 'RENAMING' });
+    expect(onStepFailure.mock.calls[0]?.[1]).toEqual(expectedFailure);
+    const after = await stored();
+    expect(after.step).toBe('ROLLING_BACK');
+    expect(after.failure).toEqual(expectedFailure);
+  });
+
+  it('reports a missed deadline as DeadlineExceeded', async () => {
+    // Prepare
+    const run = await runAt('RESTORING');
+    const engine = buildEngine(
+      deps,
+      restoreService({
+        RESTORING: async () => {
+          throw new DeadlineExceededError({
+            resourceType: 'db-instance',
+            identifier: 'orders-db',
+            target: 'available',
+            since: new Date(T0).toISOString(),
+            deadline: new Date(T0).toISOString(),
+            checkSeq: 9,
+            attempt: 8,
+            nextCheckAt: new Date(T0).toISOString(),
+          });
+        },
+      }),
+    );
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(onStepFailure.mock.calls[0]?.[1]).toMatchObject({ step: 'RESTORING', code: 'DeadlineExceeded' });
+    expect(onStepFailure.mock.calls[0]?.[1].message).toContain('gave up waiting for db-instance orders-db');
+  });
+
+  describe('check-backs', () => {
+    const waitingRun = async () => {
+      const run = await runAt('RESTORING');
+      return deps.waiter.start(run, {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        target: 'available',
+      });
+    };
+
+    it('drops a stale check-back without calling the step', async () => {
+      // Prepare
+      const run = await deps.waiter.start(await waitingRun(), {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        target: 'available',
+      });
+      const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+      const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+
+      // Act
+      await engine.handle({ kind: 'check-back', runId: run.runId, seq: 1 });
+
+      // Assess
+      expect(run.wait?.checkSeq).toBe(2);
+      expect(restoring).not.toHaveBeenCalled();
+    });
+
+    it('runs the step on the live check-back', async () => {
+      const run = await waitingRun();
+      const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+      const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+
+      await engine.handle({ kind: 'check-back', runId: run.runId, seq: 1 });
+
+      expect(restoring).toHaveBeenCalledTimes(1);
+      expect(restoring.mock.calls[0]?.[1].signal).toEqual({ kind: 'check-back', runId: run.runId, seq: 1 });
+    });
+
+    it('ignores a check-back for an unknown run', async () => {
+      const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+      const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+
+      await engine.handle({ kind: 'check-back', runId: 'run-gone', seq: 1 });
+
+      expect(restoring).not.toHaveBeenCalled();
+      expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('finalizing a terminal run', () => {
+    it.each([
+      ['SUCCEEDED', 'RunSucceeded'],
+      ['ROLLED_BACK', 'RunRolledBack'],
+      ['FAILED', 'RunFailed'],
+      ['CLEANUP_FAILED', 'RunFailed'],
+      ['REJECTED', 'RunFailed'],
+    ] as const)(
+      'publishes a %s run as %s, releases the lock and leaves the active index',
+      async (step, detailType) => {
+        // Prepare
+        const run = await runAt(step);
+        expect(run.active).toBe('Y');
+        expect(memory.locks.get('instance#orders-db')).toBe(run.runId);
+        const engine = buildEngine(deps, restoreService({}));
+
+        // Act
+        await engine.handle(runSignal(run));
+
+        // Assess
+        const entries = ebMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries);
+        expect(entries).toEqual([
+          [
+            {
+              EventBusName: BUS,
+              Source: 'trapheus',
+              DetailType: detailType,
+              Detail: JSON.stringify(outcomeDetail(run, new Date(T0).toISOString())),
+              Resources: [],
+            },
+          ],
+        ]);
+        const detail = JSON.parse(entries[0]?.[0]?.Detail ?? '{}');
+        expect(detail).toMatchObject({
+          runId: run.runId,
+          identifier: 'orders-db',
+          kind: 'instance',
+          task: 'create_snapshot',
+          step,
+          snapshotIdentifier: 'orders-db-snapshot',
+          finishedAt: run.history.at(-1)?.at,
+        });
+        expect(memory.locks.has('instance#orders-db')).toBe(false);
+        const after = await stored();
+        expect(after.active).toBeUndefined();
+        expect(after.step).toBe(step);
+      },
+    );
+
+    it('finalizes a terminal run on any check-back, live or not', async () => {
+      const run = await runAt('SUCCEEDED');
+      const engine = buildEngine(deps, restoreService({}));
+
+      await engine.handle({ kind: 'check-back', runId: run.runId, seq: 42 });
+
+      expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(1);
+      expect((await stored()).active).toBeUndefined();
+    });
+
+    it('does nothing for a run already finalized', async () => {
+      // Prepare
+      const run = await memory.repo.markFinalized(await runAt('SUCCEEDED'));
+      const engine = buildEngine(deps, restoreService({}));
+
+      // Act
+      await engine.handle(runSignal(run));
+
+      // Assess
+      expect(ebMock.commandCalls(PutEventsCommand)).toHaveLength(0);
+      expect(await stored()).toEqual(run);
+    });
+
+    it('finalizes a run in the same signal once its step fails for good', async () => {
+      // Prepare
+      const run = await runAt('CLEANING_UP');
+      const engine = buildEngine(deps, {
+        service: 'cleanup',
+        steps: {
+          CLEANING_UP: async () => {
+            throw awsError('InvalidParameterCombination', 'Cannot delete protected DB Instance');
+          },
+        },
+        onStepFailure: async (r, failure) => deps.runs.transition(r, 'CLEANUP_FAILED', { failure }),
+      });
+
+      // Act
+      await engine.handle(runSignal(run));
+
+      // Assess
+      const entries = ebMock.commandCalls(PutEventsCommand).map((c) => c.args[0].input.Entries?.[0]);
+      expect(entries.map((e) => e?.DetailType)).toEqual(['RunFailed']);
+      expect(JSON.parse(entries[0]?.Detail ?? '{}').failure).toMatchObject({
+        step: 'CLEANING_UP',
+        code: 'InvalidParameterCombination',
+      });
+      const after = await stored();
+      expect(after).toMatchObject({ step: 'CLEANUP_FAILED' });
+      expect(after.active).toBeUndefined();
+    });
+
+    it('keeps the run active when publishing fails, so the retry publishes again', async () => {
+      // Prepare
+      const run = await runAt('SUCCEEDED');
+      ebMock.on(PutEventsCommand).resolves({
+        FailedEntryCount: 1,
+        Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }],
+      });
+      const engine = buildEngine(deps, restoreService({}));
+
+      // Act
+      const handling = engine.handle(runSignal(run));
+
+      // Assess
+      await expect(handling).rejects.toThrow('PutEvents rejected RunSucceeded: InternalFailure try again');
+      expect((await stored()).active).toBe('Y');
+      expect(memory.locks.get('instance#orders-db')).toBe(run.runId);
+    });
+  });
+
+  it('reconciles only the runs whose waitKey matches an RDS signal', async () => {
+    // Prepare
+    const orders = await deps.waiter.start(await runAt('RESTORING', 'run-orders', 'orders-db'), {
+      resourceType: 'db-instance',
+      identifier: 'orders-db',
+      target: 'available',
+    });
+    await deps.waiter.start(await runAt('RESTORING', 'run-billing', 'billing-db'), {
+      resourceType: 'db-instance',
+      identifier: 'billing-db',
+      target: 'available',
+    });
+    const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+    const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+    const signal: Signal = {
+      kind: 'rds',
+      rds: { resourceType: 'db-instance', identifier: 'orders-db', eventId: 'RDS-EVENT-0043', message: '' },
+    };
+
+    // Act
+    await engine.handle(signal);
+
+    // Assess
+    expect(restoring).toHaveBeenCalledTimes(1);
+    expect(restoring.mock.calls[0]?.[0].runId).toBe(orders.runId);
+    expect(restoring.mock.calls[0]?.[1].signal).toBe(signal);
+  });
+
+  it('does nothing for an RDS signal nobody waits for', async () => {
+    await runAt('RESTORING');
+    const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+    const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+
+    await engine.handle({
+      kind: 'rds',
+      rds: {
+        resourceType: 'db-snapshot',
+        identifier: 'rds:orders-db-2026-01-01-00-00',
+        eventId: 'x',
+        message: '',
+      },
+    });
+
+    expect(restoring).not.toHaveBeenCalled();
+  });
+
+  it('ignores an invalid signal and a signal for an unknown run', async () => {
+    const anyStep = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+    const engine = buildEngine(deps, restoreService({ RENAMING: anyStep }));
+
+    await engine.handle({ kind: 'invalid', reason: 'message body is not valid JSON' });
+    await engine.handle({
+      kind: 'run',
+      detailType: 'SnapshotReady',
+      detail: { runId: 'run-nope', identifier: 'orders-db', kind: 'instance', step: 'SNAPSHOT_READY' },
+    });
+
+    expect(anyStep).not.toHaveBeenCalled();
+    expect(memory.all()).toEqual([]);
+  });
+
+  describe('requests', () => {
+    const request: Signal = { kind: 'request', eventId: 'evt-1', detail: { identifier: 'orders-db' } };
+
+    it('are ignored by a service without onRequest', async () => {
+      const engine = buildEngine(deps, restoreService({}));
+
+      await engine.handle(request);
+
+      expect(memory.all()).toEqual([]);
+    });
+
+    it('create a run through onRequest and reconcile it at once', async () => {
+      // Prepare
+      const snapshotting = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+      const engine = buildEngine(deps, {
+        service: 'snapshot',
+        steps: {
+          REQUESTED: async (r) => deps.runs.transition(r, 'SNAPSHOTTING'),
+          SNAPSHOTTING: snapshotting,
+        },
+        onStepFailure,
+        onRequest: async (signal) => {
+          const { run } = await deps.runs.create({
+            runId: `run-${signal.eventId}`,
+            identifier: 'orders-db',
+            kind: 'instance',
+            task: 'create_snapshot',
+            snapshotIdentifier: 'orders-db-snapshot',
+          });
+          return run;
+        },
+      });
+
+      // Act
+      await engine.handle(request);
+
+      // Assess
+      expect(snapshotting).toHaveBeenCalledTimes(1);
+      expect((await stored('run-evt-1')).step).toBe('SNAPSHOTTING');
+    });
+  });
+
+  it('stops after a bounded number of steps per signal', async () => {
+    // Prepare: a step that keeps losing its write never spins forever.
+    const run = await runAt('RENAMING');
+    const renaming = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => {
+      throw new StaleRunError(r.runId, `${r.step} v${r.version}`);
+    });
+    const engine = buildEngine(deps, restoreService({ RENAMING: renaming }));
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(renaming).toHaveBeenCalledTimes(8);
+    expect(onStepFailure).not.toHaveBeenCalled();
+  });
+});

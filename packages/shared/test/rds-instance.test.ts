@@ -1,0 +1,584 @@
+import {
+  type DBInstance,
+  DBInstanceNotFoundFault,
+  DBSnapshotNotFoundFault,
+  DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
+  RDSClient,
+} from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { UnsafeDeleteError } from '../src/errors';
+import {
+  assertDeletable,
+  buildPostRestoreModify,
+  buildRestoreInput,
+  type CapturedInstance,
+  captureInstance,
+  configurationDrift,
+  describeInstance,
+  describeSnapshot,
+  RESTORED_TAG,
+  RUN_TAG,
+  SNAPSHOT_TAG,
+  userTags,
+} from '../src/rds-instance';
+import type { Run } from '../src/run';
+
+const RUN_ID = 'run-0123456789abcdef';
+
+/** A production-like instance as DescribeDBInstances returns it. */
+const ordersDb = (overrides: Partial<DBInstance> = {}): DBInstance => ({
+  DBInstanceIdentifier: 'orders-db',
+  DbiResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1',
+  DBInstanceArn: 'arn:aws:rds:us-east-1:123456789012:db:orders-db',
+  DBInstanceStatus: 'available',
+  Engine: 'postgres',
+  EngineVersion: '16.4',
+  DBInstanceClass: 'db.r6g.large',
+  DBSubnetGroup: { DBSubnetGroupName: 'orders-private', VpcId: 'vpc-0a1b2c3d' },
+  VpcSecurityGroups: [
+    { VpcSecurityGroupId: 'sg-0aaa', Status: 'active' },
+    { VpcSecurityGroupId: 'sg-0bbb', Status: 'active' },
+  ],
+  DBParameterGroups: [{ DBParameterGroupName: 'orders-pg16', ParameterApplyStatus: 'in-sync' }],
+  OptionGroupMemberships: [{ OptionGroupName: 'default:postgres-16', Status: 'in-sync' }],
+  MultiAZ: false,
+  AvailabilityZone: 'us-east-1b',
+  StorageType: 'io1',
+  AllocatedStorage: 500,
+  Iops: 10000,
+  StorageThroughput: 0,
+  Endpoint: { Address: 'orders-db.abc123.us-east-1.rds.amazonaws.com', Port: 5433 },
+  DbInstancePort: 0,
+  PubliclyAccessible: false,
+  IAMDatabaseAuthenticationEnabled: true,
+  DeletionProtection: true,
+  CopyTagsToSnapshot: true,
+  CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+  EnabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+  AutoMinorVersionUpgrade: true,
+  LicenseModel: 'postgresql-license',
+  TagList: [
+    { Key: 'team', Value: 'payments' },
+    { Key: 'env', Value: 'prod' },
+    { Key: RUN_TAG, Value: 'run-previous' },
+    { Key: SNAPSHOT_TAG, Value: 'run-previous' },
+  ],
+  MonitoringInterval: 60,
+  MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring-role',
+  PerformanceInsightsEnabled: true,
+  PerformanceInsightsKMSKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  PerformanceInsightsRetentionPeriod: 731,
+  MaxAllocatedStorage: 1000,
+  PreferredMaintenanceWindow: 'sun:04:00-sun:04:30',
+  PreferredBackupWindow: '02:00-02:30',
+  BackupRetentionPeriod: 14,
+  ...overrides,
+});
+
+const captured = (overrides: Partial<DBInstance> = {}): CapturedInstance =>
+  captureInstance(ordersDb(overrides));
+
+/** The restored copy as RestoreDBInstanceFromDBSnapshot leaves it, before the post-restore modify. */
+const freshlyRestored = (overrides: Partial<DBInstance> = {}): DBInstance =>
+  ordersDb({
+    DbiResourceId: 'db-RESTOREDCOPY0000000000001',
+    DeletionProtection: false,
+    MonitoringInterval: 0,
+    MonitoringRoleArn: undefined,
+    PerformanceInsightsEnabled: false,
+    PerformanceInsightsKMSKeyId: undefined,
+    PerformanceInsightsRetentionPeriod: undefined,
+    MaxAllocatedStorage: undefined,
+    PreferredMaintenanceWindow: 'wed:07:12-wed:07:42',
+    PreferredBackupWindow: '05:31-06:01',
+    BackupRetentionPeriod: 1,
+    TagList: [
+      { Key: 'team', Value: 'payments' },
+      { Key: 'env', Value: 'prod' },
+      { Key: RESTORED_TAG, Value: RUN_ID },
+    ],
+    ...overrides,
+  });
+
+describe('captureInstance', () => {
+  it('keeps everything the restore must bring back, and no Trapheus tag', () => {
+    expect(captureInstance(ordersDb())).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      DbiResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1',
+      Engine: 'postgres',
+      EngineVersion: '16.4',
+      DBInstanceClass: 'db.r6g.large',
+      DBSubnetGroupName: 'orders-private',
+      VpcSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'],
+      DBParameterGroupName: 'orders-pg16',
+      OptionGroupName: 'default:postgres-16',
+      MultiAZ: false,
+      AvailabilityZone: 'us-east-1b',
+      StorageType: 'io1',
+      AllocatedStorage: 500,
+      Iops: 10000,
+      StorageThroughput: 0,
+      Port: 5433,
+      PubliclyAccessible: false,
+      IAMDatabaseAuthenticationEnabled: true,
+      DeletionProtection: true,
+      CopyTagsToSnapshot: true,
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      EnabledCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      AutoMinorVersionUpgrade: true,
+      LicenseModel: 'postgresql-license',
+      Tags: [
+        { Key: 'team', Value: 'payments' },
+        { Key: 'env', Value: 'prod' },
+      ],
+      MonitoringInterval: 60,
+      MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring-role',
+      PerformanceInsightsEnabled: true,
+      PerformanceInsightsKMSKeyId:
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      PerformanceInsightsRetentionPeriod: 731,
+      MaxAllocatedStorage: 1000,
+      PreferredMaintenanceWindow: 'sun:04:00-sun:04:30',
+      PreferredBackupWindow: '02:00-02:30',
+      BackupRetentionPeriod: 14,
+    });
+  });
+
+  it('is plain JSON with no undefined keys (it is stored in the run)', () => {
+    const minimal = captureInstance({ DBInstanceIdentifier: 'tiny', DbiResourceId: 'db-TINY' });
+
+    expect(minimal).toEqual({
+      DBInstanceIdentifier: 'tiny',
+      DbiResourceId: 'db-TINY',
+      VpcSecurityGroupIds: [],
+      EnabledCloudwatchLogsExports: [],
+      Tags: [],
+    });
+    expect(Object.values(minimal)).not.toContain(undefined);
+    expect(JSON.parse(JSON.stringify(minimal))).toEqual(minimal);
+  });
+
+  it('takes the port from DbInstancePort when there is no endpoint yet', () => {
+    expect(captured({ Endpoint: undefined, DbInstancePort: 3306 }).Port).toBe(3306);
+  });
+
+  it('keeps the cluster membership of an Aurora member', () => {
+    expect(captured({ DBClusterIdentifier: 'shop', PromotionTier: 1 })).toMatchObject({
+      DBClusterIdentifier: 'shop',
+      PromotionTier: 1,
+    });
+  });
+
+  it('refuses an instance without identifier or resource id', () => {
+    expect(() => captureInstance({ DBInstanceIdentifier: 'orders-db' })).toThrow(
+      'instance without identifier or resource id',
+    );
+  });
+});
+
+describe('userTags', () => {
+  it('drops every Trapheus bookkeeping tag and keeps only Key/Value', () => {
+    expect(
+      userTags([
+        { Key: 'team', Value: 'payments' },
+        { Key: RUN_TAG, Value: 'run-1' },
+        { Key: RESTORED_TAG, Value: 'run-1' },
+        { Key: SNAPSHOT_TAG, Value: 'run-1' },
+      ]),
+    ).toEqual([{ Key: 'team', Value: 'payments' }]);
+    expect(userTags(undefined)).toEqual([]);
+  });
+});
+
+describe('buildRestoreInput', () => {
+  it('passes every accepted setting of the original, tagging the copy as restored by this run', () => {
+    expect(
+      buildRestoreInput(captured(), { snapshotIdentifier: 'orders-db-snapshot', runId: RUN_ID }),
+    ).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      DBSnapshotIdentifier: 'orders-db-snapshot',
+      DBInstanceClass: 'db.r6g.large',
+      Port: 5433,
+      AvailabilityZone: 'us-east-1b',
+      DBSubnetGroupName: 'orders-private',
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      AutoMinorVersionUpgrade: true,
+      LicenseModel: 'postgresql-license',
+      OptionGroupName: 'default:postgres-16',
+      StorageType: 'io1',
+      AllocatedStorage: 500,
+      Iops: 10000,
+      VpcSecurityGroupIds: ['sg-0aaa', 'sg-0bbb'],
+      Tags: [
+        { Key: 'team', Value: 'payments' },
+        { Key: 'env', Value: 'prod' },
+        { Key: RESTORED_TAG, Value: RUN_ID },
+      ],
+      CopyTagsToSnapshot: true,
+      EnableIAMDatabaseAuthentication: true,
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      DBParameterGroupName: 'orders-pg16',
+      DeletionProtection: false,
+      CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+    });
+  });
+
+  it('never puts the run tag on the restored copy', () => {
+    const input = buildRestoreInput(captured(), { snapshotIdentifier: 's', runId: RUN_ID });
+
+    expect(input.Tags?.map((t) => t.Key)).not.toContain(RUN_TAG);
+    expect(input.Tags?.map((t) => t.Key)).not.toContain(SNAPSHOT_TAG);
+  });
+
+  it('turns deletion protection off at restore even when the original had it', () => {
+    expect(captured().DeletionProtection).toBe(true);
+    expect(buildRestoreInput(captured(), { snapshotIdentifier: 's', runId: RUN_ID }).DeletionProtection).toBe(
+      false,
+    );
+  });
+
+  it('omits the Availability Zone for a Multi-AZ instance', () => {
+    const input = buildRestoreInput(captured({ MultiAZ: true }), { snapshotIdentifier: 's', runId: RUN_ID });
+
+    expect(input.MultiAZ).toBe(true);
+    expect(input).not.toHaveProperty('AvailabilityZone');
+  });
+
+  it.each([
+    ['io1', 10000, undefined],
+    ['io2', 10000, undefined],
+    ['gp3', 12000, 500],
+    ['gp2', undefined, undefined],
+    ['standard', undefined, undefined],
+  ])('for %s storage passes Iops %s and throughput %s', (storageType, iops, throughput) => {
+    // Prepare
+    const original = captured({
+      StorageType: storageType,
+      AllocatedStorage: 500,
+      Iops: 12000,
+      StorageThroughput: 500,
+    });
+    if (storageType.startsWith('io')) original.Iops = 10000;
+
+    // Act
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+
+    // Assess
+    expect(input.StorageType).toBe(storageType);
+    expect(input.Iops).toBe(iops);
+    expect(input.StorageThroughput).toBe(throughput);
+  });
+
+  // Bug: rds-instance.ts buildRestoreInput passes Iops/StorageThroughput for every gp3 instance. Below the
+  // gp3 threshold (400 GiB; 200 GiB for Oracle) DescribeDBInstances reports the baseline 3000 IOPS / 125 MiB/s,
+  // but RDS refuses any explicit value: "InvalidParameterCombination: You can't specify IOPS or storage
+  // throughput for engine postgres and a storage size less than 400." So every restore of a small gp3 instance
+  // (the console default) fails. Fix: for gp3 pass Iops/StorageThroughput only when AllocatedStorage is at or
+  // above the engine's threshold (or omit them and let the restore keep the snapshot's storage settings).
+  it('omits Iops and throughput for a gp3 instance below the 400 GiB threshold', () => {
+    const original = captured({
+      StorageType: 'gp3',
+      AllocatedStorage: 100,
+      Iops: 3000,
+      StorageThroughput: 125,
+    });
+
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+
+    expect(input.StorageType).toBe('gp3');
+    expect(input).not.toHaveProperty('Iops');
+    expect(input).not.toHaveProperty('StorageThroughput');
+  });
+
+  it('leaves out what the original does not have', () => {
+    const original = captureInstance({ DBInstanceIdentifier: 'tiny', DbiResourceId: 'db-TINY' });
+
+    expect(buildRestoreInput(original, { snapshotIdentifier: 'tiny-snapshot', runId: RUN_ID })).toEqual({
+      DBInstanceIdentifier: 'tiny',
+      DBSnapshotIdentifier: 'tiny-snapshot',
+      Tags: [{ Key: RESTORED_TAG, Value: RUN_ID }],
+      DeletionProtection: false,
+    });
+  });
+});
+
+describe('buildPostRestoreModify', () => {
+  it('re-applies monitoring, Performance Insights, storage autoscaling, windows, retention and protection', () => {
+    expect(buildPostRestoreModify(captured(), freshlyRestored())).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      ApplyImmediately: true,
+      MonitoringInterval: 60,
+      MonitoringRoleArn: 'arn:aws:iam::123456789012:role/rds-monitoring-role',
+      EnablePerformanceInsights: true,
+      PerformanceInsightsKMSKeyId:
+        'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      PerformanceInsightsRetentionPeriod: 731,
+      MaxAllocatedStorage: 1000,
+      PreferredMaintenanceWindow: 'sun:04:00-sun:04:30',
+      PreferredBackupWindow: '02:00-02:30',
+      BackupRetentionPeriod: 14,
+      DeletionProtection: true,
+    });
+  });
+
+  it('returns undefined when the restored copy already matches', () => {
+    expect(
+      buildPostRestoreModify(captured(), ordersDb({ DbiResourceId: 'db-RESTOREDCOPY' })),
+    ).toBeUndefined();
+  });
+
+  it('turns monitoring and Performance Insights off when the original had them off', () => {
+    // Prepare
+    const original = captured({
+      MonitoringInterval: 0,
+      MonitoringRoleArn: undefined,
+      PerformanceInsightsEnabled: false,
+      PerformanceInsightsKMSKeyId: undefined,
+      PerformanceInsightsRetentionPeriod: undefined,
+    });
+    const restored = ordersDb({ DbiResourceId: 'db-RESTOREDCOPY' });
+
+    // Act
+    const modify = buildPostRestoreModify(original, restored);
+
+    // Assess
+    expect(modify).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      ApplyImmediately: true,
+      MonitoringInterval: 0,
+      EnablePerformanceInsights: false,
+    });
+  });
+
+  it('changes only what differs', () => {
+    const modify = buildPostRestoreModify(
+      captured(),
+      ordersDb({ DbiResourceId: 'db-RESTOREDCOPY', BackupRetentionPeriod: 1, DeletionProtection: false }),
+    );
+
+    expect(modify).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      ApplyImmediately: true,
+      BackupRetentionPeriod: 14,
+      DeletionProtection: true,
+    });
+  });
+
+  it('brings the engine version back when the restored copy differs', () => {
+    const modify = buildPostRestoreModify(
+      captured(),
+      ordersDb({ DbiResourceId: 'db-R', EngineVersion: '16.3' }),
+    );
+
+    expect(modify).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+      ApplyImmediately: true,
+      EngineVersion: '16.4',
+    });
+  });
+});
+
+describe('configurationDrift', () => {
+  it('is empty when the restored copy kept every setting (Trapheus tags aside)', () => {
+    const restored = ordersDb({
+      DbiResourceId: 'db-RESTOREDCOPY',
+      VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0bbb' }, { VpcSecurityGroupId: 'sg-0aaa' }],
+      TagList: [
+        { Key: 'env', Value: 'prod' },
+        { Key: 'team', Value: 'payments' },
+        { Key: RESTORED_TAG, Value: RUN_ID },
+      ],
+    });
+
+    expect(configurationDrift(captured(), restored)).toEqual([]);
+  });
+
+  it('names each setting that differs, with before and after', () => {
+    // Prepare
+    const restored = ordersDb({
+      DbiResourceId: 'db-RESTOREDCOPY',
+      DBParameterGroups: [{ DBParameterGroupName: 'default.postgres16' }],
+      MultiAZ: true,
+      VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-default' }],
+      EnabledCloudwatchLogsExports: [],
+      TagList: [],
+    });
+
+    // Act
+    const drift = configurationDrift(captured(), restored);
+
+    // Assess
+    expect(drift).toEqual([
+      'DBParameterGroupName: "orders-pg16" → "default.postgres16"',
+      'MultiAZ: false → true',
+      'VpcSecurityGroupIds',
+      'EnabledCloudwatchLogsExports',
+      'Tags',
+    ]);
+  });
+
+  it('reports the freshly restored copy drifting in what only the modify brings back', () => {
+    expect(configurationDrift(captured(), freshlyRestored())).toEqual([
+      'DeletionProtection: true → false',
+      'MonitoringInterval: 60 → 0',
+      'PerformanceInsightsEnabled: true → false',
+      'MaxAllocatedStorage: 1000 → null',
+      'PreferredMaintenanceWindow: "sun:04:00-sun:04:30" → "wed:07:12-wed:07:42"',
+      'BackupRetentionPeriod: 14 → 1',
+    ]);
+  });
+});
+
+describe('assertDeletable', () => {
+  const TEMP = 'orders-db-tr-01234567';
+  const run = (overrides: Partial<Run> = {}): Run => ({
+    runId: RUN_ID,
+    dbKey: 'instance#orders-db',
+    identifier: 'orders-db',
+    kind: 'instance',
+    task: 'create_snapshot',
+    snapshotIdentifier: 'orders-db-snapshot',
+    step: 'CLEANING_UP',
+    version: 12,
+    createdAt: '2026-03-01T10:00:00.000Z',
+    updatedAt: '2026-03-01T11:00:00.000Z',
+    history: [],
+    progress: {},
+    tempIdentifier: TEMP,
+    original: captured() as unknown as Record<string, unknown>,
+    ...overrides,
+  });
+  /** The original after this run tagged and renamed it. */
+  const temp = (overrides: Partial<DBInstance> = {}) =>
+    ordersDb({
+      DBInstanceIdentifier: TEMP,
+      TagList: [
+        { Key: 'team', Value: 'payments' },
+        { Key: RUN_TAG, Value: RUN_ID },
+      ],
+      ...overrides,
+    });
+
+  it('accepts the temp this run renamed: its temp identifier, its run tag, the original resource id', () => {
+    expect(assertDeletable(run(), temp(), 'temp')).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'the original under its own name',
+      () => ordersDb({ TagList: [{ Key: RUN_TAG, Value: RUN_ID }] }),
+      'is not this run',
+    ],
+    [
+      'another temp identifier',
+      () => temp({ DBInstanceIdentifier: 'orders-db-tr-99999999' }),
+      'is not this run',
+    ],
+    [
+      'a temp without the run tag',
+      () => temp({ TagList: [{ Key: 'team', Value: 'payments' }] }),
+      'does not carry',
+    ],
+    [
+      'a temp tagged by another run',
+      () => temp({ TagList: [{ Key: RUN_TAG, Value: 'run-someoneelse000' }] }),
+      `does not carry ${RUN_TAG}=${RUN_ID}`,
+    ],
+    [
+      'a different database under the temp name',
+      () => temp({ DbiResourceId: 'db-IMPOSTOR' }),
+      'is not the original',
+    ],
+  ])('refuses %s as the temp', (_what, db, message) => {
+    expect(() => assertDeletable(run(), db(), 'temp')).toThrow(UnsafeDeleteError);
+    expect(() => assertDeletable(run(), db(), 'temp')).toThrow(message);
+  });
+
+  it('refuses anything when the run has no temp identifier', () => {
+    expect(() => assertDeletable(run({ tempIdentifier: undefined }), temp(), 'temp')).toThrow(
+      UnsafeDeleteError,
+    );
+  });
+
+  it('refuses anything when the run captured no original', () => {
+    expect(() => assertDeletable(run({ original: undefined }), temp(), 'temp')).toThrow(
+      `run ${RUN_ID} has no captured original: refusing to delete`,
+    );
+  });
+
+  it('accepts a restored copy this run made under the original name', () => {
+    expect(
+      assertDeletable(run({ step: 'ROLLING_BACK' }), freshlyRestored(), 'restored-copy'),
+    ).toBeUndefined();
+  });
+
+  it("refuses the original's resource id as a restored copy, even with the restored tag", () => {
+    const original = ordersDb({ TagList: [{ Key: RESTORED_TAG, Value: RUN_ID }] });
+
+    expect(() => assertDeletable(run(), original, 'restored-copy')).toThrow(
+      'orders-db is the original database: never deleted',
+    );
+  });
+
+  it('refuses a restored copy not tagged by this run', () => {
+    const copy = freshlyRestored({ TagList: [{ Key: RESTORED_TAG, Value: 'run-other' }] });
+
+    expect(() => assertDeletable(run(), copy, 'restored-copy')).toThrow(UnsafeDeleteError);
+  });
+
+  it('refuses a restored copy under another name', () => {
+    expect(() =>
+      assertDeletable(run(), freshlyRestored({ DBInstanceIdentifier: TEMP }), 'restored-copy'),
+    ).toThrow(`${TEMP} is not under the original name orders-db`);
+  });
+});
+
+describe('describe helpers', () => {
+  const rdsMock = mockClient(RDSClient);
+  const rds = new RDSClient({ region: 'us-east-1' });
+  beforeEach(() => rdsMock.reset());
+  afterAll(() => rdsMock.restore());
+
+  it('describeInstance asks for the one instance and returns it', async () => {
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [ordersDb()] });
+
+    await expect(describeInstance(rds, 'orders-db')).resolves.toMatchObject({
+      DBInstanceIdentifier: 'orders-db',
+    });
+    expect(rdsMock.commandCalls(DescribeDBInstancesCommand)[0]?.args[0].input).toEqual({
+      DBInstanceIdentifier: 'orders-db',
+    });
+  });
+
+  it('describeInstance returns undefined for DBInstanceNotFound', async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .rejects(new DBInstanceNotFoundFault({ message: 'DBInstance orders-db not found.', $metadata: {} }));
+
+    await expect(describeInstance(rds, 'orders-db')).resolves.toBeUndefined();
+  });
+
+  it('describeInstance propagates throttling', async () => {
+    rdsMock
+      .on(DescribeDBInstancesCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+
+    await expect(describeInstance(rds, 'orders-db')).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  it('describeSnapshot returns the snapshot, or undefined when it does not exist', async () => {
+    rdsMock
+      .on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'orders-db-snapshot' })
+      .resolves({ DBSnapshots: [{ DBSnapshotIdentifier: 'orders-db-snapshot', Status: 'available' }] })
+      .on(DescribeDBSnapshotsCommand, { DBSnapshotIdentifier: 'missing' })
+      .rejects(new DBSnapshotNotFoundFault({ message: 'DBSnapshot missing not found.', $metadata: {} }));
+
+    await expect(describeSnapshot(rds, 'orders-db-snapshot')).resolves.toEqual({
+      DBSnapshotIdentifier: 'orders-db-snapshot',
+      Status: 'available',
+    });
+    await expect(describeSnapshot(rds, 'missing')).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,644 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StaleRunError } from '../src/errors';
+import type { Run, RunWait } from '../src/run';
+import { buildRunRepository } from '../src/run-repository';
+
+const TABLE = 'trapheus-runs-test';
+const NOW = '2026-03-01T10:00:00.000Z';
+const EARLIER = '2026-03-01T09:00:00.000Z';
+
+const conditionFailed = () =>
+  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+const aRun = (overrides: Partial<Run> = {}): Run => ({
+  runId: 'run-0123456789abcdef',
+  dbKey: 'instance#orders-db',
+  identifier: 'orders-db',
+  kind: 'instance',
+  task: 'create_snapshot',
+  snapshotIdentifier: 'orders-db-snapshot',
+  step: 'RENAMING',
+  version: 4,
+  createdAt: EARLIER,
+  updatedAt: EARLIER,
+  history: [{ step: 'REQUESTED', at: EARLIER }],
+  active: 'Y',
+  progress: {},
+  ...overrides,
+});
+
+const aWait = (): RunWait => ({
+  resourceType: 'db-instance',
+  identifier: 'orders-db',
+  target: 'available',
+  since: EARLIER,
+  deadline: '2026-03-01T13:00:00.000Z',
+  checkSeq: 3,
+  attempt: 2,
+  nextCheckAt: '2026-03-01T09:01:00.000Z',
+});
+
+describe('run repository (DynamoDB)', () => {
+  const ddb = mockClient(DynamoDBDocumentClient);
+  const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+  const runs = buildRunRepository({ dynamo, tableName: TABLE, now: () => new Date(NOW) });
+
+  beforeEach(() => ddb.reset());
+  afterAll(() => ddb.restore());
+
+  describe('get', () => {
+    it('reads the run with a consistent read and returns the stored item', async () => {
+      // Prepare
+      const stored = aRun();
+      ddb.on(GetCommand).resolves({ Item: stored });
+
+      // Act
+      const run = await runs.get('run-0123456789abcdef');
+
+      // Assess
+      expect(run).toEqual(stored);
+      expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'run-0123456789abcdef' },
+        ConsistentRead: true,
+      });
+    });
+
+    it('returns undefined for an unknown run', async () => {
+      ddb.on(GetCommand).resolves({});
+
+      await expect(runs.get('run-missing')).resolves.toBeUndefined();
+    });
+  });
+
+  describe('create', () => {
+    it('puts a REQUESTED run only if no run with this id exists', async () => {
+      // Prepare
+      ddb.on(PutCommand).resolves({});
+
+      // Act
+      const result = await runs.create({
+        runId: 'run-aaaa',
+        identifier: 'orders-db',
+        kind: 'instance',
+        task: 'create_snapshot',
+        snapshotIdentifier: 'orders-db-snapshot',
+        requestId: 'nightly-2026-03-01',
+      });
+
+      // Assess
+      const expected: Run = {
+        runId: 'run-aaaa',
+        identifier: 'orders-db',
+        kind: 'instance',
+        task: 'create_snapshot',
+        snapshotIdentifier: 'orders-db-snapshot',
+        requestId: 'nightly-2026-03-01',
+        dbKey: 'instance#orders-db',
+        step: 'REQUESTED',
+        version: 1,
+        createdAt: NOW,
+        updatedAt: NOW,
+        history: [{ step: 'REQUESTED', at: NOW }],
+        active: 'Y',
+        progress: {},
+      };
+      expect(result).toEqual({ created: true, run: expected });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Item: expected,
+        ConditionExpression: 'attribute_not_exists(runId)',
+      });
+    });
+
+    it('keys a cluster run by its cluster dbKey', async () => {
+      ddb.on(PutCommand).resolves({});
+
+      const { run } = await runs.create({
+        runId: 'run-bbbb',
+        identifier: 'shop',
+        kind: 'cluster',
+        task: 'db_restore',
+        snapshotIdentifier: 'shop-snapshot',
+      });
+
+      expect(run.dbKey).toBe('cluster#shop');
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({ dbKey: 'cluster#shop' });
+    });
+
+    it('returns the stored run with created: false when the run already exists (a redelivered request)', async () => {
+      // Prepare
+      const stored = aRun({ runId: 'run-aaaa', step: 'SNAPSHOTTING', version: 3 });
+      ddb.on(PutCommand).rejects(conditionFailed());
+      ddb.on(GetCommand, { TableName: TABLE, Key: { runId: 'run-aaaa' } }).resolves({ Item: stored });
+
+      // Act
+      const result = await runs.create({
+        runId: 'run-aaaa',
+        identifier: 'orders-db',
+        kind: 'instance',
+        task: 'create_snapshot',
+        snapshotIdentifier: 'orders-db-snapshot',
+      });
+
+      // Assess
+      expect(result).toEqual({ created: false, run: stored });
+      expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'run-aaaa' },
+        ConsistentRead: true,
+      });
+    });
+
+    it('propagates any other DynamoDB error', async () => {
+      ddb.on(PutCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+      await expect(
+        runs.create({
+          runId: 'run-aaaa',
+          identifier: 'orders-db',
+          kind: 'instance',
+          task: 'create_snapshot',
+          snapshotIdentifier: 'orders-db-snapshot',
+        }),
+      ).rejects.toMatchObject({ name: 'ThrottlingException' });
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('transition', () => {
+    it('sets step, history and version+1 conditionally on the expected step and version', async () => {
+      // Prepare
+      const run = aRun({ step: 'RENAMING', version: 4 });
+      const after = { ...run, step: 'RESTORING', version: 5 };
+      ddb.on(UpdateCommand).resolves({ Attributes: after });
+
+      // Act
+      const result = await runs.transition(run, 'RESTORING', { note: 'renamed to orders-db-tr-01234567' });
+
+      // Assess
+      expect(result).toEqual(after);
+      expect(ddb.commandCalls(UpdateCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'run-0123456789abcdef' },
+        UpdateExpression:
+          'SET #step = :step, #history = :history, #updatedAt = :updatedAt, #version = #version + :one',
+        ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
+        ExpressionAttributeNames: {
+          '#step': 'step',
+          '#history': 'history',
+          '#updatedAt': 'updatedAt',
+          '#version': 'version',
+        },
+        ExpressionAttributeValues: {
+          ':step': 'RESTORING',
+          ':history': [
+            { step: 'REQUESTED', at: EARLIER },
+            { step: 'RESTORING', at: NOW, note: 'renamed to orders-db-tr-01234567' },
+          ],
+          ':updatedAt': NOW,
+          ':expectedStep': 'RENAMING',
+          ':expectedVersion': 4,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('writes the patch and the failure along with the new step', async () => {
+      // Prepare
+      const run = aRun({ step: 'RESTORING', version: 7 });
+      const failure = {
+        step: 'RESTORING' as const,
+        code: 'incompatible-restore',
+        message: 'restored copy ended in incompatible-restore',
+        at: NOW,
+      };
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, step: 'ROLLING_BACK', version: 8 } });
+
+      // Act
+      await runs.transition(run, 'ROLLING_BACK', {
+        patch: { progress: { restoreRequested: true } },
+        failure,
+      });
+
+      // Assess
+      const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(input?.UpdateExpression).toBe(
+        'SET #progress = :progress, #step = :step, #history = :history, #failure = :failure, #updatedAt = :updatedAt, #version = #version + :one',
+      );
+      expect(input?.ExpressionAttributeValues).toMatchObject({
+        ':progress': { restoreRequested: true },
+        ':step': 'ROLLING_BACK',
+        ':failure': failure,
+        ':expectedStep': 'RESTORING',
+        ':expectedVersion': 7,
+      });
+      expect(input?.ExpressionAttributeNames).toMatchObject({
+        '#progress': 'progress',
+        '#failure': 'failure',
+      });
+    });
+
+    it('turns a lost conditional write into a StaleRunError', async () => {
+      // Prepare
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      // Act
+      const attempt = runs.transition(aRun({ step: 'RENAMING', version: 4 }), 'RESTORING');
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(StaleRunError);
+      await expect(attempt).rejects.toThrow('run run-0123456789abcdef is no longer at RENAMING v4');
+    });
+
+    it('propagates a throttling error unchanged (not as stale)', async () => {
+      ddb
+        .on(UpdateCommand)
+        .rejects(
+          Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' }),
+        );
+
+      const attempt = runs.transition(aRun(), 'RESTORING');
+
+      await expect(attempt).rejects.toMatchObject({ name: 'ProvisionedThroughputExceededException' });
+      await expect(attempt).rejects.not.toBeInstanceOf(StaleRunError);
+    });
+
+    it.each([
+      ['SUCCEEDED', 'RENAMING'],
+      ['RESTORING', 'SNAPSHOTTING'],
+      ['CLEANING_UP', 'ROLLING_BACK'],
+      ['ROLLED_BACK', 'ROLLING_BACK'],
+      ['REQUESTED', 'RENAMING'],
+    ] as const)('refuses %s → %s before any DynamoDB call', async (from, to) => {
+      // Prepare
+      const run = aRun({ step: from });
+
+      // Act
+      const attempt = runs.transition(run, to);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(
+        `run run-0123456789abcdef: transition ${from} → ${to} is not allowed`,
+      );
+      expect(ddb.calls()).toHaveLength(0);
+    });
+
+    it('removes wait and waitKey on a terminal step but keeps active until markFinalized', async () => {
+      // Prepare
+      const run = aRun({
+        step: 'CLEANING_UP',
+        version: 9,
+        wait: aWait(),
+        waitKey: 'db-instance#orders-db-tr-01234567',
+      });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, step: 'SUCCEEDED', version: 10 } });
+
+      // Act
+      await runs.transition(run, 'SUCCEEDED');
+
+      // Assess
+      const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(input?.UpdateExpression).toBe(
+        'SET #step = :step, #history = :history, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+      );
+      expect(input?.UpdateExpression).not.toContain('#active');
+      expect(input?.ExpressionAttributeNames).toEqual({
+        '#step': 'step',
+        '#history': 'history',
+        '#wait': 'wait',
+        '#waitKey': 'waitKey',
+        '#updatedAt': 'updatedAt',
+        '#version': 'version',
+      });
+      expect(input?.ExpressionAttributeValues).not.toHaveProperty(':wait');
+      expect(input?.ExpressionAttributeValues).not.toHaveProperty(':waitKey');
+    });
+
+    it('keeps the wait on a non-terminal step', async () => {
+      const run = aRun({ step: 'RENAMING', wait: aWait(), waitKey: 'db-instance#orders-db' });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, step: 'RESTORING', version: 5 } });
+
+      await runs.transition(run, 'RESTORING');
+
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).not.toContain('REMOVE');
+    });
+  });
+
+  describe('update', () => {
+    it('sets defined fields and REMOVEs the ones given as undefined, without changing the step', async () => {
+      // Prepare
+      const run = aRun({ step: 'RESTORING', version: 6, wait: aWait(), waitKey: 'db-instance#orders-db' });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, version: 7 } });
+
+      // Act
+      await runs.update(run, {
+        tempIdentifier: 'orders-db-tr-01234567',
+        wait: undefined,
+        waitKey: undefined,
+      });
+
+      // Assess
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'run-0123456789abcdef' },
+        UpdateExpression:
+          'SET #tempIdentifier = :tempIdentifier, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+        ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
+        ExpressionAttributeNames: {
+          '#tempIdentifier': 'tempIdentifier',
+          '#wait': 'wait',
+          '#waitKey': 'waitKey',
+          '#updatedAt': 'updatedAt',
+          '#version': 'version',
+          '#step': 'step',
+        },
+        ExpressionAttributeValues: {
+          ':tempIdentifier': 'orders-db-tr-01234567',
+          ':updatedAt': NOW,
+          ':expectedStep': 'RESTORING',
+          ':expectedVersion': 6,
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('turns a lost conditional write into a StaleRunError', async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(runs.update(aRun(), { progress: { renameRequested: true } })).rejects.toBeInstanceOf(
+        StaleRunError,
+      );
+    });
+  });
+
+  describe('markFinalized', () => {
+    it('removes active from a terminal run, conditionally on its step and version', async () => {
+      // Prepare
+      const run = aRun({ step: 'SUCCEEDED', version: 11 });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, active: undefined, version: 12 } });
+
+      // Act
+      await runs.markFinalized(run);
+
+      // Assess
+      const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
+      expect(input?.UpdateExpression).toBe(
+        'SET #updatedAt = :updatedAt, #version = #version + :one REMOVE #active',
+      );
+      expect(input?.ConditionExpression).toBe('#step = :expectedStep AND #version = :expectedVersion');
+      expect(input?.ExpressionAttributeValues).toEqual({
+        ':updatedAt': NOW,
+        ':expectedStep': 'SUCCEEDED',
+        ':expectedVersion': 11,
+        ':one': 1,
+      });
+    });
+
+    it('refuses a run that is not finished, before any call', async () => {
+      await expect(runs.markFinalized(aRun({ step: 'RESTORING' }))).rejects.toThrow(
+        'run run-0123456789abcdef is not finished (RESTORING)',
+      );
+      expect(ddb.calls()).toHaveLength(0);
+    });
+  });
+
+  describe('acquireLock', () => {
+    const lockPut = (holder: string) => ({
+      TableName: TABLE,
+      Item: { runId: 'LOCK#instance#orders-db', holder, acquiredAt: NOW },
+      ConditionExpression: 'attribute_not_exists(runId) OR holder = :me',
+      ExpressionAttributeValues: { ':me': holder },
+    });
+
+    it('takes a free lock with a conditional put', async () => {
+      // Prepare
+      ddb.on(PutCommand).resolves({});
+
+      // Act
+      const result = await runs.acquireLock(aRun());
+
+      // Assess
+      expect(result).toEqual({ acquired: true });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual(lockPut('run-0123456789abcdef'));
+    });
+
+    it('reports a lock held by another active run, naming the holder', async () => {
+      // Prepare
+      ddb.on(PutCommand).rejects(conditionFailed());
+      ddb
+        .on(GetCommand, { Key: { runId: 'LOCK#instance#orders-db' } })
+        .resolves({ Item: { runId: 'LOCK#instance#orders-db', holder: 'run-other' } });
+      ddb
+        .on(GetCommand, { Key: { runId: 'run-other' } })
+        .resolves({ Item: aRun({ runId: 'run-other', step: 'RESTORING' }) });
+
+      // Act
+      const result = await runs.acquireLock(aRun());
+
+      // Assess
+      expect(result).toEqual({ acquired: false, holder: 'run-other' });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+      expect(ddb.commandCalls(GetCommand).map((c) => c.args[0].input)).toEqual([
+        { TableName: TABLE, Key: { runId: 'LOCK#instance#orders-db' }, ConsistentRead: true },
+        { TableName: TABLE, Key: { runId: 'run-other' }, ConsistentRead: true },
+      ]);
+    });
+
+    it('takes over a lock left by a finished run, conditionally on the old holder', async () => {
+      // Prepare
+      ddb.on(PutCommand).rejectsOnce(conditionFailed()).resolves({});
+      ddb
+        .on(GetCommand, { Key: { runId: 'LOCK#instance#orders-db' } })
+        .resolves({ Item: { runId: 'LOCK#instance#orders-db', holder: 'run-old' } });
+      ddb
+        .on(GetCommand, { Key: { runId: 'run-old' } })
+        .resolves({ Item: aRun({ runId: 'run-old', step: 'ROLLED_BACK' }) });
+
+      // Act
+      const result = await runs.acquireLock(aRun());
+
+      // Assess
+      expect(result).toEqual({ acquired: true });
+      const puts = ddb.commandCalls(PutCommand).map((c) => c.args[0].input);
+      expect(puts).toEqual([
+        lockPut('run-0123456789abcdef'),
+        {
+          TableName: TABLE,
+          Item: { runId: 'LOCK#instance#orders-db', holder: 'run-0123456789abcdef', acquiredAt: NOW },
+          ConditionExpression: 'holder = :old',
+          ExpressionAttributeValues: { ':old': 'run-old' },
+        },
+      ]);
+    });
+
+    it('gives up when another run wins the takeover race', async () => {
+      ddb.on(PutCommand).rejects(conditionFailed());
+      ddb
+        .on(GetCommand, { Key: { runId: 'LOCK#instance#orders-db' } })
+        .resolves({ Item: { runId: 'LOCK#instance#orders-db', holder: 'run-old' } });
+      ddb
+        .on(GetCommand, { Key: { runId: 'run-old' } })
+        .resolves({ Item: aRun({ runId: 'run-old', step: 'FAILED' }) });
+
+      const result = await runs.acquireLock(aRun());
+
+      expect(result).toEqual({ acquired: false, holder: 'another run' });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(2);
+    });
+
+    it('re-puts with holder = :me when the run already holds its lock (a redelivered request)', async () => {
+      // The first put succeeds thanks to `holder = :me`: the call is the same as for a free lock.
+      ddb.on(PutCommand).resolves({});
+
+      const result = await runs.acquireLock(aRun());
+
+      expect(result).toEqual({ acquired: true });
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.ConditionExpression).toBe(
+        'attribute_not_exists(runId) OR holder = :me',
+      );
+      expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('releaseLock', () => {
+    it('deletes the lock only if this run holds it', async () => {
+      ddb.on(DeleteCommand).resolves({});
+
+      await runs.releaseLock(aRun());
+
+      expect(ddb.commandCalls(DeleteCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'LOCK#instance#orders-db' },
+        ConditionExpression: 'holder = :me',
+        ExpressionAttributeValues: { ':me': 'run-0123456789abcdef' },
+      });
+    });
+
+    it('treats a lock held by someone else as already released', async () => {
+      ddb.on(DeleteCommand).rejects(conditionFailed());
+
+      await expect(runs.releaseLock(aRun())).resolves.toBeUndefined();
+      expect(ddb.commandCalls(DeleteCommand)).toHaveLength(1);
+    });
+
+    it('propagates other errors so the message is retried', async () => {
+      ddb.on(DeleteCommand).rejects(Object.assign(new Error('internal'), { name: 'InternalServerError' }));
+
+      await expect(runs.releaseLock(aRun())).rejects.toMatchObject({ name: 'InternalServerError' });
+    });
+  });
+
+  describe('queries', () => {
+    it('findByWaitKey queries the byWaitKey index', async () => {
+      // Prepare
+      const waiting = aRun({ waitKey: 'db-instance#orders-db' });
+      ddb.on(QueryCommand).resolves({ Items: [waiting] });
+
+      // Act
+      const found = await runs.findByWaitKey('db-instance#orders-db');
+
+      // Assess
+      expect(found).toEqual([waiting]);
+      expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        IndexName: 'byWaitKey',
+        KeyConditionExpression: 'waitKey = :k',
+        ExpressionAttributeValues: { ':k': 'db-instance#orders-db' },
+      });
+    });
+
+    it('findByWaitKey returns an empty list when nothing waits', async () => {
+      ddb.on(QueryCommand).resolves({});
+
+      await expect(runs.findByWaitKey('db-snapshot#nope')).resolves.toEqual([]);
+    });
+
+    it('listByDatabase queries byDatabase newest first', async () => {
+      ddb.on(QueryCommand).resolves({ Items: [aRun()] });
+
+      await runs.listByDatabase('cluster', 'shop', 5);
+
+      expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        IndexName: 'byDatabase',
+        KeyConditionExpression: 'dbKey = :k',
+        ExpressionAttributeValues: { ':k': 'cluster#shop' },
+        ScanIndexForward: false,
+        Limit: 5,
+      });
+    });
+
+    it('listActive pages through byActive until there is no LastEvaluatedKey', async () => {
+      // Prepare
+      const first = aRun({ runId: 'run-1' });
+      const second = aRun({ runId: 'run-2' });
+      const third = aRun({ runId: 'run-3' });
+      ddb
+        .on(QueryCommand)
+        .resolvesOnce({ Items: [first, second], LastEvaluatedKey: { runId: 'run-2', active: 'Y' } })
+        .resolvesOnce({ Items: [third] });
+
+      // Act
+      const active = await runs.listActive();
+
+      // Assess
+      expect(active.map((r) => r.runId)).toEqual(['run-1', 'run-2', 'run-3']);
+      const inputs = ddb.commandCalls(QueryCommand).map((c) => c.args[0].input);
+      expect(inputs).toEqual([
+        {
+          TableName: TABLE,
+          IndexName: 'byActive',
+          KeyConditionExpression: 'active = :y',
+          ExpressionAttributeValues: { ':y': 'Y' },
+          ExclusiveStartKey: undefined,
+        },
+        {
+          TableName: TABLE,
+          IndexName: 'byActive',
+          KeyConditionExpression: 'active = :y',
+          ExpressionAttributeValues: { ':y': 'Y' },
+          ExclusiveStartKey: { runId: 'run-2', active: 'Y' },
+        },
+      ]);
+    });
+
+    it('listAll scans every page, skips lock items by filter and sorts newest first', async () => {
+      // Prepare
+      ddb
+        .on(ScanCommand)
+        .resolvesOnce({
+          Items: [aRun({ runId: 'run-old', createdAt: '2026-01-01T00:00:00.000Z' })],
+          LastEvaluatedKey: { runId: 'run-old' },
+        })
+        .resolvesOnce({ Items: [aRun({ runId: 'run-new', createdAt: '2026-02-01T00:00:00.000Z' })] });
+
+      // Act
+      const all = await runs.listAll(10);
+
+      // Assess
+      expect(all.map((r) => r.runId)).toEqual(['run-new', 'run-old']);
+      expect(ddb.commandCalls(ScanCommand)[1]?.args[0].input).toEqual({
+        TableName: TABLE,
+        FilterExpression: 'attribute_exists(#step)',
+        ExpressionAttributeNames: { '#step': 'step' },
+        ExclusiveStartKey: { runId: 'run-old' },
+      });
+    });
+  });
+});

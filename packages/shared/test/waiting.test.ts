@@ -1,0 +1,302 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { Run } from '../src/run';
+import { checkBackBody, type Signal } from '../src/signals';
+import { buildWaiter, checkBackDelay, DeadlineExceededError, type WaitTarget } from '../src/waiting';
+import { buildMemoryRunRepository } from '../testing/memory-runs';
+
+const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-snapshot-test';
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const timing = { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 };
+const snapshotAvailable: WaitTarget = {
+  resourceType: 'db-snapshot',
+  identifier: 'orders-db-snapshot',
+  target: 'available',
+};
+const rdsSignal: Signal = {
+  kind: 'rds',
+  rds: {
+    resourceType: 'db-snapshot',
+    identifier: 'orders-db-snapshot',
+    eventId: 'RDS-EVENT-0040',
+    message: '',
+  },
+};
+
+describe('checkBackDelay', () => {
+  it('grows 1.5× per attempt from the base and stops at the maximum', () => {
+    const delays = Array.from({ length: 12 }, (_, attempt) => checkBackDelay(attempt, timing));
+
+    expect(delays).toEqual([20, 30, 45, 68, 101, 152, 228, 342, 513, 769, 900, 900]);
+  });
+
+  it('honours a lower maximum', () => {
+    expect([0, 1, 2, 3].map((a) => checkBackDelay(a, { baseSeconds: 20, maxSeconds: 40 }))).toEqual([
+      20, 30, 40, 40,
+    ]);
+  });
+
+  it('never exceeds the SQS limit of 900 seconds, whatever the maximum', () => {
+    expect(checkBackDelay(20, { baseSeconds: 20, maxSeconds: 5000 })).toBe(900);
+  });
+});
+
+describe('waiter', () => {
+  const sqsMock = mockClient(SQSClient);
+  let clock: number;
+  const now = () => new Date(clock);
+  let memory: ReturnType<typeof buildMemoryRunRepository>;
+  let waiter: ReturnType<typeof buildWaiter>;
+
+  const snapshottingRun = async (): Promise<Run> => {
+    const { run } = await memory.repo.create({
+      runId: 'run-0123456789abcdef',
+      identifier: 'orders-db',
+      kind: 'instance',
+      task: 'create_snapshot',
+      snapshotIdentifier: 'orders-db-snapshot',
+    });
+    return memory.repo.transition(run, 'SNAPSHOTTING');
+  };
+
+  const sentMessages = () => sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+  const liveCheckBack = (run: Run): Signal => ({
+    kind: 'check-back',
+    runId: run.runId,
+    seq: run.wait?.checkSeq ?? -1,
+  });
+
+  beforeEach(() => {
+    sqsMock.reset();
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    clock = T0;
+    memory = buildMemoryRunRepository(now);
+    waiter = buildWaiter({
+      runs: memory.repo,
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: QUEUE_URL,
+      timing,
+      now,
+    });
+  });
+  afterAll(() => sqsMock.restore());
+
+  describe('start', () => {
+    it('records the wait and its waitKey, and arms exactly one check-back after the base delay', async () => {
+      // Prepare
+      const run = await snapshottingRun();
+
+      // Act
+      const waiting = await waiter.start(run, snapshotAvailable);
+
+      // Assess
+      const expectedWait = {
+        resourceType: 'db-snapshot',
+        identifier: 'orders-db-snapshot',
+        target: 'available',
+        since: iso(T0),
+        deadline: iso(T0 + 240 * 60_000),
+        checkSeq: 1,
+        attempt: 0,
+        nextCheckAt: iso(T0 + 20_000),
+      };
+      expect(waiting.wait).toEqual(expectedWait);
+      expect(waiting.waitKey).toBe('db-snapshot#orders-db-snapshot');
+      expect(waiting.version).toBe(run.version + 1);
+      const stored = await memory.repo.get(run.runId);
+      expect(stored?.wait).toEqual(expectedWait);
+      expect(stored?.waitKey).toBe('db-snapshot#orders-db-snapshot');
+      expect(sentMessages()).toEqual([
+        { QueueUrl: QUEUE_URL, MessageBody: checkBackBody('run-0123456789abcdef', 1), DelaySeconds: 20 },
+      ]);
+    });
+
+    it('keeps since and deadline when restarting the same wait, but moves to a new check-back', async () => {
+      // Prepare
+      const first = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 60_000;
+
+      // Act
+      const again = await waiter.start(first, snapshotAvailable);
+
+      // Assess
+      expect(again.wait).toMatchObject({
+        since: iso(T0),
+        deadline: iso(T0 + 240 * 60_000),
+        checkSeq: 2,
+        attempt: 0,
+        nextCheckAt: iso(T0 + 80_000),
+      });
+      expect(sentMessages()[1]).toEqual({
+        QueueUrl: QUEUE_URL,
+        MessageBody: checkBackBody('run-0123456789abcdef', 2),
+        DelaySeconds: 20,
+      });
+    });
+
+    it('gives a new wait its own deadline and waitKey', async () => {
+      // Prepare
+      const first = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 600_000;
+
+      // Act
+      const other = await waiter.start(first, {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        target: 'available',
+      });
+
+      // Assess
+      expect(other.waitKey).toBe('db-instance#orders-db');
+      expect(other.wait).toMatchObject({
+        since: iso(T0 + 600_000),
+        deadline: iso(T0 + 600_000 + 240 * 60_000),
+      });
+      expect(other.wait?.checkSeq).toBe(2);
+    });
+  });
+
+  describe('notYet', () => {
+    it('re-arms on the live check-back with seq+1 and a delay of base×1.5', async () => {
+      // Prepare
+      const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 20_000;
+      sqsMock.resetHistory();
+
+      // Act
+      const next = await waiter.notYet(waiting, liveCheckBack(waiting));
+
+      // Assess
+      expect(next.wait).toEqual({ ...waiting.wait, attempt: 1, checkSeq: 2, nextCheckAt: iso(T0 + 50_000) });
+      expect((await memory.repo.get(waiting.runId))?.wait?.checkSeq).toBe(2);
+      expect(sentMessages()).toEqual([
+        { QueueUrl: QUEUE_URL, MessageBody: checkBackBody('run-0123456789abcdef', 2), DelaySeconds: 30 },
+      ]);
+    });
+
+    it('backs off along the delay sequence, capped at the maximum', async () => {
+      // Prepare
+      const capped = buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { ...timing, maxSeconds: 60 },
+        now,
+      });
+      let run = await capped.start(await snapshottingRun(), snapshotAvailable);
+
+      // Act
+      for (let i = 0; i < 4; i++) run = await capped.notYet(run, liveCheckBack(run));
+
+      // Assess
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20, 30, 45, 60, 60]);
+      expect(sentMessages().map((m) => JSON.parse(m.MessageBody ?? '{}').trapheusCheckBack.seq)).toEqual([
+        1, 2, 3, 4, 5,
+      ]);
+      expect(run.wait).toMatchObject({ attempt: 4, checkSeq: 5 });
+    });
+
+    it('does nothing on a non-live signal while the live check-back is not overdue', async () => {
+      // Prepare
+      const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 20_000 + 120_000; // exactly at the end of the grace period: not overdue yet
+      sqsMock.resetHistory();
+
+      // Act
+      const afterRds = await waiter.notYet(waiting, rdsSignal);
+      const afterOldCheckBack = await waiter.notYet(waiting, {
+        kind: 'check-back',
+        runId: waiting.runId,
+        seq: 0,
+      });
+
+      // Assess
+      expect(afterRds).toEqual(waiting);
+      expect(afterOldCheckBack).toEqual(waiting);
+      expect(sentMessages()).toEqual([]);
+      expect((await memory.repo.get(waiting.runId))?.version).toBe(waiting.version);
+    });
+
+    it('re-arms on any signal once the live check-back is overdue (lost)', async () => {
+      // Prepare
+      const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 20_000 + 120_000 + 1_000;
+      sqsMock.resetHistory();
+
+      // Act
+      const next = await waiter.notYet(waiting, rdsSignal);
+
+      // Assess
+      expect(next.wait).toMatchObject({ attempt: 1, checkSeq: 2, nextCheckAt: iso(clock + 30_000) });
+      expect(sentMessages()).toEqual([
+        { QueueUrl: QUEUE_URL, MessageBody: checkBackBody('run-0123456789abcdef', 2), DelaySeconds: 30 },
+      ]);
+    });
+
+    it('throws DeadlineExceededError past the deadline, without re-arming', async () => {
+      // Prepare
+      const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      clock = T0 + 240 * 60_000 + 1;
+      sqsMock.resetHistory();
+
+      // Act
+      const attempt = waiter.notYet(waiting, liveCheckBack(waiting));
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(DeadlineExceededError);
+      await expect(attempt).rejects.toThrow(
+        `gave up waiting for db-snapshot orders-db-snapshot to be available (deadline ${iso(T0 + 240 * 60_000)})`,
+      );
+      await expect(attempt).rejects.toMatchObject({ name: 'DeadlineExceededError', wait: waiting.wait });
+      expect(sentMessages()).toEqual([]);
+    });
+
+    it('returns a run that waits for nothing unchanged', async () => {
+      const run = await snapshottingRun();
+
+      await expect(waiter.notYet(run, rdsSignal)).resolves.toEqual(run);
+      expect(sentMessages()).toEqual([]);
+    });
+  });
+
+  describe('waitFor', () => {
+    it('starts a wait the run does not have yet', async () => {
+      const run = await waiter.waitFor(await snapshottingRun(), snapshotAvailable, rdsSignal);
+
+      expect(run.wait).toMatchObject({ checkSeq: 1, attempt: 0 });
+      expect(sentMessages()).toHaveLength(1);
+    });
+
+    it('treats the same wait as not yet', async () => {
+      // Prepare
+      const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+      sqsMock.resetHistory();
+
+      // Act
+      const next = await waiter.waitFor(waiting, snapshotAvailable, liveCheckBack(waiting));
+
+      // Assess
+      expect(next.wait).toMatchObject({ checkSeq: 2, attempt: 1, since: waiting.wait?.since });
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([30]);
+    });
+  });
+
+  it('tells the live check-back from older ones', async () => {
+    const waiting = await waiter.start(await snapshottingRun(), snapshotAvailable);
+
+    expect(waiter.isLiveCheckBack(waiting, 1)).toBe(true);
+    expect(waiter.isLiveCheckBack(waiting, 0)).toBe(false);
+    expect(waiter.isLiveCheckBack(waiting, 2)).toBe(false);
+  });
+
+  it('propagates an SQS failure so the message is retried', async () => {
+    sqsMock
+      .on(SendMessageCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+    await expect(waiter.start(await snapshottingRun(), snapshotAvailable)).rejects.toMatchObject({
+      name: 'ThrottlingException',
+    });
+  });
+});

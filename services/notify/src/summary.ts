@@ -1,0 +1,185 @@
+import type { RunOutcomeDetail, Step } from '@trapheus/shared';
+import { asideName, type ManualCommand, rdsCli } from './commands';
+import { formatDuration } from './text';
+
+export type Severity = 'success' | 'warning' | 'failure';
+
+export interface TimelineEntry {
+  step: Step;
+  at: string;
+  /** Time spent in this step, until the next one began; absent for the final step. */
+  duration?: string;
+  note?: string;
+}
+
+/** Everything both channels show, worked out once from a run's outcome. */
+export interface OutcomeSummary {
+  outcome: RunOutcomeDetail;
+  severity: Severity;
+  /** `FAILED — needs a person` */
+  headline: string;
+  /** `orders-db: FAILED — needs a person` */
+  title: string;
+  /** What answers under the original identifier now. */
+  databaseNow: string;
+  timeline: TimelineEntry[];
+  totalDuration: string;
+  /** What a person should do next, in sentences. */
+  nextAction: string[];
+  commands: ManualCommand[];
+}
+
+const RESTORE_STEPS: readonly Step[] = ['RENAMING', 'RESTORING', 'CONFIGURING', 'CLEANING_UP', 'ROLLING_BACK'];
+
+const headlineOf = (o: RunOutcomeDetail): string => {
+  switch (o.step) {
+    case 'SUCCEEDED':
+      return o.task === 'create_snapshot_only' ? 'SUCCEEDED — snapshot created' : 'SUCCEEDED — restored in place';
+    case 'ROLLED_BACK':
+      return 'ROLLED_BACK — restore failed, original back under its name';
+    case 'CLEANUP_FAILED':
+      return 'CLEANUP_FAILED — restored, but the temp database was kept';
+    case 'REJECTED':
+      return 'REJECTED — request refused, nothing changed';
+    case 'FAILED':
+      return 'FAILED — needs a person';
+    default:
+      return `${o.step} — unexpected final state`;
+  }
+};
+
+const severityOf = (step: Step): Severity =>
+  step === 'SUCCEEDED' ? 'success' : step === 'ROLLED_BACK' || step === 'REJECTED' ? 'warning' : 'failure';
+
+/** The run renamed the original (so a temp database exists or existed). */
+const renamedOriginal = (o: RunOutcomeDetail): boolean =>
+  o.tempIdentifier !== undefined && o.history.some((h) => RESTORE_STEPS.includes(h.step));
+
+const defaultDatabaseNow = (o: RunOutcomeDetail): string => {
+  switch (o.step) {
+    case 'SUCCEEDED':
+      return o.task === 'create_snapshot_only'
+        ? 'the original, unchanged'
+        : `the restored copy from snapshot ${o.snapshotIdentifier ?? '(unknown)'}`;
+    case 'ROLLED_BACK':
+    case 'REJECTED':
+      return 'the original, unchanged';
+    case 'CLEANUP_FAILED':
+      return `the restored copy from snapshot ${o.snapshotIdentifier ?? '(unknown)'}`;
+    default:
+      return renamedOriginal(o)
+        ? 'unknown: check both names with the commands below'
+        : 'the original: Trapheus did not rename it';
+  }
+};
+
+const timelineOf = (o: RunOutcomeDetail): TimelineEntry[] =>
+  o.history.map((entry, i) => {
+    const next = o.history[i + 1];
+    const duration = next ? formatDuration(Date.parse(next.at) - Date.parse(entry.at)) : undefined;
+    return {
+      step: entry.step,
+      at: entry.at,
+      ...(duration !== undefined ? { duration } : {}),
+      ...(entry.note ? { note: entry.note } : {}),
+    };
+  });
+
+const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: ManualCommand[] } => {
+  const cli = rdsCli(o.kind);
+  const id = o.identifier;
+  const temp = o.tempIdentifier;
+  const snapshot = o.snapshotIdentifier;
+  const describeSnapshot: ManualCommand[] = snapshot
+    ? [{ comment: `the run's snapshot`, command: cli.describeSnapshot(snapshot) }]
+    : [];
+  switch (o.step) {
+    case 'SUCCEEDED':
+      return {
+        nextAction: [
+          o.task === 'create_snapshot_only'
+            ? `Nothing to do: snapshot ${snapshot ?? ''} is ready and ${id} was not changed.`
+            : `Nothing to do: ${id} now serves the data of snapshot ${snapshot ?? ''}; the old database was deleted.`,
+        ],
+        commands: [],
+      };
+    case 'ROLLED_BACK':
+      return {
+        nextAction: [
+          `The original answers under ${id} again, unchanged. Fix the cause of the failure below, then request the restore again.`,
+        ],
+        commands: [{ comment: 'check the original', command: cli.describe(id) }, ...describeSnapshot],
+      };
+    case 'REJECTED':
+      return {
+        nextAction: [
+          `Nothing was touched. Fix the request, then send RestoreRequested again${o.reason ? `: ${o.reason}` : '.'}`,
+          `A request needs: an identifier naming an existing DB ${o.kind === 'cluster' ? 'cluster (isCluster: true)' : 'instance (isCluster: false)'}; a task among create_snapshot, db_restore, create_snapshot_only; for db_restore an existing snapshot; and no other run active on the same database.`,
+        ],
+        commands: [
+          { comment: 'does the database exist under this name?', command: cli.describe(id) },
+          ...(o.task === 'db_restore' ? describeSnapshot : []),
+        ],
+      };
+    case 'CLEANUP_FAILED':
+      if (!temp) break;
+      return {
+        nextAction: [
+          `The restored copy answers under ${id}. The old original was kept as ${temp} and still costs money: check it, then delete it.${snapshot ? ` Its data is also in snapshot ${snapshot}.` : ''}`,
+          `Drop --skip-final-snapshot (and add --final-db-snapshot-identifier ${temp}-final) to keep one more copy.`,
+        ],
+        commands: [
+          { comment: 'check the temp database (the old original)', command: cli.describe(temp) },
+          { comment: 'if deletion protection is on', command: cli.noDeletionProtection(temp) },
+          ...(o.kind === 'cluster'
+            ? [{ comment: `delete the temp cluster's instances first`, command: cli.deleteMembers(temp) }]
+            : []),
+          { comment: 'delete the temp database', command: cli.delete(temp) },
+        ],
+      };
+    default:
+      break;
+  }
+  if (temp && renamedOriginal(o)) {
+    const aside = asideName(id);
+    return {
+      nextAction: [
+        `The rollback did not finish: the original may still be named ${temp}. Check both names, move a restored copy aside if one holds ${id} (do not delete it before checking), then give the original its name back.`,
+      ],
+      commands: [
+        { comment: `what answers under ${id}`, command: cli.describe(id) },
+        { comment: 'the original, renamed by this run', command: cli.describe(temp) },
+        { comment: `only if ${id} is the failed restored copy: move it aside`, command: cli.rename(id, aside) },
+        { comment: 'give the original its name back', command: cli.rename(temp, id) },
+        { comment: 'wait until it answers again', command: cli.waitAvailable(id) },
+      ],
+    };
+  }
+  return {
+    nextAction: [
+      `Trapheus did not rename or change ${id}: it still answers under its own name. Fix the cause below, then request the restore again.`,
+    ],
+    commands: [{ comment: 'check the original', command: cli.describe(id) }, ...describeSnapshot],
+  };
+};
+
+/**
+ * Works out what a run's outcome means for a person: headline, timeline with durations, what answers under
+ * the original name, and what to do next (with the exact AWS CLI lines).
+ *
+ * @example
+ * summarize(outcome).title // 'orders-db: FAILED — needs a person'
+ */
+export const summarize = (outcome: RunOutcomeDetail): OutcomeSummary => {
+  const headline = headlineOf(outcome);
+  return {
+    outcome,
+    severity: severityOf(outcome.step),
+    headline,
+    title: `${outcome.identifier}: ${headline}`,
+    databaseNow: outcome.databaseState ?? defaultDatabaseNow(outcome),
+    timeline: timelineOf(outcome),
+    totalDuration: formatDuration(Date.parse(outcome.finishedAt) - Date.parse(outcome.createdAt)),
+    ...nextActionOf(outcome),
+  };
+};
