@@ -31,7 +31,9 @@ export const parseEventFaults = (spec: string) => {
   return out;
 };
 
-const loadStack = async () => (await import('@trapheus/local')).startLocalStack;
+/** Loaded on demand: `restore`, `status` and `runs` need none of the local stack. */
+const loadStack = async () =>
+  (require('@trapheus/local') as typeof import('@trapheus/local')).startLocalStack;
 
 const timeScaleOf = (values: Values) => {
   const ts = values['time-scale'] === undefined ? 60 : Number(values['time-scale']);
@@ -148,7 +150,7 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
 const outbox = async (values: Values, io: Io, cwd: string): Promise<number> => {
   const info = readLocalInfo(cwd);
   const emails = (await (await fetch(`${info.endpoints.ses}/store`)).json()) as { emails?: unknown[] };
-  const posts = (await (await fetch(`${info.endpoints.slack}/_posts`)).json()) as unknown[];
+  const posts = (await (await fetch(`${info.endpoints.slack}/posts`)).json()) as unknown[];
   if (values.json) {
     io.out(JSON.stringify({ emails: emails.emails ?? [], slack: posts }, null, 2));
     return 0;

@@ -1,7 +1,8 @@
 /** `trapheus` command-line entry. Progress goes to stderr; what a script wants (a runId, JSON) to stdout. */
 import { parseArgs } from 'node:util';
 import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
-import { restore, type Io } from './restore';
+import { localCommand } from './local-commands';
+import { type Io, restore } from './restore';
 import { describeRun, runLine } from './runs-view';
 import { resolveTarget } from './target';
 
@@ -104,7 +105,6 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
     }
     case 'local':
     case 'demo': {
-      const { localCommand } = await import('./local-commands');
       return localCommand(command === 'demo' ? ['demo', ...positionals] : positionals, values, io, cwd);
     }
     default:

@@ -25,7 +25,19 @@ export const endpointFor = (service: string, env: NodeJS.ProcessEnv = process.en
 
 const common = (service: string, region: string, env: NodeJS.ProcessEnv) => {
   const endpoint = endpointFor(service, env);
-  return { region, maxAttempts: 4, ...(endpoint ? { endpoint } : {}) };
+  // The SDK's default chain reads process.env; an explicit env (the CLI aiming at the local stack) brings
+  // its own keys. In Lambda, env is process.env and the runtime's credentials are used as usual.
+  const credentials =
+    env !== process.env && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {};
+  return { region, maxAttempts: 4, ...(endpoint ? { endpoint } : {}), ...credentials };
 };
 
 /**

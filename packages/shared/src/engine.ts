@@ -35,6 +35,8 @@ export interface EngineDeps {
 export interface ServiceSteps {
   service: ServiceName;
   steps: Partial<Record<Step, StepFn>>;
+  /** Step functions for Aurora cluster runs (`kind: 'cluster'`); without them such runs wait untouched. */
+  clusterSteps?: Partial<Record<Step, StepFn>>;
   /** Where a run goes when its step fails for good (deadline, a non-transient RDS error). */
   onStepFailure: (run: Run, failure: RunFailure, ctx: StepContext) => Promise<Run>;
   /** Handles a `RestoreRequested` (only the snapshot service has one). */
@@ -89,7 +91,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           return;
         }
         if (!owned.has(run.step)) return;
-        const stepFn = service.steps[run.step];
+        const stepFn = (run.kind === 'cluster' ? service.clusterSteps : service.steps)?.[run.step];
         if (!stepFn) return;
         const before = run.step;
         try {

@@ -75,7 +75,9 @@ export interface EmailSettings {
  * @example
  * emailSettings({ NOTIFY_EMAIL_FROM: 'trapheus@example.com', NOTIFY_EMAIL_TO: 'ops@example.com' })
  */
-export const emailSettings = (env: Pick<NotifyEnv, 'NOTIFY_EMAIL_FROM' | 'NOTIFY_EMAIL_TO'>): EmailSettings => {
+export const emailSettings = (
+  env: Pick<NotifyEnv, 'NOTIFY_EMAIL_FROM' | 'NOTIFY_EMAIL_TO'>,
+): EmailSettings => {
   const to = parseRecipients(env.NOTIFY_EMAIL_TO);
   if (to.length > 0 && !ADDRESS.test(addressOf(env.NOTIFY_EMAIL_FROM))) {
     throw new ConfigError(
@@ -98,7 +100,10 @@ export interface Webhook {
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** What may be logged about a webhook. */
-export const webhookLogKeys = (w: Pick<Webhook, 'index' | 'host'>) => ({ webhookIndex: w.index, webhookHost: w.host });
+export const webhookLogKeys = (w: Pick<Webhook, 'index' | 'host'>) => ({
+  webhookIndex: w.index,
+  webhookHost: w.host,
+});
 
 /**
  * Splits the parameter value into URLs: a JSON array of strings, or URLs separated by newlines or commas.
@@ -151,7 +156,9 @@ export const validateWebhooks = (urls: readonly string[]): Webhook[] => {
     }
     if (url.protocol === 'http:') {
       if (!LOCAL_HOSTS.has(url.hostname)) {
-        throw new ConfigError(`${name} must use https (plain http is only accepted for 127.0.0.1 or localhost)`);
+        throw new ConfigError(
+          `${name} must use https (plain http is only accepted for 127.0.0.1 or localhost)`,
+        );
       }
     } else if (url.protocol !== 'https:') {
       throw new ConfigError(`${name} must be an https URL, not ${url.protocol.replace(/:$/, '')}`);

@@ -81,7 +81,11 @@ export const buildEmailDeps = (env: NodeJS.ProcessEnv): EmailDeps => {
     sqs,
     ses: new SESv2Client(clientConfig(config.AWS_REGION, sesEndpoint(env))),
     ledger: ledgerFor(config, env),
-    config: { ...settings, notifyOnSuccess: config.NOTIFY_ON_SUCCESS, deadLetterQueueUrl: config.EMAIL_DLQ_URL },
+    config: {
+      ...settings,
+      notifyOnSuccess: config.NOTIFY_ON_SUCCESS,
+      deadLetterQueueUrl: config.EMAIL_DLQ_URL,
+    },
   };
 };
 
@@ -91,7 +95,9 @@ export const buildEmailDeps = (env: NodeJS.ProcessEnv): EmailDeps => {
  * @example
  * const deps = buildSlackFanoutDeps(process.env);
  */
-export const buildSlackFanoutDeps = (env: NodeJS.ProcessEnv): SlackFanoutDeps & { redact: (t: string) => string } => {
+export const buildSlackFanoutDeps = (
+  env: NodeJS.ProcessEnv,
+): SlackFanoutDeps & { redact: (t: string) => string } => {
   const { config, logger, sqs } = base(env);
   return {
     logger,
@@ -111,7 +117,9 @@ export const buildSlackFanoutDeps = (env: NodeJS.ProcessEnv): SlackFanoutDeps & 
  * @example
  * const deps = buildSlackSendDeps(process.env);
  */
-export const buildSlackSendDeps = (env: NodeJS.ProcessEnv): SlackSendDeps & { redact: (t: string) => string } => {
+export const buildSlackSendDeps = (
+  env: NodeJS.ProcessEnv,
+): SlackSendDeps & { redact: (t: string) => string } => {
   const { config, logger, sqs } = base(env);
   return {
     logger,

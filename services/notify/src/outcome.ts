@@ -2,8 +2,8 @@ import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbr
 import {
   formatIssues,
   RunFailed,
-  RunRolledBack,
   type RunOutcomeDetail,
+  RunRolledBack,
   RunSucceeded,
   runOutcomeDetailSchema,
   TRAPHEUS_SOURCE,

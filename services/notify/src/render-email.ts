@@ -69,9 +69,7 @@ const renderHtml = (s: OutcomeSummary): string => {
     failure.length > 0 ? `<h3>What failed</h3>${htmlTable(failure)}` : '',
     '<h3>Next action</h3>',
     s.nextAction.map((p) => `<p>${h(p)}</p>`).join(''),
-    commands
-      ? `<pre style="background:#f6f8fa;padding:8px;white-space:pre-wrap">${commands}</pre>`
-      : '',
+    commands ? `<pre style="background:#f6f8fa;padding:8px;white-space:pre-wrap">${commands}</pre>` : '',
     '<h3>Timeline</h3>',
     '<table cellpadding="4" cellspacing="0" style="border-collapse:collapse">',
     '<tr><th align="left">Step</th><th align="left">Entered at</th><th align="left">Duration</th><th align="left">Note</th></tr>',

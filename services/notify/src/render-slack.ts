@@ -1,7 +1,9 @@
 import type { OutcomeSummary } from './summary';
-import { escapeSlack as e, slackCode as code, truncate } from './text';
+import { slackCode as code, escapeSlack as e, truncate } from './text';
 
-export type SlackText = { type: 'mrkdwn'; text: string } | { type: 'plain_text'; text: string; emoji?: boolean };
+export type SlackText =
+  | { type: 'mrkdwn'; text: string }
+  | { type: 'plain_text'; text: string; emoji?: boolean };
 
 export type SlackBlock =
   | { type: 'header'; text: { type: 'plain_text'; text: string; emoji: boolean } }
@@ -51,7 +53,10 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
         field('Kind', e(o.kind)),
         field('Task', e(o.task)),
         field('Final state', `*${e(o.step)}*`),
-        field('Temp database', o.tempIdentifier ? code(o.tempIdentifier) : '(none: the original was not renamed)'),
+        field(
+          'Temp database',
+          o.tempIdentifier ? code(o.tempIdentifier) : '(none: the original was not renamed)',
+        ),
         field('Snapshot', o.snapshotIdentifier ? code(o.snapshotIdentifier) : '(none)'),
       ],
     },
@@ -69,7 +74,9 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
   if (failure.length > 0) blocks.push(section(`*What failed*\n${failure.join('\n')}`));
   blocks.push(section(`*Next action*\n${s.nextAction.map(e).join('\n')}`));
   if (s.commands.length > 0) {
-    blocks.push(section(codeBlock(s.commands.flatMap((c, i) => [...(i > 0 ? [''] : []), `# ${c.comment}`, c.command]))));
+    blocks.push(
+      section(codeBlock(s.commands.flatMap((c, i) => [...(i > 0 ? [''] : []), `# ${c.comment}`, c.command]))),
+    );
   }
   const timeline = s.timeline.map(
     (t) =>

@@ -29,12 +29,20 @@ export interface OutcomeSummary {
   commands: ManualCommand[];
 }
 
-const RESTORE_STEPS: readonly Step[] = ['RENAMING', 'RESTORING', 'CONFIGURING', 'CLEANING_UP', 'ROLLING_BACK'];
+const RESTORE_STEPS: readonly Step[] = [
+  'RENAMING',
+  'RESTORING',
+  'CONFIGURING',
+  'CLEANING_UP',
+  'ROLLING_BACK',
+];
 
 const headlineOf = (o: RunOutcomeDetail): string => {
   switch (o.step) {
     case 'SUCCEEDED':
-      return o.task === 'create_snapshot_only' ? 'SUCCEEDED — snapshot created' : 'SUCCEEDED — restored in place';
+      return o.task === 'create_snapshot_only'
+        ? 'SUCCEEDED — snapshot created'
+        : 'SUCCEEDED — restored in place';
     case 'ROLLED_BACK':
       return 'ROLLED_BACK — restore failed, original back under its name';
     case 'CLEANUP_FAILED':
@@ -149,7 +157,10 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
       commands: [
         { comment: `what answers under ${id}`, command: cli.describe(id) },
         { comment: 'the original, renamed by this run', command: cli.describe(temp) },
-        { comment: `only if ${id} is the failed restored copy: move it aside`, command: cli.rename(id, aside) },
+        {
+          comment: `only if ${id} is the failed restored copy: move it aside`,
+          command: cli.rename(id, aside),
+        },
         { comment: 'give the original its name back', command: cli.rename(temp, id) },
         { comment: 'wait until it answers again', command: cli.waitAvailable(id) },
       ],

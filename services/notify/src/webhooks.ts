@@ -57,7 +57,7 @@ export const buildWebhookSource = ({
     } else {
       logger.info('Slack webhooks loaded', {
         parameterName,
-        webhooks: webhooks.map((w) => `#${w.index} ${w.host}`),
+        webhooks: webhooks.map((w) => ({ index: w.index, host: w.host })),
       });
     }
     return webhooks;

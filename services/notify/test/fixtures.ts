@@ -94,7 +94,8 @@ export const cleanupFailedClusterOutcome = (): RunOutcomeDetail => ({
     message: 'Cluster cannot be deleted, it has deletion protection enabled',
     at: '2026-11-24T11:00:00.000Z',
   },
-  reason: 'the restored copy is live; the temp orders-aurora-tr-0f3a9c21 was kept and must be deleted by hand',
+  reason:
+    'the restored copy is live; the temp orders-aurora-tr-0f3a9c21 was kept and must be deleted by hand',
 });
 
 export const rejectedOutcome = (identifier = 'orders-db'): RunOutcomeDetail => ({
@@ -179,15 +180,25 @@ export const memoryLedger = () => {
   return { ledger, items };
 };
 
-/** A real Powertools logger whose JSON lines are captured (process.stdout is spied on). */
+/** A real Powertools logger whose JSON lines are captured (process.stdout and stderr are spied on). */
 export const capturedLogger = () => {
   const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  const capture = (chunk: string | Uint8Array) => {
     lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  });
+  };
+  const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
   const logger = new Logger({ serviceName: 'trapheus-notify-test', logLevel: 'DEBUG' });
-  return { logger, lines, text: () => lines.join(''), restore: () => spy.mockRestore() };
+  return {
+    logger,
+    lines,
+    text: () => lines.join(''),
+    restore: () => {
+      out.mockRestore();
+      err.mockRestore();
+    },
+  };
 };
 
 /** A logger that keeps quiet. */

@@ -128,7 +128,10 @@ describe('Slack message (Block Kit)', () => {
     expect(blocks.slice(2, 6)).toEqual([
       {
         type: 'section',
-        text: { type: 'mrkdwn', text: '*Now under `orders-db`:* the original answers under orders-db again, unchanged' },
+        text: {
+          type: 'mrkdwn',
+          text: '*Now under `orders-db`:* the original answers under orders-db again, unchanged',
+        },
       },
       {
         type: 'section',
@@ -160,10 +163,21 @@ describe('Slack message (Block Kit)', () => {
   it('for SUCCEEDED has no failure and no commands', () => {
     const { blocks } = renderSlack(summarize(succeededOutcome()));
 
-    expect(blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'section', 'context']);
+    expect(blocks.map((b) => b.type)).toEqual([
+      'header',
+      'section',
+      'section',
+      'section',
+      'section',
+      'context',
+    ]);
     expect(blocks[0]).toEqual({
       type: 'header',
-      text: { type: 'plain_text', text: ':white_check_mark: orders-db: SUCCEEDED — restored in place', emoji: true },
+      text: {
+        type: 'plain_text',
+        text: ':white_check_mark: orders-db: SUCCEEDED — restored in place',
+        emoji: true,
+      },
     });
     expect(blocks[3]).toEqual({
       type: 'section',
@@ -276,9 +290,7 @@ describe('e-mail rendering', () => {
       '[Trapheus] <img src=x onerror="alert(1)"> Bcc: a@b.c (instance): REJECTED — request refused, nothing changed',
     );
     expect(email.html).not.toContain('<img');
-    expect(email.html).toContain(
-      '<td>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;\nBcc: a@b.c</td>',
-    );
+    expect(email.html).toContain('<td>&lt;img src=x onerror=&quot;alert(1)&quot;&gt;\nBcc: a@b.c</td>');
     expect(email.text).toContain(
       `aws rds describe-db-instances --db-instance-identifier '<img src=x onerror="alert(1)">\nBcc: a@b.c' --query`,
     );

@@ -238,6 +238,7 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
   return {
     service: 'snapshot',
     steps: { REQUESTED: acceptRequest, SNAPSHOTTING: takeSnapshot },
+    clusterSteps: { REQUESTED: acceptRequest },
     onStepFailure,
     onRequest,
   };

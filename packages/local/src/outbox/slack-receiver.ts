@@ -107,7 +107,12 @@ export const startSlackReceiver = async (opts: SlackReceiverOptions = {}): Promi
         attempts.push({ webhook, body, receivedAt, status: failure.status });
         const headers: Record<string, string> =
           failure.status === 429 ? { 'retry-after': String(failure.retryAfterSeconds ?? 1) } : {};
-        return reply(res, failure.status, failure.status === 429 ? 'rate_limited' : 'injected_failure', headers);
+        return reply(
+          res,
+          failure.status,
+          failure.status === 429 ? 'rate_limited' : 'injected_failure',
+          headers,
+        );
       }
       const ok = typeof body === 'object' && body !== null;
       if (!ok) {
@@ -136,7 +141,10 @@ export const startSlackReceiver = async (opts: SlackReceiverOptions = {}): Promi
   return {
     url,
     webhookUrl: (name) => `${url}${PREFIX}${encodeURIComponent(name)}`,
-    posts: () => attempts.filter((a) => a.status === 200).map(({ webhook, body, receivedAt }) => ({ webhook, body, receivedAt })),
+    posts: () =>
+      attempts
+        .filter((a) => a.status === 200)
+        .map(({ webhook, body, receivedAt }) => ({ webhook, body, receivedAt })),
     attempts: () => attempts.map((a) => ({ ...a })),
     failNext: (status, count, webhook) => {
       failures.push({ status, count, ...(webhook !== undefined ? { webhook } : {}) });

@@ -31,7 +31,8 @@ describe('startSlackReceiver', () => {
     slack = await startSlackReceiver({ failures: [{ status: 500, count: 2 }] });
 
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await post(slack.webhookUrl('a'), { text: `try ${i}` })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await post(slack.webhookUrl('a'), { text: `try ${i}` })).status);
 
     expect(statuses).toEqual([500, 500, 200]);
     expect(slack.posts().map((p) => p.body)).toEqual([{ text: 'try 2' }]);
@@ -70,6 +71,8 @@ describe('startSlackReceiver', () => {
 
     const listed = await (await fetch(`${slack.url}/posts`)).json();
 
-    expect(listed).toEqual([{ webhook: 'oncall', body: { text: 'hi' }, receivedAt: expect.any(String), status: 200 }]);
+    expect(listed).toEqual([
+      { webhook: 'oncall', body: { text: 'hi' }, receivedAt: expect.any(String), status: 200 },
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { errorCode, errorMessage, type Logger } from '@trapheus/shared';
 import type { EmailSettings } from '../../config';
@@ -48,7 +48,10 @@ export const sendOutcomeEmail = async (
   const { config, ledger } = deps;
   const parsed = parseOutcomeEvent(record.body);
   if (!parsed.ok) {
-    deps.logger.error('not a run outcome: moved to the DLQ', { messageId: record.messageId, reason: parsed.reason });
+    deps.logger.error('not a run outcome: moved to the DLQ', {
+      messageId: record.messageId,
+      reason: parsed.reason,
+    });
     await sendToDeadLetter(deps.sqs, config.deadLetterQueueUrl, record.body, parsed.reason);
     return 'dead-lettered';
   }

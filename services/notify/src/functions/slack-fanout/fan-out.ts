@@ -30,7 +30,10 @@ export const fanOutToWebhooks = async (
   const { config } = deps;
   const parsed = parseOutcomeEvent(record.body);
   if (!parsed.ok) {
-    deps.logger.error('not a run outcome: moved to the DLQ', { messageId: record.messageId, reason: parsed.reason });
+    deps.logger.error('not a run outcome: moved to the DLQ', {
+      messageId: record.messageId,
+      reason: parsed.reason,
+    });
     await sendToDeadLetter(deps.sqs, config.deadLetterQueueUrl, record.body, parsed.reason);
     return { result: 'dead-lettered' };
   }
@@ -78,6 +81,8 @@ export const fanOutToWebhooks = async (
       );
     }
   }
-  logger.info('Slack deliveries queued', { webhooks: webhooks.map((w) => `#${w.index} ${w.host}`) });
+  logger.info('Slack deliveries queued', {
+    webhooks: webhooks.map((w) => ({ index: w.index, host: w.host })),
+  });
   return { result: 'queued', webhooks: webhooks.length };
 };

@@ -46,7 +46,10 @@ export const sendToWebhook = async (
   };
   const parsed = parseSlackDelivery(record.body);
   if (!parsed.ok) {
-    deps.logger.error('not a Slack delivery: moved to the DLQ', { messageId: record.messageId, reason: parsed.reason });
+    deps.logger.error('not a Slack delivery: moved to the DLQ', {
+      messageId: record.messageId,
+      reason: parsed.reason,
+    });
     return deadLetter(parsed.reason);
   }
   const { delivery } = parsed;
@@ -72,7 +75,7 @@ export const sendToWebhook = async (
   const webhook = webhooks.find((w) => w.id === delivery.webhookId);
   if (!webhook) {
     logger.error('the webhook of this delivery is no longer configured: moved to the DLQ');
-    return deadLetter(`webhook #${delivery.webhookIndex} is no longer in the configuration`);
+    return deadLetter(`webhook index ${delivery.webhookIndex} is no longer in the configuration`);
   }
   logger = logger.createChild({ persistentKeys: webhookLogKeys(webhook) });
 
@@ -84,12 +87,19 @@ export const sendToWebhook = async (
   }
   if (claim.kind === 'in-progress') throw new DeliveryInProgressError(key);
 
-  const answer = await postToSlack(deps.fetch, webhook.url, renderSlack(summarize(outcome)), config.timeoutMs);
+  const answer = await postToSlack(
+    deps.fetch,
+    webhook.url,
+    renderSlack(summarize(outcome)),
+    config.timeoutMs,
+  );
   if (answer.kind === 'delivered') {
     try {
       await ledger.markSent(key, claim.token);
     } catch (err) {
-      logger.warn('Slack message sent but not recorded', { error: err instanceof Error ? err.name : 'unknown' });
+      logger.warn('Slack message sent but not recorded', {
+        error: err instanceof Error ? err.name : 'unknown',
+      });
     }
     logger.info('Slack message sent', { status: answer.status });
     return { result: 'sent' };
@@ -98,14 +108,16 @@ export const sendToWebhook = async (
   await ledger.release(key, claim.token);
   if (answer.kind === 'permanent') {
     logger.error('Slack refused the message; not retried: moved to the DLQ', { reason: answer.reason });
-    return deadLetter(`webhook #${webhook.index} (${webhook.host}): ${answer.reason}`);
+    return deadLetter(`webhook index ${webhook.index} (${webhook.host}): ${answer.reason}`);
   }
   if (delivery.attempt >= config.maxAttempts) {
     logger.error('Slack still failing after the last attempt: moved to the DLQ', {
       reason: answer.reason,
       maxAttempts: config.maxAttempts,
     });
-    return deadLetter(`webhook #${webhook.index} (${webhook.host}): ${answer.reason} after ${delivery.attempt} attempts`);
+    return deadLetter(
+      `webhook index ${webhook.index} (${webhook.host}): ${answer.reason} after ${delivery.attempt} attempts`,
+    );
   }
   const delaySeconds = retryDelaySeconds({
     attempt: delivery.attempt,
@@ -120,6 +132,10 @@ export const sendToWebhook = async (
       DelaySeconds: delaySeconds,
     }),
   );
-  logger.warn('Slack delivery failed; retry scheduled', { reason: answer.reason, nextAttempt: attempt, delaySeconds });
+  logger.warn('Slack delivery failed; retry scheduled', {
+    reason: answer.reason,
+    nextAttempt: attempt,
+    delaySeconds,
+  });
   return { result: 'retry-scheduled', attempt, delaySeconds };
 };
