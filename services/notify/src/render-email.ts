@@ -8,6 +8,7 @@ export interface RenderedEmail {
 }
 
 /** Control characters (a newline in a rejected request's identifier) must not reach a mail header. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
 const oneLine = (value: string): string => value.replace(/[\u0000-\u001f\u007f]+/g, ' ');
 
 const facts = (s: OutcomeSummary): [string, string][] => {

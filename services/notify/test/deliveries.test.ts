@@ -43,13 +43,11 @@ describe('delivery ledger: exact DynamoDB input', () => {
   });
 
   it('reports an already-sent delivery when the condition fails', async () => {
-    dynamo
-      .on(PutCommand)
-      .rejects(
-        Object.assign(new Error('The conditional request failed'), {
-          name: 'ConditionalCheckFailedException',
-        }),
-      );
+    dynamo.on(PutCommand).rejects(
+      Object.assign(new Error('The conditional request failed'), {
+        name: 'ConditionalCheckFailedException',
+      }),
+    );
     dynamo.on(GetCommand).resolves({ Item: { status: 'sent', sentAt: '2026-11-24T11:00:00.000Z' } });
     const ledger = buildDeliveryLedger({
       dynamo: DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })),
