@@ -25,14 +25,26 @@ const params = {
 // serverless-esbuild leaves temp folders behind: keep them inside the project, and remove them after.
 const tmp = join(root, '.tmp', 'package');
 mkdirSync(tmp, { recursive: true });
-const env = { ...process.env, TMPDIR: tmp, SLS_TELEMETRY_DISABLED: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+const env = {
+  ...process.env,
+  TMPDIR: tmp,
+  SLS_TELEMETRY_DISABLED: '1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 const serverless = join(root, 'node_modules', '.bin', 'serverless');
 const hasCfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 let failed = false;
 
 for (const [service, p] of Object.entries(params)) {
   const cwd = join(root, 'services', service);
-  const args = ['package', '--stage', stage, '--region', region, ...Object.entries(p).map(([k, v]) => `--param=${k}=${v}`)];
+  const args = [
+    'package',
+    '--stage',
+    stage,
+    '--region',
+    region,
+    ...Object.entries(p).map(([k, v]) => `--param=${k}=${v}`),
+  ];
   const out = spawnSync(serverless, args, { cwd, env, encoding: 'utf8' });
   if (out.status !== 0) {
     failed = true;
@@ -44,7 +56,9 @@ for (const [service, p] of Object.entries(params)) {
   const sizes = zips.map((z) => `${z} ${(statSync(join(dir, z)).size / 1024).toFixed(0)} KiB`).join(', ');
   let lint = 'cfn-lint not installed: skipped';
   if (hasCfnLint) {
-    const res = spawnSync('cfn-lint', [join(dir, 'cloudformation-template-update-stack.json')], { encoding: 'utf8' });
+    const res = spawnSync('cfn-lint', [join(dir, 'cloudformation-template-update-stack.json')], {
+      encoding: 'utf8',
+    });
     const errors = (res.stdout.match(/^E\d{4}/gm) ?? []).length;
     const warnings = (res.stdout.match(/^W\d{4}/gm) ?? []).length;
     lint = `cfn-lint: ${errors} errors, ${warnings} warnings`;

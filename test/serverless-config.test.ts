@@ -72,7 +72,9 @@ describe('serverless.yml wiring', () => {
           const queue = resources[event.sqs.arn['Fn::GetAtt'][0]];
           expect(queue?.Properties.RedrivePolicy.maxReceiveCount).toBeGreaterThan(1);
           // Lambda's guidance: visibility timeout at least 6× the function timeout.
-          expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (fn.timeout ?? doc.provider.timeout));
+          expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+            6 * (fn.timeout ?? doc.provider.timeout),
+          );
         }
       }
     }
@@ -86,7 +88,9 @@ describe('serverless.yml wiring', () => {
       for (const s of statements) {
         for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
         if ([s.Action].flat().includes('rds:DeleteDBInstance')) {
-          expect(Object.keys(s.Condition.StringLike)[0]).toMatch(/^aws:ResourceTag\/trapheus:(run-id|restored-by)$/);
+          expect(Object.keys(s.Condition.StringLike)[0]).toMatch(
+            /^aws:ResourceTag\/trapheus:(run-id|restored-by)$/,
+          );
         }
       }
     }

@@ -5,3 +5,4 @@ process.env.AWS_SECRET_ACCESS_KEY = 'test';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_DEV = process.env.POWERTOOLS_DEV || 'false';
 process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL || 'SILENT';
+process.env.TRAPHEUS_LOG_LEVEL = process.env.TRAPHEUS_LOG_LEVEL || 'SILENT';

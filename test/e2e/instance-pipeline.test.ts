@@ -2,13 +2,23 @@
  * The instance pipeline end to end on the local stack: the services' real handlers, wired from their
  * serverless.yml files, calling the RDS simulator, dynalite and the local EventBridge/SQS over HTTP.
  */
-import { captureInstance, configurationDrift } from '@trapheus/shared';
+
 import type { LocalStack } from '@trapheus/local';
+import { captureInstance, configurationDrift } from '@trapheus/shared';
 import { clientsFor, describe1, freshStack, instanceIds, runRestore, stepsOf } from './stack-helpers';
 
 jest.setTimeout(90_000);
 
-const HAPPY_STEPS = ['REQUESTED', 'SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING', 'RESTORING', 'CONFIGURING', 'CLEANING_UP', 'SUCCEEDED'];
+const HAPPY_STEPS = [
+  'REQUESTED',
+  'SNAPSHOTTING',
+  'SNAPSHOT_READY',
+  'RENAMING',
+  'RESTORING',
+  'CONFIGURING',
+  'CLEANING_UP',
+  'SUCCEEDED',
+];
 
 describe('instance pipeline on the local stack', () => {
   let stack: LocalStack;
@@ -43,7 +53,11 @@ describe('instance pipeline on the local stack', () => {
     expect(snap.code).toBe(0);
     expect(stepsOf(await runs.get(snap.runId))).toEqual(['REQUESTED', 'SNAPSHOTTING', 'SUCCEEDED']);
     expect(again.code).toBe(0);
-    expect(stepsOf(await runs.get(again.runId))).toEqual(['REQUESTED', 'SNAPSHOT_READY', ...HAPPY_STEPS.slice(3)]);
+    expect(stepsOf(await runs.get(again.runId))).toEqual([
+      'REQUESTED',
+      'SNAPSHOT_READY',
+      ...HAPPY_STEPS.slice(3),
+    ]);
     expect(instanceIds(stack)).toEqual(['demo-db']);
   });
 
@@ -51,7 +65,11 @@ describe('instance pipeline on the local stack', () => {
     stack = await freshStack();
     const { rds, runs } = clientsFor(stack);
     const before = (await describe1(rds, 'demo-db'))!;
-    stack.rds.faults.add({ kind: 'async-failure', operation: 'RestoreDBInstanceFromDBSnapshot', status: 'incompatible-restore' });
+    stack.rds.faults.add({
+      kind: 'async-failure',
+      operation: 'RestoreDBInstanceFromDBSnapshot',
+      status: 'incompatible-restore',
+    });
 
     const result = await runRestore(stack);
 
@@ -87,7 +105,9 @@ describe('instance pipeline on the local stack', () => {
     expect(result.code).toBe(0);
     expect(stepsOf(await runs.get(result.runId))).toEqual(HAPPY_STEPS);
     const calls = stack.rds.callCounts();
-    expect([calls.CreateDBSnapshot, calls.RestoreDBInstanceFromDBSnapshot, calls.DeleteDBInstance]).toEqual([1, 1, 1]);
+    expect([calls.CreateDBSnapshot, calls.RestoreDBInstanceFromDBSnapshot, calls.DeleteDBInstance]).toEqual([
+      1, 1, 1,
+    ]);
   });
 
   it('a second request while a run is active is rejected with a clear reason', async () => {

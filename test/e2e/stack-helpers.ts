@@ -39,7 +39,13 @@ export const runRestore = async (
   const out: string[] = [];
   const err: string[] = [];
   const code = await restore(
-    { local: true, region: stack.region, busName: stack.busName, runsTable: stack.runsTable, env: { ...process.env, ...stack.env } },
+    {
+      local: true,
+      region: stack.region,
+      busName: stack.busName,
+      runsTable: stack.runsTable,
+      env: { ...process.env, ...stack.env },
+    },
     {
       identifier: opts.identifier ?? 'demo-db',
       cluster: false,

@@ -9,7 +9,11 @@ import { LOCAL_INFO_FILE, readLocalInfo } from './target';
 type Values = Record<string, string | boolean | undefined>;
 
 const postJson = async (url: string, body: unknown) => {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`);
   return text;
@@ -21,7 +25,8 @@ export const parseEventFaults = (spec: string) => {
   for (const part of spec.split(',').filter(Boolean)) {
     const [key, raw] = part.split('=');
     const value = Number(raw);
-    if (!key || raw === undefined || Number.isNaN(value)) throw new Error(`--events: bad item "${part}" (want key=number)`);
+    if (!key || raw === undefined || Number.isNaN(value))
+      throw new Error(`--events: bad item "${part}" (want key=number)`);
     if (key === 'delay') out.delayMs = value;
     else if (['drop', 'duplicate', 'reorder'].includes(key)) {
       if (value < 0 || value > 1) throw new Error(`--events: ${key} is a probability between 0 and 1`);
@@ -52,14 +57,34 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
   io.err(`starting the local stack (time scale ${timeScale}×)…`);
   const stack = await startLocalStack({ rootDir: cwd, timeScale, writeInfo: true });
   try {
-    const rds = new RDSClient({ region: stack.region, endpoint: stack.endpoints.rds, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const rds = new RDSClient({
+      region: stack.region,
+      endpoint: stack.endpoints.rds,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     const before = await describeDb(rds, 'demo-db');
     if (!before) throw new Error('demo-db was not seeded');
-    io.err(`demo-db: ${before.DBInstanceClass}, Multi-AZ ${before.MultiAZ}, parameter group ${before.DBParameterGroups?.[0]?.DBParameterGroupName}, deletion protection ${before.DeletionProtection}`);
+    io.err(
+      `demo-db: ${before.DBInstanceClass}, Multi-AZ ${before.MultiAZ}, parameter group ${before.DBParameterGroups?.[0]?.DBParameterGroupName}, deletion protection ${before.DeletionProtection}`,
+    );
     const lines: string[] = [];
     const code = await restore(
-      { local: true, region: stack.region, busName: stack.busName, runsTable: stack.runsTable, env: { ...process.env, ...stack.env } },
-      { identifier: 'demo-db', cluster: false, task: 'create_snapshot', wait: true, acceptTimeoutSeconds: 30, waitTimeoutSeconds: 120, pollMs: 200 },
+      {
+        local: true,
+        region: stack.region,
+        busName: stack.busName,
+        runsTable: stack.runsTable,
+        env: { ...process.env, ...stack.env },
+      },
+      {
+        identifier: 'demo-db',
+        cluster: false,
+        task: 'create_snapshot',
+        wait: true,
+        acceptTimeoutSeconds: 30,
+        waitTimeoutSeconds: 120,
+        pollMs: 200,
+      },
       { out: (l) => lines.push(l), err: io.err },
     );
     const runId = lines.at(-1) ?? '';
@@ -71,9 +96,18 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
       .filter((id) => id !== 'demo-db');
     const checks = [
       { ok: code === 0, what: 'the run SUCCEEDED' },
-      { ok: !!after && after.DbiResourceId !== before.DbiResourceId, what: 'demo-db is a new instance restored from the snapshot' },
-      { ok: drift.length === 0, what: `demo-db kept its configuration${drift.length ? ` (drift: ${drift.join('; ')})` : ''}` },
-      { ok: leftovers.length === 0, what: `no temp instance remains${leftovers.length ? ` (found ${leftovers.join(', ')})` : ''}` },
+      {
+        ok: !!after && after.DbiResourceId !== before.DbiResourceId,
+        what: 'demo-db is a new instance restored from the snapshot',
+      },
+      {
+        ok: drift.length === 0,
+        what: `demo-db kept its configuration${drift.length ? ` (drift: ${drift.join('; ')})` : ''}`,
+      },
+      {
+        ok: leftovers.length === 0,
+        what: `no temp instance remains${leftovers.length ? ` (found ${leftovers.join(', ')})` : ''}`,
+      },
     ];
     const invocations = stack.bus.invocations();
     const gbSeconds = invocations.reduce((sum, i) => sum + i.gbSeconds, 0);
@@ -82,7 +116,9 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
     for (const c of checks) io.out(`${c.ok ? '✓' : '✗'} ${c.what}`);
     io.out('');
     io.out(`run ${runId}`);
-    io.out(`Lambda invocations: ${invocations.length}, compute ${gbSeconds.toFixed(3)} GB-s (local timing); RDS API calls: ${calls}`);
+    io.out(
+      `Lambda invocations: ${invocations.length}, compute ${gbSeconds.toFixed(3)} GB-s (local timing); RDS API calls: ${calls}`,
+    );
     io.out(`wall time: ${((Date.now() - started) / 1000).toFixed(1)} s at time scale ${timeScale}×`);
     io.out(`next: \`npx trapheus local up\` keeps the stack running; \`npm test\` runs the tests`);
     return checks.every((c) => c.ok) ? 0 : 1;
@@ -129,18 +165,34 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     return 0;
   }
   if (typeof values.operation !== 'string') {
-    io.err('trapheus local fault: give --operation with --error or --status, or --events, --throttle, --reset');
+    io.err(
+      'trapheus local fault: give --operation with --error or --status, or --events, --throttle, --reset',
+    );
     return 1;
   }
   const identifier = typeof values.identifier === 'string' ? { identifier: values.identifier } : {};
   if (typeof values.error === 'string') {
-    await postJson(`${sim}/_sim/faults`, { kind: 'api-error', operation: values.operation, code: values.error, ...identifier });
-    io.out(`the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} fails with ${values.error}`);
+    await postJson(`${sim}/_sim/faults`, {
+      kind: 'api-error',
+      operation: values.operation,
+      code: values.error,
+      ...identifier,
+    });
+    io.out(
+      `the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} fails with ${values.error}`,
+    );
     return 0;
   }
   if (typeof values.status === 'string') {
-    await postJson(`${sim}/_sim/faults`, { kind: 'async-failure', operation: values.operation, status: values.status, ...identifier });
-    io.out(`the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} ends ${values.status}`);
+    await postJson(`${sim}/_sim/faults`, {
+      kind: 'async-failure',
+      operation: values.operation,
+      status: values.status,
+      ...identifier,
+    });
+    io.out(
+      `the next ${values.operation}${identifier.identifier ? ` on ${identifier.identifier}` : ''} ends ${values.status}`,
+    );
     return 0;
   }
   io.err('trapheus local fault: --operation needs --error <code> or --status <status>');
@@ -159,11 +211,17 @@ const outbox = async (values: Values, io: Io, cwd: string): Promise<number> => {
   io.out(`e-mails (${mails.length}):`);
   for (const m of mails) io.out(`  to ${m.destination?.to?.join(', ')}: ${m.subject}`);
   io.out(`Slack posts (${posts.length}):`);
-  for (const p of posts as { webhook?: string; body?: { text?: string } }[]) io.out(`  ${p.webhook}: ${p.body?.text ?? ''}`);
+  for (const p of posts as { webhook?: string; body?: { text?: string } }[])
+    io.out(`  ${p.webhook}: ${p.body?.text ?? ''}`);
   return 0;
 };
 
-export const localCommand = async (positionals: string[], values: Values, io: Io, cwd: string): Promise<number> => {
+export const localCommand = async (
+  positionals: string[],
+  values: Values,
+  io: Io,
+  cwd: string,
+): Promise<number> => {
   const [sub] = positionals;
   switch (sub) {
     case 'demo':
@@ -180,4 +238,4 @@ export const localCommand = async (positionals: string[], values: Values, io: Io
   }
 };
 
-export { follow, buildRunRepository, createAwsClients };
+export { buildRunRepository, createAwsClients, follow };

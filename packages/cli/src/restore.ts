@@ -6,9 +6,9 @@ import {
   createAwsClients,
   formatIssues,
   isTerminal,
+  RestoreRequested,
   type Run,
   type RunRepository,
-  RestoreRequested,
   restoreRequestedDetailSchema,
   runIdFor,
 } from '@trapheus/shared';
@@ -89,14 +89,24 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
   const runId = runIdFor({ requestId: parsed.data.requestId });
   const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: target.runsTable });
   io.err(`request sent to ${target.busName}; waiting for it to be accepted…`);
-  const accepted = await pollRun(runs, runId, opts.pollMs, opts.acceptTimeoutSeconds * 1000, (r) => r.step !== 'REQUESTED');
+  const accepted = await pollRun(
+    runs,
+    runId,
+    opts.pollMs,
+    opts.acceptTimeoutSeconds * 1000,
+    (r) => r.step !== 'REQUESTED',
+  );
   if (!accepted || accepted.step === 'REQUESTED') {
-    io.err(`trapheus: no answer within ${opts.acceptTimeoutSeconds}s (is the snapshot service deployed and the stack running?)`);
+    io.err(
+      `trapheus: no answer within ${opts.acceptTimeoutSeconds}s (is the snapshot service deployed and the stack running?)`,
+    );
     io.out(runId);
     return 1;
   }
   if (accepted.step === 'REJECTED') {
-    io.err(`trapheus: request rejected: ${accepted.reason ?? accepted.failure?.message ?? 'no reason given'}`);
+    io.err(
+      `trapheus: request rejected: ${accepted.reason ?? accepted.failure?.message ?? 'no reason given'}`,
+    );
     io.out(runId);
     return 1;
   }
@@ -118,7 +128,9 @@ export const follow = async (
     for (; printed < run.history.length; printed++) {
       const entry = run.history[printed]!;
       const prev = run.history[printed - 1];
-      const took = prev ? ` (${prev.step} took ${((Date.parse(entry.at) - Date.parse(prev.at)) / 1000).toFixed(1)}s)` : '';
+      const took = prev
+        ? ` (${prev.step} took ${((Date.parse(entry.at) - Date.parse(prev.at)) / 1000).toFixed(1)}s)`
+        : '';
       const elapsed = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
       io.err(`[${elapsed}s] ${entry.step}${took}${entry.note ? ` — ${entry.note}` : ''}`);
     }

@@ -1,13 +1,19 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
 import type { Run } from '@trapheus/shared';
 
-const seconds = (from: string, to: string) => ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
+const seconds = (from: string, to: string) =>
+  ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
 
 /** One line per step: when it started, how long it lasted, and its note. */
 export const timeline = (run: Run, now = new Date().toISOString()): string[] =>
   run.history.map((entry, i) => {
     const next = run.history[i + 1];
-    const lasted = next ? `${seconds(entry.at, next.at)}s` : run.active || !['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'CLEANUP_FAILED', 'REJECTED'].includes(entry.step) ? `${seconds(entry.at, now)}s…` : '';
+    const lasted = next
+      ? `${seconds(entry.at, next.at)}s`
+      : run.active ||
+          !['SUCCEEDED', 'ROLLED_BACK', 'FAILED', 'CLEANUP_FAILED', 'REJECTED'].includes(entry.step)
+        ? `${seconds(entry.at, now)}s…`
+        : '';
     return `  ${entry.at}  ${entry.step.padEnd(14)} ${lasted.padStart(8)}${entry.note ? `  ${entry.note}` : ''}`;
   });
 

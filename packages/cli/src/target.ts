@@ -49,7 +49,14 @@ export const localEnv = (info: LocalStackInfo): NodeJS.ProcessEnv => ({
 export const resolveTarget = (opts: { local: boolean; stage?: string; cwd: string }): Target => {
   if (opts.local) {
     const info = readLocalInfo(opts.cwd);
-    return { local: true, region: info.region, busName: info.busName, runsTable: info.runsTable, env: { ...process.env, ...localEnv(info) }, info };
+    return {
+      local: true,
+      region: info.region,
+      busName: info.busName,
+      runsTable: info.runsTable,
+      env: { ...process.env, ...localEnv(info) },
+      info,
+    };
   }
   const stage = opts.stage ?? 'dev';
   return {

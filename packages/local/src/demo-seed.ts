@@ -13,7 +13,10 @@ export const DEMO_INSTANCE: InstanceSeed = {
   DBParameterGroups: [{ DBParameterGroupName: 'demo-pg16-tuned', ParameterApplyStatus: 'in-sync' }],
   OptionGroupMemberships: [{ OptionGroupName: 'demo-pg16-options', Status: 'in-sync' }],
   DBSubnetGroup: { DBSubnetGroupName: 'demo-private', VpcId: 'vpc-0demo', SubnetGroupStatus: 'Complete' },
-  VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0demo1', Status: 'active' }, { VpcSecurityGroupId: 'sg-0demo2', Status: 'active' }],
+  VpcSecurityGroups: [
+    { VpcSecurityGroupId: 'sg-0demo1', Status: 'active' },
+    { VpcSecurityGroupId: 'sg-0demo2', Status: 'active' },
+  ],
   StorageType: 'gp3',
   AllocatedStorage: 50,
   Iops: 3000,

@@ -7,7 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import dynalite from 'dynalite';
-import { type EventBridgeEvent, type InvocationRecord, type LocalBus, type LocalBusOptions, startLocalBus } from './bus';
+import {
+  type EventBridgeEvent,
+  type InvocationRecord,
+  type LocalBus,
+  type LocalBusOptions,
+  startLocalBus,
+} from './bus';
 import { DEMO_INSTANCE } from './demo-seed';
 import { startSesLocal, startSlackReceiver } from './outbox';
 import { type RdsSimulator, startRdsSimulator } from './rds';
@@ -140,7 +146,10 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       const file = join(opts.rootDir, '.trapheus', 'local.json');
       mkdirSync(dirname(file), { recursive: true });
       const { stage: s, region: r, busName, runsTable, endpoints } = stack;
-      writeFileSync(file, `${JSON.stringify({ stage: s, region: r, busName, runsTable, endpoints, pid: process.pid }, null, 2)}\n`);
+      writeFileSync(
+        file,
+        `${JSON.stringify({ stage: s, region: r, busName, runsTable, endpoints, pid: process.pid }, null, 2)}\n`,
+      );
     }
     return stack;
   } catch (err) {

@@ -29,7 +29,10 @@ export const loadConfig = <S extends z.ZodType>(schema: S, env: NodeJS.ProcessEn
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(env)'}: ${i.code === 'invalid_type' && env[String(i.path[0])] === undefined ? 'is not set' : i.message}`)
+      .map(
+        (i) =>
+          `${i.path.join('.') || '(env)'}: ${i.code === 'invalid_type' && env[String(i.path[0])] === undefined ? 'is not set' : i.message}`,
+      )
       .join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }

@@ -176,7 +176,11 @@ export const buildRestoreInput = (
   const gp3Threshold = original.Engine?.startsWith('oracle') ? 200 : 400;
   const gp3Tunable = original.StorageType === 'gp3' && (original.AllocatedStorage ?? 0) >= gp3Threshold;
   const iopsApply =
-    original.StorageType === 'gp3' ? gp3Tunable : original.StorageType ? PROVISIONED_IOPS_TYPES.has(original.StorageType) : false;
+    original.StorageType === 'gp3'
+      ? gp3Tunable
+      : original.StorageType
+        ? PROVISIONED_IOPS_TYPES.has(original.StorageType)
+        : false;
   return defined({
     DBInstanceIdentifier: original.DBInstanceIdentifier,
     DBSnapshotIdentifier: opts.snapshotIdentifier,

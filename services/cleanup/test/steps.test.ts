@@ -13,7 +13,10 @@ describe('cleanup service', () => {
     h.eventBody(detailType, { runId: r.runId, identifier: r.identifier, kind: 'instance', step: r.step });
 
   /** A run that reached `step`, with the original renamed to the temp name (deletion protection on). */
-  const runAt = async (step: 'CLEANING_UP' | 'ROLLING_BACK', failedAt: 'RESTORING' | 'CONFIGURING' = 'RESTORING') => {
+  const runAt = async (
+    step: 'CLEANING_UP' | 'ROLLING_BACK',
+    failedAt: 'RESTORING' | 'CONFIGURING' = 'RESTORING',
+  ) => {
     const original = h.rds.seedInstance({
       DBInstanceIdentifier: TEMP,
       DeletionProtection: true,

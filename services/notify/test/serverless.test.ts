@@ -72,7 +72,7 @@ describe('notify serverless.yml', () => {
   it('uses only the variable sources the local runner understands', () => {
     const sources = [...text.matchAll(/\$\{([a-z]+):/g)].map((m) => m[1]);
 
-    expect(new Set(sources)).toEqual(new Set(['param', 'sls', 'opt']));
+    expect(new Set(sources)).toEqual(new Set(['param', 'sls', 'opt', 'env']));
     expect(doc.params.default).toMatchObject({
       notifyOnSuccess: 'false',
       emailFrom: '',

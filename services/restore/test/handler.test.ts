@@ -72,16 +72,15 @@ describe('restore worker handler (SQS → reconciler)', () => {
         progress: {},
       },
     }));
-    rds.on(DescribeDBInstancesCommand).rejects(
-      Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
-    );
+    rds
+      .on(DescribeDBInstancesCommand)
+      .rejects(
+        Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } }),
+      );
 
     const result = await main(
       {
-        Records: [
-          record('m-throttled', snapshotReady('run-a')),
-          record('m-garbage', { hello: 'world' }),
-        ],
+        Records: [record('m-throttled', snapshotReady('run-a')), record('m-garbage', { hello: 'world' })],
       },
       context,
     );

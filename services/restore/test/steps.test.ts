@@ -53,7 +53,12 @@ describe('restore service', () => {
     return h.runs.transition(snapshotting, 'SNAPSHOT_READY');
   };
   const snapshotReady = (r: Run) =>
-    h.eventBody('SnapshotReady', { runId: r.runId, identifier: r.identifier, kind: 'instance', step: r.step });
+    h.eventBody('SnapshotReady', {
+      runId: r.runId,
+      identifier: r.identifier,
+      kind: 'instance',
+      step: r.step,
+    });
   const current = async () => (await h.runs.get(run.runId))!;
   const temp = tempIdentifierFor('orders-db', 'run-0123456789abcdef');
 
@@ -189,7 +194,12 @@ describe('restore service', () => {
 
     await h.deliver(
       'restore',
-      h.rdsEventBody('RDS DB Instance Event', 'arn:aws:rds:us-east-1:1:db:billing-db', 'RDS-EVENT-0043', 'billing-db'),
+      h.rdsEventBody(
+        'RDS DB Instance Event',
+        'arn:aws:rds:us-east-1:1:db:billing-db',
+        'RDS-EVENT-0043',
+        'billing-db',
+      ),
     );
 
     expect(await current()).toEqual(before);

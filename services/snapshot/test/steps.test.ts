@@ -20,9 +20,18 @@ describe('snapshot service', () => {
   describe('bad input never touches RDS', () => {
     it.each([
       [{ task: 'create_snapshot', isCluster: false }, 'field "identifier" is required'],
-      [{ identifier: 'orders-db', task: 'restore_everything', isCluster: false }, 'field "task" must be one of'],
-      [{ identifier: 'orders-db', task: 'create_snapshot', isCluster: 'false' }, 'field "isCluster" must be a boolean'],
-      [{ identifier: 'orders_db', task: 'create_snapshot', isCluster: false }, 'field "identifier" must start with a letter'],
+      [
+        { identifier: 'orders-db', task: 'restore_everything', isCluster: false },
+        'field "task" must be one of',
+      ],
+      [
+        { identifier: 'orders-db', task: 'create_snapshot', isCluster: 'false' },
+        'field "isCluster" must be a boolean',
+      ],
+      [
+        { identifier: 'orders_db', task: 'create_snapshot', isCluster: false },
+        'field "identifier" must start with a letter',
+      ],
       [{ identifier: 'orders-db', task: 'db_restore' }, 'field "isCluster" is required'],
     ])('rejects %j naming the field', async (detail, expected) => {
       await h.request(detail);
@@ -32,7 +41,10 @@ describe('snapshot service', () => {
       expect(run.reason).toContain(expected);
       expect(h.rds.calls()).toEqual([]);
       expect(h.outcomes()).toEqual([expect.objectContaining({ detailType: 'RunFailed' })]);
-      expect(h.outcomes()[0]?.detail).toMatchObject({ step: 'REJECTED', failure: { code: 'InvalidRequest' } });
+      expect(h.outcomes()[0]?.detail).toMatchObject({
+        step: 'REJECTED',
+        failure: { code: 'InvalidRequest' },
+      });
     });
 
     it('rejects a message body that is not JSON without creating anything', async () => {
@@ -81,8 +93,14 @@ describe('snapshot service', () => {
         Tags: [{ Key: 'trapheus:snapshot-run', Value: run.runId }],
       },
     ]);
-    expect(run.wait).toMatchObject({ resourceType: 'db-snapshot', identifier: 'orders-db-snapshot', checkSeq: 1 });
-    expect(h.queue.map((q) => JSON.parse(q.body))).toEqual([{ trapheusCheckBack: { runId: run.runId, seq: 1 } }]);
+    expect(run.wait).toMatchObject({
+      resourceType: 'db-snapshot',
+      identifier: 'orders-db-snapshot',
+      checkSeq: 1,
+    });
+    expect(h.queue.map((q) => JSON.parse(q.body))).toEqual([
+      { trapheusCheckBack: { runId: run.runId, seq: 1 } },
+    ]);
     expect(h.queue[0]?.delaySeconds).toBe(20);
   });
 
@@ -140,7 +158,12 @@ describe('snapshot service', () => {
 
     await h.deliver(
       'snapshot',
-      h.rdsEventBody('RDS DB Snapshot Event', 'arn:aws:rds:us-east-1:1:snapshot:other-snap', 'RDS-EVENT-0042', 'other-snap'),
+      h.rdsEventBody(
+        'RDS DB Snapshot Event',
+        'arn:aws:rds:us-east-1:1:snapshot:other-snap',
+        'RDS-EVENT-0042',
+        'other-snap',
+      ),
     );
 
     expect(onlyRun()).toEqual(before);
