@@ -34,7 +34,14 @@ export const clientsFor = (stack: LocalStack) => {
 /** Starts a run the way `trapheus restore --local` does; returns its exit code, run id and output. */
 export const runRestore = async (
   stack: LocalStack,
-  opts: { identifier?: string; task?: string; wait?: boolean; requestId?: string; snapshot?: string } = {},
+  opts: {
+    identifier?: string;
+    task?: string;
+    wait?: boolean;
+    requestId?: string;
+    snapshot?: string;
+    cluster?: boolean;
+  } = {},
 ) => {
   const out: string[] = [];
   const err: string[] = [];
@@ -48,7 +55,7 @@ export const runRestore = async (
     },
     {
       identifier: opts.identifier ?? 'demo-db',
-      cluster: false,
+      cluster: opts.cluster ?? false,
       task: opts.task ?? 'create_snapshot',
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
@@ -71,10 +78,24 @@ export const describe1 = async (rds: RDSClient, id: string) => {
   }
 };
 
+/** Standalone instances (not cluster members). */
 export const instanceIds = (stack: LocalStack) =>
   stack.rds
     .snapshotState()
-    .instances.map((i) => String(i.DBInstanceIdentifier))
+    .instances.filter((i) => !i.DBClusterIdentifier)
+    .map((i) => String(i.DBInstanceIdentifier))
     .sort();
+
+/** Clusters, and their members as `cluster/member`. */
+export const clusterLayout = (stack: LocalStack) => {
+  const state = stack.rds.snapshotState();
+  return {
+    clusters: state.clusters.map((c) => String(c.DBClusterIdentifier)).sort(),
+    members: state.instances
+      .filter((i) => i.DBClusterIdentifier)
+      .map((i) => `${i.DBClusterIdentifier}/${i.DBInstanceIdentifier}`)
+      .sort(),
+  };
+};
 
 export const stepsOf = (run: Run | undefined) => run?.history.map((h) => h.step);

@@ -92,7 +92,8 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
     const drift = after ? configurationDrift(captureInstance(before), after) : ['demo-db missing'];
     const leftovers = stack.rds
       .snapshotState()
-      .instances.map((i) => String(i.DBInstanceIdentifier))
+      .instances.filter((i) => !i.DBClusterIdentifier)
+      .map((i) => String(i.DBInstanceIdentifier))
       .filter((id) => id !== 'demo-db');
     const checks = [
       { ok: code === 0, what: 'the run SUCCEEDED' },

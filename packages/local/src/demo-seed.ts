@@ -1,6 +1,6 @@
 /** The demo databases `trapheus local up` seeds: deliberately far from RDS defaults, so a restore that lost
  * any setting shows it. */
-import type { InstanceSeed } from './rds';
+import type { ClusterSeed, InstanceSeed } from './rds';
 
 export const DEMO_INSTANCE: InstanceSeed = {
   DBInstanceIdentifier: 'demo-db',
@@ -40,3 +40,59 @@ export const DEMO_INSTANCE: InstanceSeed = {
     { Key: 'env', Value: 'staging' },
   ],
 };
+
+/** `demo-cluster`: Aurora PostgreSQL with a custom cluster parameter group, a writer and a reader. */
+export const DEMO_CLUSTER: ClusterSeed = {
+  DBClusterIdentifier: 'demo-cluster',
+  Engine: 'aurora-postgresql',
+  EngineVersion: '16.4',
+  DatabaseName: 'app',
+  DBClusterParameterGroup: 'demo-aurora-pg16-tuned',
+  DBSubnetGroup: 'demo-private',
+  VpcSecurityGroups: [{ VpcSecurityGroupId: 'sg-0demo1', Status: 'active' }],
+  Port: 5433,
+  StorageEncrypted: true,
+  KmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/demo',
+  IAMDatabaseAuthenticationEnabled: true,
+  DeletionProtection: true,
+  CopyTagsToSnapshot: true,
+  EnabledCloudwatchLogsExports: ['postgresql'],
+  ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
+  PreferredBackupWindow: '02:00-02:30',
+  PreferredMaintenanceWindow: 'sat:04:00-sat:05:00',
+  BackupRetentionPeriod: 14,
+  TagList: [
+    { Key: 'team', Value: 'platform' },
+    { Key: 'env', Value: 'staging' },
+  ],
+};
+
+/** The demo cluster's members: the writer first (the first member seeded is the writer). */
+export const DEMO_CLUSTER_MEMBERS: InstanceSeed[] = [
+  {
+    DBInstanceIdentifier: 'demo-cluster-writer',
+    Engine: 'aurora-postgresql',
+    EngineVersion: '16.4',
+    DBClusterIdentifier: 'demo-cluster',
+    DBInstanceClass: 'db.r6g.large',
+    PromotionTier: 0,
+    DBParameterGroups: [{ DBParameterGroupName: 'demo-aurora-instance-pg', ParameterApplyStatus: 'in-sync' }],
+    PerformanceInsightsEnabled: true,
+    PerformanceInsightsRetentionPeriod: 7,
+    MonitoringInterval: 30,
+    MonitoringRoleArn: 'arn:aws:iam::000000000000:role/rds-monitoring-role',
+    StorageType: 'aurora',
+    TagList: [{ Key: 'role', Value: 'writer' }],
+  },
+  {
+    DBInstanceIdentifier: 'demo-cluster-reader',
+    Engine: 'aurora-postgresql',
+    EngineVersion: '16.4',
+    DBClusterIdentifier: 'demo-cluster',
+    DBInstanceClass: 'db.r6g.xlarge',
+    PromotionTier: 2,
+    DBParameterGroups: [{ DBParameterGroupName: 'demo-aurora-instance-pg', ParameterApplyStatus: 'in-sync' }],
+    StorageType: 'aurora',
+    TagList: [{ Key: 'role', Value: 'reader' }],
+  },
+];

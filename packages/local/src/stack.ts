@@ -14,7 +14,7 @@ import {
   type LocalBusOptions,
   startLocalBus,
 } from './bus';
-import { DEMO_INSTANCE } from './demo-seed';
+import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
 import { startSesLocal, startSlackReceiver } from './outbox';
 import { type RdsSimulator, startRdsSimulator } from './rds';
 
@@ -120,7 +120,11 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       JSON.stringify([slack.webhookUrl('platform-alerts'), slack.webhookUrl('oncall')]),
       'SecureString',
     );
-    if (opts.seedDemo !== false) rds.seedInstance(DEMO_INSTANCE);
+    if (opts.seedDemo !== false) {
+      rds.seedInstance(DEMO_INSTANCE);
+      rds.seedCluster(DEMO_CLUSTER);
+      for (const member of DEMO_CLUSTER_MEMBERS) rds.seedInstance(member);
+    }
 
     const stack: LocalStack = {
       stage,

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './ids';
 export * from './logging';
 export * from './publisher';
+export * from './rds-cluster';
 export * from './rds-events';
 export * from './rds-instance';
 export * from './run';

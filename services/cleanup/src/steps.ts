@@ -12,11 +12,14 @@ import {
 } from '@aws-sdk/client-rds';
 import {
   assertDeletable,
+  type CapturedCluster,
   type CapturedInstance,
+  describeCluster,
   describeInstance,
   describeSnapshot,
   errorCode,
   FAILED_STATUSES,
+  memberTempIdentifier,
   RUN_TAG,
   type Run,
   type RunFailure,
@@ -26,6 +29,7 @@ import {
   tagValue,
   type Waiter,
 } from '@trapheus/shared';
+import { buildClusterCleanupSteps } from './cluster-steps';
 
 export interface CleanupDeps {
   rds: RDSClient;
@@ -39,6 +43,34 @@ const describeState = (name: string, db: DBInstance | undefined) =>
   db ? `${name} is ${db.DBInstanceStatus} (resource ${db.DbiResourceId})` : `${name} does not exist`;
 
 export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSteps => {
+  /** The exact state of both names, for the person who has to finish by hand. */
+  const instanceState = async (run: Run) => {
+    const [current, renamed] = await Promise.all([
+      describeInstance(rds, run.identifier),
+      run.tempIdentifier ? describeInstance(rds, run.tempIdentifier) : Promise.resolve(undefined),
+    ]);
+    return `${describeState(run.identifier, current)}; ${describeState(run.tempIdentifier ?? '(none)', renamed)}`;
+  };
+  const clusterState = async (run: Run) => {
+    const original = run.original as unknown as CapturedCluster | undefined;
+    const names = [run.identifier, ...(run.tempIdentifier ? [run.tempIdentifier] : [])];
+    const parts: string[] = [];
+    for (const name of names) {
+      const c = await describeCluster(rds, name);
+      parts.push(
+        c
+          ? `cluster ${name} is ${c.Status} (resource ${c.DbClusterResourceId})`
+          : `cluster ${name} does not exist`,
+      );
+    }
+    for (const m of original?.members ?? []) {
+      for (const name of [m.DBInstanceIdentifier, memberTempIdentifier(m.DBInstanceIdentifier, run.runId)]) {
+        parts.push(describeState(name, await describeInstance(rds, name)));
+      }
+    }
+    return parts.join('; ');
+  };
+
   const originalOf = (run: Run) => {
     if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
     return run.original as unknown as CapturedInstance;
@@ -169,11 +201,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
 
   const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
     const temp = run.tempIdentifier ?? '(none)';
-    const [current, renamed] = await Promise.all([
-      describeInstance(rds, run.identifier),
-      run.tempIdentifier ? describeInstance(rds, run.tempIdentifier) : Promise.resolve(undefined),
-    ]);
-    const state = `${describeState(run.identifier, current)}; ${describeState(temp, renamed)}`;
+    const state = await (run.kind === 'cluster' ? clusterState(run) : instanceState(run));
     if (run.step === 'CLEANING_UP') {
       return runs.transition(run, 'CLEANUP_FAILED', {
         failure,
@@ -196,6 +224,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
   return {
     service: 'cleanup',
     steps: { CLEANING_UP: deleteTemp, ROLLING_BACK: rollBack },
+    clusterSteps: buildClusterCleanupSteps({ rds, runs, waiter }),
     onStepFailure,
   };
 };

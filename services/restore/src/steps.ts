@@ -34,6 +34,7 @@ import {
   tempIdentifierFor,
   type Waiter,
 } from '@trapheus/shared';
+import { buildClusterRestoreSteps } from './cluster-steps';
 
 export interface RestoreDeps {
   rds: RDSClient;
@@ -241,6 +242,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       RESTORING: restoreSnapshot,
       CONFIGURING: configureRestored,
     },
+    clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter, publish }),
     onStepFailure,
   };
 };

@@ -2,13 +2,24 @@
  * The snapshot service's steps: accept a request (REQUESTED) and create or replace the source snapshot
  * (SNAPSHOTTING).
  */
-import { CreateDBSnapshotCommand, DeleteDBSnapshotCommand, type RDSClient } from '@aws-sdk/client-rds';
 import {
+  CreateDBClusterSnapshotCommand,
+  CreateDBSnapshotCommand,
+  DeleteDBClusterSnapshotCommand,
+  DeleteDBSnapshotCommand,
+  type RDSClient,
+  type Tag,
+} from '@aws-sdk/client-rds';
+import {
+  type DbKind,
+  describeCluster,
+  describeClusterSnapshot,
   describeInstance,
   describeSnapshot,
   errorCode,
   formatIssues,
   type Publisher,
+  type ResourceType,
   type Run,
   type RunFailure,
   type RunRepository,
@@ -30,8 +41,101 @@ export interface SnapshotDeps {
   publish: Publisher;
 }
 
-/** Instance statuses a snapshot can wait out; any other status rejects the request. */
+/** Statuses a snapshot can wait out; any other status rejects the request. */
 const BUSY_BUT_FINE = new Set(['available', 'backing-up', 'modifying', 'storage-optimization']);
+
+/** The same snapshot logic for instances and clusters, over their different RDS calls. */
+interface KindAdapter {
+  label: string;
+  snapshotLabel: string;
+  dbResource: ResourceType;
+  snapshotResource: ResourceType;
+  notFoundCode: string;
+  snapshotNotFoundCode: string;
+  invalidStateCode: string;
+  describeDb(id: string): Promise<{ status: string; memberOf?: string } | undefined>;
+  describeSnapshot(id: string): Promise<{ status: string; tags: Tag[]; created?: Date } | undefined>;
+  createSnapshot(snapshotId: string, dbId: string, tags: Tag[]): Promise<void>;
+  deleteSnapshot(snapshotId: string): Promise<void>;
+}
+
+const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
+  instance: {
+    label: 'DB instance',
+    snapshotLabel: 'DB snapshot',
+    dbResource: 'db-instance',
+    snapshotResource: 'db-snapshot',
+    notFoundCode: 'DBInstanceNotFound',
+    snapshotNotFoundCode: 'DBSnapshotNotFound',
+    invalidStateCode: 'InvalidDBInstanceState',
+    async describeDb(id) {
+      const db = await describeInstance(rds, id);
+      return (
+        db && {
+          status: db.DBInstanceStatus ?? 'unknown',
+          ...(db.DBClusterIdentifier ? { memberOf: db.DBClusterIdentifier } : {}),
+        }
+      );
+    },
+    async describeSnapshot(id) {
+      const s = await describeSnapshot(rds, id);
+      return (
+        s && {
+          status: s.Status ?? 'unknown',
+          tags: s.TagList ?? [],
+          ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+        }
+      );
+    },
+    async createSnapshot(snapshotId, dbId, tags) {
+      await rds.send(
+        new CreateDBSnapshotCommand({
+          DBSnapshotIdentifier: snapshotId,
+          DBInstanceIdentifier: dbId,
+          Tags: tags,
+        }),
+      );
+    },
+    async deleteSnapshot(snapshotId) {
+      await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
+    },
+  },
+  cluster: {
+    label: 'DB cluster',
+    snapshotLabel: 'DB cluster snapshot',
+    dbResource: 'db-cluster',
+    snapshotResource: 'db-cluster-snapshot',
+    notFoundCode: 'DBClusterNotFoundFault',
+    snapshotNotFoundCode: 'DBClusterSnapshotNotFoundFault',
+    invalidStateCode: 'InvalidDBClusterStateFault',
+    async describeDb(id) {
+      const c = await describeCluster(rds, id);
+      return c && { status: c.Status ?? 'unknown' };
+    },
+    async describeSnapshot(id) {
+      const s = await describeClusterSnapshot(rds, id);
+      return (
+        s && {
+          status: s.Status ?? 'unknown',
+          tags: s.TagList ?? [],
+          ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+        }
+      );
+    },
+    async createSnapshot(snapshotId, dbId, tags) {
+      await rds.send(
+        new CreateDBClusterSnapshotCommand({
+          DBClusterSnapshotIdentifier: snapshotId,
+          DBClusterIdentifier: dbId,
+          Tags: tags,
+        }),
+      );
+    },
+    async deleteSnapshot(snapshotId) {
+      await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId }));
+    },
+  },
+});
 
 const signalOf = (run: Run) => ({
   runId: run.runId,
@@ -41,6 +145,7 @@ const signalOf = (run: Run) => ({
 });
 
 export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps): ServiceSteps => {
+  const kinds = adapters(rds);
   const reject = (run: Run, reason: string, code: string, ctx: StepContext) => {
     ctx.logger.warn('request rejected', { reason });
     return runs.transition(run, 'REJECTED', {
@@ -64,51 +169,50 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
 
   /** REQUESTED: one active run per database, the database exists, and for db_restore the snapshot does. */
   const acceptRequest = async (run: Run, ctx: StepContext): Promise<Run> => {
-    if (run.kind === 'cluster') {
-      return reject(run, 'Aurora cluster restores are not supported yet', 'NotSupported', ctx);
-    }
+    const kind = kinds[run.kind];
     const lock = await runs.acquireLock(run);
     if (!lock.acquired) {
       return reject(
         run,
-        `another run (${lock.holder}) is active on DB instance ${run.identifier}; wait for it to finish`,
+        `another run (${lock.holder}) is active on ${kind.label} ${run.identifier}; wait for it to finish`,
         'RunAlreadyActive',
         ctx,
       );
     }
-    const db = await describeInstance(rds, run.identifier);
-    if (!db) return reject(run, `DB instance ${run.identifier} not found`, 'DBInstanceNotFound', ctx);
-    if (db.DBClusterIdentifier) {
+    const db = await kind.describeDb(run.identifier);
+    if (!db) return reject(run, `${kind.label} ${run.identifier} not found`, kind.notFoundCode, ctx);
+    if (db.memberOf) {
       return reject(
         run,
-        `DB instance ${run.identifier} is a member of cluster ${db.DBClusterIdentifier}: restore the cluster (isCluster: true)`,
+        `DB instance ${run.identifier} is a member of cluster ${db.memberOf}: restore the cluster (isCluster: true)`,
         'InstanceInCluster',
         ctx,
       );
     }
-    if (!BUSY_BUT_FINE.has(db.DBInstanceStatus ?? '')) {
+    if (!BUSY_BUT_FINE.has(db.status)) {
       return reject(
         run,
-        `DB instance ${run.identifier} is ${db.DBInstanceStatus}; it must be available`,
-        'InvalidDBInstanceState',
+        `${kind.label} ${run.identifier} is ${db.status}; it must be available`,
+        kind.invalidStateCode,
         ctx,
       );
     }
     if (run.task !== 'db_restore') return runs.transition(run, 'SNAPSHOTTING');
-    const snapshot = await describeSnapshot(rds, run.snapshotIdentifier);
+    const snapshot = await kind.describeSnapshot(run.snapshotIdentifier);
+    const snapshotLabel = kind.snapshotLabel;
     if (!snapshot) {
       return reject(
         run,
-        `DB snapshot ${run.snapshotIdentifier} not found (task db_restore)`,
-        'DBSnapshotNotFound',
+        `${snapshotLabel} ${run.snapshotIdentifier} not found (task db_restore)`,
+        kind.snapshotNotFoundCode,
         ctx,
       );
     }
-    if (snapshot.Status !== 'available') {
+    if (snapshot.status !== 'available') {
       return reject(
         run,
-        `DB snapshot ${run.snapshotIdentifier} is ${snapshot.Status}; it must be available`,
-        'InvalidDBSnapshotState',
+        `${snapshotLabel} ${run.snapshotIdentifier} is ${snapshot.status}; it must be available`,
+        'InvalidSnapshotState',
         ctx,
       );
     }
@@ -117,76 +221,69 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
 
   /** SNAPSHOTTING: delete a previous snapshot of that name, wait until it is gone, create ours, wait. */
   const takeSnapshot = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const kind = kinds[run.kind];
     const snapshotId = run.snapshotIdentifier;
-    const snapshot = await describeSnapshot(rds, snapshotId);
-    const ours = snapshot && tagValue(snapshot.TagList, SNAPSHOT_TAG) === run.runId;
+    const snapshotWait = (target: string) =>
+      waiter.waitFor(
+        run,
+        { resourceType: kind.snapshotResource, identifier: snapshotId, target },
+        ctx.signal,
+      );
+    const snapshot = await kind.describeSnapshot(snapshotId);
+    const ours = snapshot && tagValue(snapshot.tags, SNAPSHOT_TAG) === run.runId;
 
     if (snapshot && ours) {
-      if (snapshot.Status === 'available') return snapshotReady(run, `snapshot ${snapshotId} created`);
-      if (snapshot.Status === 'failed' || snapshot.Status === 'deleting') {
-        throw Object.assign(new Error(`snapshot ${snapshotId} is ${snapshot.Status}`), {
+      if (snapshot.status === 'available') return snapshotReady(run, `snapshot ${snapshotId} created`);
+      if (snapshot.status === 'failed' || snapshot.status === 'deleting') {
+        throw Object.assign(new Error(`snapshot ${snapshotId} is ${snapshot.status}`), {
           name: 'SnapshotFailed',
         });
       }
-      return waiter.waitFor(
-        run,
-        { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' },
-        ctx.signal,
-      );
+      return snapshotWait('available');
     }
 
     if (snapshot) {
       // An older snapshot holds the name: replace it (the original tool's behaviour), once it is settled.
-      if (snapshot.Status === 'available' || snapshot.Status === 'failed') {
-        ctx.logger.info('deleting the previous snapshot', {
-          snapshotId,
-          created: snapshot.SnapshotCreateTime,
-        });
-        await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
+      if (snapshot.status === 'available' || snapshot.status === 'failed') {
+        ctx.logger.info('deleting the previous snapshot', { snapshotId, created: snapshot.created });
+        await kind.deleteSnapshot(snapshotId);
         run = await runs.update(run, {
           progress: { ...run.progress, replacedSnapshotAt: ctx.now().toISOString() },
         });
       }
-      return waiter.waitFor(
-        run,
-        { resourceType: 'db-snapshot', identifier: snapshotId, target: 'deleted' },
-        ctx.signal,
-      );
+      return snapshotWait('deleted');
     }
 
-    const db = await describeInstance(rds, run.identifier);
+    const db = await kind.describeDb(run.identifier);
     if (!db)
-      throw Object.assign(new Error(`DB instance ${run.identifier} not found`), {
-        name: 'DBInstanceNotFound',
+      throw Object.assign(new Error(`${kind.label} ${run.identifier} not found`), {
+        name: kind.notFoundCode,
       });
-    if (db.DBInstanceStatus !== 'available') {
+    if (db.status !== 'available') {
       return waiter.waitFor(
         run,
-        { resourceType: 'db-instance', identifier: run.identifier, target: 'available' },
+        { resourceType: kind.dbResource, identifier: run.identifier, target: 'available' },
         ctx.signal,
       );
     }
     try {
-      await rds.send(
-        new CreateDBSnapshotCommand({
-          DBSnapshotIdentifier: snapshotId,
-          DBInstanceIdentifier: run.identifier,
-          Tags: [{ Key: SNAPSHOT_TAG, Value: run.runId }],
-        }),
-      );
+      await kind.createSnapshot(snapshotId, run.identifier, [{ Key: SNAPSHOT_TAG, Value: run.runId }]);
     } catch (err) {
-      // Someone created it between our describe and create, or the instance just got busy: look again later.
-      if (!['DBSnapshotAlreadyExists', 'InvalidDBInstanceState'].includes(errorCode(err))) throw err;
-      ctx.logger.info('snapshot not created yet, will look again', { code: errorCode(err) });
+      // Someone created it between our describe and create, or the database just got busy: look again later.
+      const code = errorCode(err);
+      if (
+        !['DBSnapshotAlreadyExists', 'DBClusterSnapshotAlreadyExistsFault', kind.invalidStateCode].includes(
+          code,
+        )
+      ) {
+        throw err;
+      }
+      ctx.logger.info('snapshot not created yet, will look again', { code });
     }
     run = await runs.update(run, {
       progress: { ...run.progress, snapshotRequestedAt: ctx.now().toISOString() },
     });
-    return waiter.waitFor(
-      run,
-      { resourceType: 'db-snapshot', identifier: snapshotId, target: 'available' },
-      ctx.signal,
-    );
+    return snapshotWait('available');
   };
 
   const onStepFailure = (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> =>
@@ -238,7 +335,7 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
   return {
     service: 'snapshot',
     steps: { REQUESTED: acceptRequest, SNAPSHOTTING: takeSnapshot },
-    clusterSteps: { REQUESTED: acceptRequest },
+    clusterSteps: { REQUESTED: acceptRequest, SNAPSHOTTING: takeSnapshot },
     onStepFailure,
     onRequest,
   };

@@ -1,0 +1,247 @@
+/**
+ * bench/cold-start.ts — bundle size and cold-start init time per function (DESIGN.md §7).
+ *
+ *   npx tsx bench/cold-start.ts [--runs 10] [--repackage 0|1]
+ *
+ * Uses the packages `npm run package` builds (services/<service>/.serverless/*.zip; rebuilt when missing or older
+ * than the sources, or always with --repackage 1). For each function: the zip's size, the bundled handler's size,
+ * and the time `require()` of the bundled handler takes in a fresh `node` process (module-scope init: the
+ * bundle, the AWS SDK v3 clients it loads, config parsing), median of N processes.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { loadProject } from '@trapheus/local';
+import { fmt, numberArgs, ROOT, stats, table } from './common';
+
+const opts = numberArgs({ runs: 10, repackage: 0 });
+const TMP = join(ROOT, '.tmp', 'bench');
+const NODE_MODULES = join(ROOT, 'node_modules');
+const DUMMY_QUEUE = 'http://127.0.0.1:1/q';
+
+console.log(`Trapheus cold start — bundle size and handler init time per function
+  how:     the zips of \`npm run package\` (esbuild, minified, @aws-sdk/* excluded as the Lambda runtime provides
+           it); each zip is extracted under .tmp/bench and each bundled handler is require()d in a fresh
+           \`node ${process.version}\` process, timed with process.hrtime around require() inside the child;
+           ${opts.runs} processes per function, median (min–max). @aws-sdk/* resolves from the repo's node_modules
+           (NODE_PATH), so the figure includes loading the SDK clients. Module-scope config reads the function's
+           environment from its serverless.yml (stage dev) with dummy endpoints (queues ${DUMMY_QUEUE}…).
+  caveats: this machine, not Lambda: Node ${process.version} here vs nodejs22.x on arm64 there, a warm page cache
+           after the first process, and the SDK version in package-lock.json, not the runtime's. Lambda's INIT
+           also includes starting the runtime (~100–200 ms), not counted here. Compare functions with each other.
+`);
+
+/** Newest modification time (ms) under the given files and folders. */
+const newestMtime = (paths: string[]): number => {
+  let newest = 0;
+  const visit = (p: string) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p)) if (name !== 'node_modules') visit(join(p, name));
+    } else newest = Math.max(newest, st.mtimeMs);
+  };
+  for (const p of paths) visit(p);
+  return newest;
+};
+
+const zipOf = (service: string): string | undefined => {
+  const dir = join(ROOT, 'services', service, '.serverless');
+  if (!existsSync(dir)) return undefined;
+  const zip = readdirSync(dir).find((f) => f.endsWith('.zip'));
+  return zip ? join(dir, zip) : undefined;
+};
+
+const sourcesOf = (service: string) => [
+  join(ROOT, 'services', service, 'src'),
+  join(ROOT, 'services', service, 'serverless.yml'),
+  join(ROOT, 'services', service, 'package.json'),
+  join(ROOT, 'packages', 'shared', 'src'),
+  join(ROOT, 'packages', 'shared', 'package.json'),
+];
+
+/** `unzip -l` → entry name → uncompressed size. */
+const zipEntries = (zip: string): Map<string, number> => {
+  const out = new Map<string, number>();
+  const text = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\d+)\s+\S+\s+\S+\s+(\S.*)$/.exec(line);
+    if (m && !m[2]!.endsWith('/')) out.set(m[2]!.trim(), Number(m[1]));
+  }
+  return out;
+};
+
+/** Runs in the child: times require() of the handler and lists the packages loaded from outside the bundle. */
+const CHILD = `
+const file = process.argv[1], name = process.argv[2], root = process.argv[3];
+const t0 = process.hrtime.bigint();
+const mod = require(file);
+const t1 = process.hrtime.bigint();
+const ok = typeof (mod[name] ?? (mod.default && mod.default[name])) === 'function';
+const outside = new Set();
+for (const k of Object.keys(require.cache)) {
+  if (k.startsWith(root)) continue;
+  const m = /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(k);
+  outside.add(m ? m[1] : k);
+}
+process.stdout.write('\\n@@' + JSON.stringify({ ms: Number(t1 - t0) / 1e6, ok, modules: Object.keys(require.cache).length, outside: [...outside] }));
+`;
+
+interface Fn {
+  service: string;
+  key: string;
+  handlerFile: string;
+  exportName: string;
+  memorySize: number;
+  environment: Record<string, string>;
+}
+
+const functionsOf = (): Fn[] => {
+  const model = loadProject(ROOT, {
+    stage: 'dev',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    env: {},
+    sqsEndpoint: 'http://127.0.0.1:1',
+  });
+  return model.services.flatMap((s) =>
+    s.functions.map((f) => {
+      const [modulePath, exportName] = [f.handler.slice(0, f.handler.lastIndexOf('.')), f.handler.slice(f.handler.lastIndexOf('.') + 1)];
+      return {
+        service: s.name,
+        key: f.key,
+        handlerFile: `${modulePath}.js`,
+        exportName,
+        memorySize: f.memorySize,
+        environment: f.environment,
+      };
+    }),
+  );
+};
+
+const main = async () => {
+  const fns = functionsOf();
+  const services = [...new Set(fns.map((f) => f.service))];
+
+  // 1. packages: reuse when every zip is newer than its sources
+  const stale = services.filter((s) => {
+    const zip = zipOf(s);
+    return !zip || statSync(zip).mtimeMs < newestMtime(sourcesOf(s));
+  });
+  if (opts.repackage || stale.length > 0) {
+    console.log(`packaging (npm run package): ${opts.repackage ? 'asked for' : `missing or stale: ${stale.join(', ')}`}`);
+    const t0 = Date.now();
+    const res = spawnSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, encoding: 'utf8' });
+    for (const line of `${res.stdout}`.split('\n').filter((l) => /^[✓✗]/.test(l))) console.log(`  ${line}`);
+    console.log(`  (${((Date.now() - t0) / 1000).toFixed(1)} s, exit ${res.status})`);
+    if (res.status !== 0) console.log(`  packaging failed:\n${res.stderr.split('\n').slice(-15).join('\n')}`);
+  } else {
+    console.log('packages: reusing services/*/.serverless/*.zip (newer than their sources)');
+  }
+
+  // 2. sizes, extraction, init times
+  rmSync(TMP, { recursive: true, force: true });
+  mkdirSync(TMP, { recursive: true });
+  try {
+    const rows: string[][] = [];
+    const notes: string[] = [];
+    for (const service of services) {
+      const zip = zipOf(service);
+      if (!zip) {
+        notes.push(`${service}: no package (services/${service}/.serverless/*.zip missing)`);
+        continue;
+      }
+      const zipKiB = statSync(zip).size / 1024;
+      const entries = zipEntries(zip);
+      const dir = join(TMP, service);
+      execFileSync('unzip', ['-q', '-o', zip, '-d', dir]);
+      for (const fn of fns.filter((f) => f.service === service)) {
+        const file = join(dir, fn.handlerFile);
+        const bundled = entries.get(fn.handlerFile);
+        if (bundled === undefined || !existsSync(file)) {
+          notes.push(`${service}/${fn.key}: ${fn.handlerFile} not in ${relative(ROOT, zip)}`);
+          continue;
+        }
+        const env: Record<string, string> = {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          ...fn.environment,
+          AWS_REGION: 'us-east-1',
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'dummy',
+          AWS_SECRET_ACCESS_KEY: 'dummy',
+          AWS_ENDPOINT_URL: 'http://127.0.0.1:1',
+          AWS_LAMBDA_FUNCTION_NAME: `trapheus-${service}-dev-${fn.key}`,
+          AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'SILENT',
+          NODE_PATH: NODE_MODULES,
+        };
+        // The brief's minimum set, for functions whose serverless.yml leaves any of them out.
+        for (const k of ['RUNS_TABLE', 'EVENT_BUS_NAME']) env[k] ??= `dummy-${k.toLowerCase()}`;
+        env.WORK_QUEUE_URL ??= DUMMY_QUEUE;
+        const times: number[] = [];
+        const processMs: number[] = [];
+        let outside: string[] = [];
+        let modules = 0;
+        let failure: string | undefined;
+        for (let i = 0; i < opts.runs; i++) {
+          const t0 = process.hrtime.bigint();
+          const res = spawnSync(process.execPath, ['-e', CHILD, file, fn.exportName, dir], {
+            cwd: dir,
+            env,
+            encoding: 'utf8',
+          });
+          processMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          const line = res.stdout.split('\n').find((l) => l.startsWith('@@'));
+          if (res.status !== 0 || !line) {
+            failure = `exit ${res.status}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+            break;
+          }
+          const r = JSON.parse(line.slice(2)) as { ms: number; ok: boolean; modules: number; outside: string[] };
+          if (!r.ok) {
+            failure = `${fn.handlerFile} does not export ${fn.exportName}`;
+            break;
+          }
+          times.push(r.ms);
+          outside = r.outside;
+          modules = r.modules;
+        }
+        if (failure) notes.push(`${service}/${fn.key}: ${failure}`);
+        const t = stats(times);
+        const p = stats(processMs);
+        rows.push([
+          `${service}/${fn.key}`,
+          fmt(zipKiB, 0),
+          fmt(bundled / 1024, 0),
+          fmt(t.median, 1),
+          times.length ? `${fmt(t.min, 1)}–${fmt(t.max, 1)}` : '–',
+          fmt(p.median, 0),
+          String(modules),
+          String(outside.length),
+        ]);
+        const notSdk = outside.filter((m) => !/^@aws-sdk\/|^@smithy\/|^@aws-crypto\/|^tslib$|^fast-xml-parser$|^strnum$|^bowser$|^uuid$|^@aws\//.test(m));
+        if (notSdk.length) notes.push(`${service}/${fn.key}: loads non-SDK packages from outside its bundle: ${notSdk.join(', ')}`);
+      }
+    }
+    console.log(
+      table(
+        ['function', 'zip KiB', 'handler KiB', 'init ms (median)', 'min–max', 'process ms', 'modules', 'external pkgs'],
+        rows,
+      ),
+    );
+    console.log(
+      '(zip KiB: the service package, shared by its functions; handler KiB: the bundled handler.js uncompressed;\n' +
+        ' init ms: require() of the handler in the child; process ms: spawn to exit, node start-up included;\n' +
+        ' modules: entries in require.cache after init; external pkgs: packages loaded from node_modules — the SDK)',
+    );
+    for (const n of notes) console.log(`note: ${n}`);
+    if (notes.some((n) => !n.includes('non-SDK'))) process.exitCode = 1;
+  } finally {
+    rmSync(TMP, { recursive: true, force: true });
+  }
+};
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

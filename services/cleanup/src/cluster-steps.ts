@@ -1,0 +1,215 @@
+/**
+ * Cleanup for Aurora clusters. After success: delete the temp members, then the temp cluster (guarded, with
+ * deletion protection lifted first). After a failure: delete whatever of the new cluster exists (members
+ * first), rename the temp cluster and then its members back, and untag them.
+ */
+import {
+  type DBCluster,
+  type DBInstance,
+  DeleteDBClusterCommand,
+  DeleteDBInstanceCommand,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+  RemoveTagsFromResourceCommand,
+} from '@aws-sdk/client-rds';
+import {
+  assertClusterDeletable,
+  assertMemberDeletable,
+  type CapturedCluster,
+  describeCluster,
+  describeClusterSnapshot,
+  describeInstance,
+  errorCode,
+  FAILED_STATUSES,
+  memberTempIdentifier,
+  RUN_TAG,
+  type Run,
+  type RunRepository,
+  type StepContext,
+  type StepFn,
+  tagValue,
+  type Waiter,
+} from '@trapheus/shared';
+
+const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
+const settled = (status: string | undefined) => status === 'available' || FAILED_STATUSES.has(status ?? '');
+
+export const buildClusterCleanupSteps = ({
+  rds,
+  runs,
+  waiter,
+}: {
+  rds: RDSClient;
+  runs: RunRepository;
+  waiter: Waiter;
+}): Partial<Record<'CLEANING_UP' | 'ROLLING_BACK', StepFn>> => {
+  const originalOf = (run: Run) => {
+    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
+    return run.original as unknown as CapturedCluster;
+  };
+  const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
+    waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
+  const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
+    waiter.waitFor(run, { resourceType: 'db-cluster', identifier, target }, ctx.signal);
+
+  /** Deletes a member this run may delete; returns the identifier to wait on, or undefined when gone. */
+  const deleteMember = async (run: Run, db: DBInstance, role: 'temp' | 'restored-copy', ctx: StepContext) => {
+    const id = db.DBInstanceIdentifier!;
+    if (db.DBInstanceStatus === 'deleting') return id;
+    assertMemberDeletable(run, db, role);
+    if (!settled(db.DBInstanceStatus)) return id;
+    try {
+      // Aurora members keep no final snapshot of their own: the cluster's storage is what matters.
+      await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: id, SkipFinalSnapshot: true }));
+    } catch (err) {
+      if (!['InvalidDBInstanceState', 'DBInstanceNotFound'].includes(errorCode(err))) throw err;
+    }
+    ctx.logger.info('member delete requested', { id, role });
+    return id;
+  };
+
+  /** Deletes a cluster this run may delete once it has no members; returns the run waiting for it. */
+  const deleteCluster = async (
+    run: Run,
+    cluster: DBCluster,
+    role: 'temp' | 'restored-copy',
+    ctx: StepContext,
+  ) => {
+    const id = cluster.DBClusterIdentifier!;
+    if (cluster.Status === 'deleting') return waitCluster(run, id, 'deleted', ctx);
+    assertClusterDeletable(run, cluster, role);
+    if (!settled(cluster.Status)) return waitCluster(run, id, 'available', ctx);
+    if (cluster.DeletionProtection) {
+      await rds.send(
+        new ModifyDBClusterCommand({
+          DBClusterIdentifier: id,
+          DeletionProtection: false,
+          ApplyImmediately: true,
+        }),
+      );
+      run = await runs.update(run, {
+        progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
+      });
+      return waitCluster(run, id, 'unprotected', ctx);
+    }
+    const source = await describeClusterSnapshot(rds, run.snapshotIdentifier);
+    const finalSnapshot = role === 'temp' && source?.Status !== 'available' ? `${id}-final` : undefined;
+    try {
+      await rds.send(
+        new DeleteDBClusterCommand({
+          DBClusterIdentifier: id,
+          ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
+        }),
+      );
+    } catch (err) {
+      if (!['InvalidDBClusterStateFault', 'DBClusterNotFoundFault'].includes(errorCode(err))) throw err;
+    }
+    ctx.logger.info('cluster delete requested', { id, role, finalSnapshot });
+    return waitCluster(run, id, 'deleted', ctx);
+  };
+
+  /** CLEANING_UP: temp members, then the temp cluster. */
+  const deleteTemp: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const pending: string[] = [];
+    for (const member of original.members) {
+      const temp = memberTempIdentifier(member.DBInstanceIdentifier, run.runId);
+      const db = await describeInstance(rds, temp);
+      if (db) pending.push(await deleteMember(run, db, 'temp', ctx));
+    }
+    if (pending.length > 0) return waitInstance(run, pending[0]!, 'deleted', ctx);
+    const cluster = await describeCluster(rds, run.tempIdentifier!);
+    if (cluster) return deleteCluster(run, cluster, 'temp', ctx);
+    return runs.transition(run, 'SUCCEEDED', {
+      note: `temp cluster ${run.tempIdentifier} and its members deleted`,
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}; the temp cluster ${run.tempIdentifier} is deleted`,
+        },
+      },
+    });
+  };
+
+  /** ROLLING_BACK: new members and cluster away, temp cluster and members back under their names. */
+  const rollBack: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const temp = run.tempIdentifier!;
+    const current = await describeCluster(rds, run.identifier);
+    if (current && current.DbClusterResourceId !== original.DbClusterResourceId) {
+      const pending: string[] = [];
+      for (const member of original.members) {
+        const db = await describeInstance(rds, member.DBInstanceIdentifier);
+        if (db && db.DBClusterIdentifier === run.identifier)
+          pending.push(await deleteMember(run, db, 'restored-copy', ctx));
+      }
+      if (pending.length > 0) return waitInstance(run, pending[0]!, 'deleted', ctx);
+      return deleteCluster(run, current, 'restored-copy', ctx);
+    }
+    if (!current) {
+      const renamed = await describeCluster(rds, temp);
+      if (!renamed) return waitCluster(run, run.identifier, 'available', ctx);
+      if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
+        throw fail('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
+      }
+      if (renamed.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
+      await rds.send(
+        new ModifyDBClusterCommand({
+          DBClusterIdentifier: temp,
+          NewDBClusterIdentifier: run.identifier,
+          ApplyImmediately: true,
+        }),
+      );
+      ctx.logger.info('renaming the cluster back', { from: temp, to: run.identifier });
+      return waitCluster(run, run.identifier, 'available', ctx);
+    }
+    if (current.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+    // The original cluster answers under its name: bring its members back under theirs.
+    const pending: string[] = [];
+    const back: DBInstance[] = [];
+    for (const member of original.members) {
+      const db = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (db) {
+        if (db.DbiResourceId !== member.DbiResourceId) {
+          throw fail('UnexpectedDatabase', `${member.DBInstanceIdentifier} is not the original member`);
+        }
+        if (db.DBInstanceStatus !== 'available') pending.push(member.DBInstanceIdentifier);
+        else back.push(db);
+        continue;
+      }
+      const tempId = memberTempIdentifier(member.DBInstanceIdentifier, run.runId);
+      const renamed = await describeInstance(rds, tempId);
+      if (renamed?.DBInstanceStatus === 'available' && !renamed.PendingModifiedValues?.DBInstanceIdentifier) {
+        if (renamed.DbiResourceId !== member.DbiResourceId)
+          throw fail('UnexpectedDatabase', `${tempId} is not the original member`);
+        await rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: tempId,
+            NewDBInstanceIdentifier: member.DBInstanceIdentifier,
+            ApplyImmediately: true,
+          }),
+        );
+        ctx.logger.info('renaming a member back', { from: tempId, to: member.DBInstanceIdentifier });
+      }
+      pending.push(member.DBInstanceIdentifier);
+    }
+    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    for (const db of [current, ...back]) {
+      const arn = 'DBClusterArn' in db ? db.DBClusterArn : (db as DBInstance).DBInstanceArn;
+      if (tagValue(db.TagList, RUN_TAG))
+        await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RUN_TAG] }));
+    }
+    return runs.transition(run, 'ROLLED_BACK', {
+      note: 'original cluster and members back under their names',
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `the original cluster answers under ${run.identifier} again, unchanged`,
+        },
+      },
+    });
+  };
+
+  return { CLEANING_UP: deleteTemp, ROLLING_BACK: rollBack };
+};

@@ -1,0 +1,304 @@
+/**
+ * The restore steps for Aurora clusters: capture the cluster and every member, rename the members and then the
+ * cluster to run-unique temp names (freeing the names), restore the cluster snapshot under the original name,
+ * create the members under their original names (writer first), then apply what restore does not accept.
+ */
+import {
+  AddTagsToResourceCommand,
+  CreateDBInstanceCommand,
+  type DBInstance,
+  ModifyDBClusterCommand,
+  ModifyDBInstanceCommand,
+  type RDSClient,
+  RemoveTagsFromResourceCommand,
+  RestoreDBClusterFromSnapshotCommand,
+} from '@aws-sdk/client-rds';
+import {
+  buildClusterPostModify,
+  buildClusterRestoreInput,
+  buildMemberCreateInput,
+  type CapturedCluster,
+  captureCluster,
+  clusterDrift,
+  describeCluster,
+  describeInstance,
+  errorCode,
+  FAILED_STATUSES,
+  memberTempIdentifier,
+  type Publisher,
+  RESTORED_TAG,
+  RestoreCompleted,
+  RUN_TAG,
+  type Run,
+  type RunRepository,
+  type StepContext,
+  type StepFn,
+  tagValue,
+  tempIdentifierFor,
+  type Waiter,
+} from '@trapheus/shared';
+
+const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+const signalOf = (run: Run) => ({
+  runId: run.runId,
+  identifier: run.identifier,
+  kind: run.kind,
+  step: run.step,
+});
+
+export const buildClusterRestoreSteps = ({
+  rds,
+  runs,
+  waiter,
+  publish,
+}: {
+  rds: RDSClient;
+  runs: RunRepository;
+  waiter: Waiter;
+  publish: Publisher;
+}): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING', StepFn>> => {
+  const originalOf = (run: Run) => {
+    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
+    return run.original as unknown as CapturedCluster;
+  };
+  const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
+    waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
+  const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
+    waiter.waitFor(run, { resourceType: 'db-cluster', identifier, target }, ctx.signal);
+
+  /** SNAPSHOT_READY: capture the cluster and each member while everything is available. */
+  const captureOriginal: StepFn = async (run, ctx) => {
+    const cluster = await describeCluster(rds, run.identifier);
+    if (!cluster) throw fail('DBClusterNotFoundFault', `DB cluster ${run.identifier} not found`);
+    if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+    const members: DBInstance[] = [];
+    for (const m of cluster.DBClusterMembers ?? []) {
+      const db = await describeInstance(rds, m.DBInstanceIdentifier!);
+      if (!db) throw fail('DBInstanceNotFound', `member ${m.DBInstanceIdentifier} not found`);
+      if (db.DBInstanceStatus !== 'available')
+        return waitInstance(run, db.DBInstanceIdentifier!, 'available', ctx);
+      members.push(db);
+    }
+    const original = captureCluster(cluster, members);
+    ctx.logger.info('captured the original cluster', { original });
+    return runs.transition(run, 'RENAMING', {
+      patch: {
+        original: original as unknown as Record<string, unknown>,
+        tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
+      },
+    });
+  };
+
+  /** RENAMING: every member to its temp name (in parallel), then the cluster (RDS-EVENT-0172). */
+  const renameOriginal: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const pending: string[] = [];
+    for (const member of original.members) {
+      const temp = memberTempIdentifier(member.DBInstanceIdentifier, run.runId);
+      const renamed = await describeInstance(rds, temp);
+      if (renamed) {
+        if (renamed.DbiResourceId !== member.DbiResourceId)
+          throw fail('TempNameTaken', `${temp} is taken by another database`);
+        if (renamed.DBInstanceStatus !== 'available') pending.push(temp);
+        continue;
+      }
+      const db = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (!db || db.DBInstanceStatus !== 'available' || db.PendingModifiedValues?.DBInstanceIdentifier) {
+        pending.push(temp); // a rename under way: neither name answers for a while, and no event comes
+        continue;
+      }
+      if (db.DbiResourceId !== member.DbiResourceId) {
+        throw fail(
+          'UnexpectedDatabase',
+          `${member.DBInstanceIdentifier} is no longer the member captured by this run`,
+        );
+      }
+      await rds.send(
+        new AddTagsToResourceCommand({
+          ResourceName: db.DBInstanceArn,
+          Tags: [{ Key: RUN_TAG, Value: run.runId }],
+        }),
+      );
+      await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: member.DBInstanceIdentifier,
+          NewDBInstanceIdentifier: temp,
+          ApplyImmediately: true,
+        }),
+      );
+      ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
+      pending.push(temp);
+    }
+    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+
+    const temp = run.tempIdentifier!;
+    const renamed = await describeCluster(rds, temp);
+    if (renamed) {
+      if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
+        throw fail('TempNameTaken', `cluster name ${temp} is taken by another cluster`);
+      }
+      if (renamed.Status === 'available') {
+        return runs.transition(run, 'RESTORING', {
+          note: `cluster and ${original.members.length} members renamed`,
+        });
+      }
+      return waitCluster(run, temp, 'available', ctx);
+    }
+    const cluster = await describeCluster(rds, run.identifier);
+    if (!cluster) return waitCluster(run, temp, 'available', ctx);
+    if (cluster.DbClusterResourceId !== original.DbClusterResourceId) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is no longer the cluster captured by this run`);
+    }
+    if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+    await rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: cluster.DBClusterArn,
+        Tags: [{ Key: RUN_TAG, Value: run.runId }],
+      }),
+    );
+    try {
+      await rds.send(
+        new ModifyDBClusterCommand({
+          DBClusterIdentifier: run.identifier,
+          NewDBClusterIdentifier: temp,
+          ApplyImmediately: true,
+        }),
+      );
+    } catch (err) {
+      if (errorCode(err) !== 'InvalidDBClusterStateFault') throw err;
+      return waitCluster(run, run.identifier, 'available', ctx);
+    }
+    ctx.logger.info('cluster rename requested', { from: run.identifier, to: temp });
+    run = await runs.update(run, {
+      progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() },
+    });
+    return waitCluster(run, temp, 'available', ctx);
+  };
+
+  /** RESTORING: the cluster from its snapshot, then each member, the writer first. */
+  const restoreCluster: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const cluster = await describeCluster(rds, run.identifier);
+    if (!cluster) {
+      try {
+        await rds.send(
+          new RestoreDBClusterFromSnapshotCommand(
+            buildClusterRestoreInput(original, {
+              snapshotIdentifier: run.snapshotIdentifier,
+              runId: run.runId,
+            }),
+          ),
+        );
+      } catch (err) {
+        if (errorCode(err) !== 'DBClusterAlreadyExistsFault') throw err;
+      }
+      run = await runs.update(run, {
+        progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() },
+      });
+      return waitCluster(run, run.identifier, 'available', ctx);
+    }
+    if (
+      cluster.DbClusterResourceId === original.DbClusterResourceId ||
+      tagValue(cluster.TagList, RESTORED_TAG) !== run.runId
+    ) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+    }
+    const status = cluster.Status ?? 'unknown';
+    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB cluster ${run.identifier} is ${status}`);
+    if (status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+
+    const pending: string[] = [];
+    let writerReady = false;
+    for (const member of original.members) {
+      const db = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (!db) {
+        // Readers only once the writer is up, so the captured writer is the one RDS makes writer.
+        if (member.IsClusterWriter || writerReady) {
+          await rds.send(new CreateDBInstanceCommand(buildMemberCreateInput(original, member, run.runId)));
+          ctx.logger.info('member create requested', {
+            member: member.DBInstanceIdentifier,
+            writer: member.IsClusterWriter,
+          });
+        }
+        pending.push(member.DBInstanceIdentifier);
+        continue;
+      }
+      if (db.DbiResourceId === member.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
+        throw fail(
+          'UnexpectedDatabase',
+          `${member.DBInstanceIdentifier} is not a member created by this run`,
+        );
+      }
+      const memberStatus = db.DBInstanceStatus ?? 'unknown';
+      if (FAILED_STATUSES.has(memberStatus)) {
+        throw fail(
+          memberStatus,
+          `member ${member.DBInstanceIdentifier} of the restored cluster is ${memberStatus}`,
+        );
+      }
+      if (memberStatus !== 'available') pending.push(member.DBInstanceIdentifier);
+      else if (member.IsClusterWriter) writerReady = true;
+    }
+    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    return runs.transition(run, 'CONFIGURING', {
+      note: `cluster restored from ${run.snapshotIdentifier} with ${original.members.length} members`,
+      patch: { progress: { ...run.progress, restoredResourceId: cluster.DbClusterResourceId ?? '' } },
+    });
+  };
+
+  /** CONFIGURING: cluster settings restore does not take, verification, then hand over to cleanup. */
+  const configureCluster: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const cluster = await describeCluster(rds, run.identifier);
+    if (!cluster || cluster.DbClusterResourceId !== run.progress.restoredResourceId) {
+      throw fail('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+    }
+    const status = cluster.Status ?? 'unknown';
+    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB cluster ${run.identifier} is ${status}`);
+    const pendingChanges = Object.values(cluster.PendingModifiedValues ?? {}).some(
+      (v) => v !== undefined && v !== null,
+    );
+    if (status !== 'available' || pendingChanges) return waitCluster(run, run.identifier, 'configured', ctx);
+    if (!run.progress.modifyRequestedAt) {
+      const modify = buildClusterPostModify(original, cluster);
+      if (modify) await rds.send(new ModifyDBClusterCommand(modify));
+      run = await runs.update(run, {
+        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
+      });
+      if (modify) return waitCluster(run, run.identifier, 'configured', ctx);
+    }
+    const members: DBInstance[] = [];
+    for (const m of original.members) {
+      const db = await describeInstance(rds, m.DBInstanceIdentifier);
+      if (!db) throw fail('UnexpectedDatabase', `member ${m.DBInstanceIdentifier} disappeared`);
+      if (db.DBInstanceStatus !== 'available')
+        return waitInstance(run, m.DBInstanceIdentifier, 'available', ctx);
+      members.push(db);
+    }
+    const drift = clusterDrift(original, cluster, members);
+    if (drift.length > 0)
+      throw fail('ConfigurationMismatch', `restored cluster differs from the original: ${drift.join('; ')}`);
+    for (const arn of [cluster.DBClusterArn, ...members.map((m) => m.DBInstanceArn)]) {
+      await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RESTORED_TAG] }));
+    }
+    const next = await runs.transition(run, 'CLEANING_UP', {
+      note: 'restored cluster and members available and configured',
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+        },
+      },
+    });
+    await publish(RestoreCompleted, signalOf(next));
+    return next;
+  };
+
+  return {
+    SNAPSHOT_READY: captureOriginal,
+    RENAMING: renameOriginal,
+    RESTORING: restoreCluster,
+    CONFIGURING: configureCluster,
+  };
+};

@@ -1,0 +1,103 @@
+/** The Aurora cluster pipeline end to end on the local stack. */
+import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
+import type { LocalStack } from '@trapheus/local';
+import { captureCluster, clusterDrift, describeCluster, describeInstance } from '@trapheus/shared';
+import { clientsFor, clusterLayout, freshStack, runRestore, stepsOf } from './stack-helpers';
+
+jest.setTimeout(120_000);
+
+const LAYOUT = {
+  clusters: ['demo-cluster'],
+  members: ['demo-cluster/demo-cluster-reader', 'demo-cluster/demo-cluster-writer'],
+};
+
+describe('cluster pipeline on the local stack', () => {
+  let stack: LocalStack;
+  afterEach(async () => {
+    await stack?.stop();
+  });
+
+  const capture = async () => {
+    const { rds } = clientsFor(stack);
+    const cluster = (await describeCluster(rds, 'demo-cluster'))!;
+    const members = await Promise.all(
+      (cluster.DBClusterMembers ?? []).map(
+        async (m) => (await describeInstance(rds, m.DBInstanceIdentifier!))!,
+      ),
+    );
+    return { cluster, members, captured: captureCluster(cluster, members) };
+  };
+
+  it('create_snapshot: the cluster and both members are restored in place with their configuration', async () => {
+    stack = await freshStack();
+    const before = await capture();
+
+    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+
+    expect(result.code).toBe(0);
+    const after = await capture();
+    expect(after.cluster.DbClusterResourceId).not.toBe(before.cluster.DbClusterResourceId);
+    expect(clusterDrift(before.captured, after.cluster, after.members)).toEqual([]);
+    expect(after.cluster.DBClusterMembers?.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier).toBe(
+      'demo-cluster-writer',
+    );
+    expect(clusterLayout(stack)).toEqual(LAYOUT);
+    expect(stack.rds.callCounts().RestoreDBClusterFromSnapshot).toBe(1);
+    expect(stack.rds.callCounts().CreateDBInstance).toBe(2);
+  });
+
+  it('create_snapshot_only and then db_restore succeed for the cluster', async () => {
+    stack = await freshStack();
+    const { runs } = clientsFor(stack);
+
+    const snap = await runRestore(stack, {
+      identifier: 'demo-cluster',
+      cluster: true,
+      task: 'create_snapshot_only',
+    });
+    const again = await runRestore(stack, { identifier: 'demo-cluster', cluster: true, task: 'db_restore' });
+
+    expect([snap.code, again.code]).toEqual([0, 0]);
+    expect(stepsOf(await runs.get(snap.runId))).toEqual(['REQUESTED', 'SNAPSHOTTING', 'SUCCEEDED']);
+    expect((await runs.get(again.runId))?.step).toBe('SUCCEEDED');
+    expect(clusterLayout(stack)).toEqual(LAYOUT);
+  });
+
+  it('a member that fails to be created rolls the whole cluster back under its names', async () => {
+    stack = await freshStack();
+    const { rds, runs } = clientsFor(stack);
+    const before = await capture();
+    stack.rds.faults.add({
+      kind: 'api-error',
+      operation: 'CreateDBInstance',
+      identifier: 'demo-cluster-reader',
+      code: 'InsufficientDBInstanceCapacity',
+    });
+
+    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+
+    expect(result.code).toBe(2);
+    const run = await runs.get(result.runId);
+    expect(run?.failure).toMatchObject({ step: 'RESTORING', code: 'InsufficientDBInstanceCapacity' });
+    const cluster = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: 'demo-cluster' })))
+      .DBClusters?.[0];
+    expect(cluster?.DbClusterResourceId).toBe(before.cluster.DbClusterResourceId);
+    expect(clusterLayout(stack)).toEqual(LAYOUT);
+    const after = await capture();
+    expect(after.members.map((m) => m.DbiResourceId).sort()).toEqual(
+      before.members.map((m) => m.DbiResourceId).sort(),
+    );
+    expect(clusterDrift(before.captured, after.cluster, after.members)).toEqual([]);
+  });
+
+  it('with every RDS event lost the cluster run still succeeds', async () => {
+    stack = await freshStack();
+    stack.rds.faults.setEvents({ drop: 1 });
+
+    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+
+    expect(result.code).toBe(0);
+    expect(stack.rds.deliveredEvents()).toEqual([]);
+    expect(clusterLayout(stack)).toEqual(LAYOUT);
+  });
+});
