@@ -18,6 +18,9 @@ const opts = numberArgs({ runs: 10, repackage: 0 });
 const TMP = join(ROOT, '.tmp', 'bench');
 const NODE_MODULES = join(ROOT, 'node_modules');
 const DUMMY_QUEUE = 'http://127.0.0.1:1/q';
+/** The SDK v3 and its own dependencies (mnemonist/obliterator: @aws-sdk/endpoint-cache, used by DynamoDB). */
+const SDK_PACKAGES =
+  /^(@aws-sdk\/.*|@smithy\/.*|@aws-crypto\/.*|@aws\/.*|tslib|fast-xml-parser|strnum|bowser|uuid|mnemonist|obliterator)$/;
 
 console.log(`Trapheus cold start — bundle size and handler init time per function
   how:     the zips of \`npm run package\` (esbuild, minified, @aws-sdk/* excluded as the Lambda runtime provides
@@ -106,7 +109,10 @@ const functionsOf = (): Fn[] => {
   });
   return model.services.flatMap((s) =>
     s.functions.map((f) => {
-      const [modulePath, exportName] = [f.handler.slice(0, f.handler.lastIndexOf('.')), f.handler.slice(f.handler.lastIndexOf('.') + 1)];
+      const [modulePath, exportName] = [
+        f.handler.slice(0, f.handler.lastIndexOf('.')),
+        f.handler.slice(f.handler.lastIndexOf('.') + 1),
+      ];
       return {
         service: s.name,
         key: f.key,
@@ -129,7 +135,9 @@ const main = async () => {
     return !zip || statSync(zip).mtimeMs < newestMtime(sourcesOf(s));
   });
   if (opts.repackage || stale.length > 0) {
-    console.log(`packaging (npm run package): ${opts.repackage ? 'asked for' : `missing or stale: ${stale.join(', ')}`}`);
+    console.log(
+      `packaging (npm run package): ${opts.repackage ? 'asked for' : `missing or stale: ${stale.join(', ')}`}`,
+    );
     const t0 = Date.now();
     const res = spawnSync('npm', ['run', '--silent', 'package'], { cwd: ROOT, encoding: 'utf8' });
     for (const line of `${res.stdout}`.split('\n').filter((l) => /^[✓✗]/.test(l))) console.log(`  ${line}`);
@@ -197,7 +205,12 @@ const main = async () => {
             failure = `exit ${res.status}: ${res.stderr.trim().split('\n').slice(-3).join(' | ')}`;
             break;
           }
-          const r = JSON.parse(line.slice(2)) as { ms: number; ok: boolean; modules: number; outside: string[] };
+          const r = JSON.parse(line.slice(2)) as {
+            ms: number;
+            ok: boolean;
+            modules: number;
+            outside: string[];
+          };
           if (!r.ok) {
             failure = `${fn.handlerFile} does not export ${fn.exportName}`;
             break;
@@ -219,13 +232,25 @@ const main = async () => {
           String(modules),
           String(outside.length),
         ]);
-        const notSdk = outside.filter((m) => !/^@aws-sdk\/|^@smithy\/|^@aws-crypto\/|^tslib$|^fast-xml-parser$|^strnum$|^bowser$|^uuid$|^@aws\//.test(m));
-        if (notSdk.length) notes.push(`${service}/${fn.key}: loads non-SDK packages from outside its bundle: ${notSdk.join(', ')}`);
+        const notSdk = outside.filter((m) => !SDK_PACKAGES.test(m));
+        if (notSdk.length)
+          notes.push(
+            `${service}/${fn.key}: loads non-SDK packages from outside its bundle: ${notSdk.join(', ')}`,
+          );
       }
     }
     console.log(
       table(
-        ['function', 'zip KiB', 'handler KiB', 'init ms (median)', 'min–max', 'process ms', 'modules', 'external pkgs'],
+        [
+          'function',
+          'zip KiB',
+          'handler KiB',
+          'init ms (median)',
+          'min–max',
+          'process ms',
+          'modules',
+          'external pkgs',
+        ],
         rows,
       ),
     );

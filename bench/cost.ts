@@ -120,7 +120,7 @@ const main = async () => {
     { label: 'events on', drop: 0 },
     { label: 'events dropped', drop: 1 },
   ];
-  const results = [];
+  const results: { label: string; drop: number; samples: Sample[]; steps: string[]; wallS: number }[] = [];
   for (const mode of modes) {
     const t0 = Date.now();
     const r = await runMode(mode);

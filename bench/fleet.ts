@@ -97,6 +97,12 @@ const main = async () => {
       accepted.set(key, (accepted.get(key) ?? 0) + 1);
     }
     const duplicates = [...accepted].filter(([, n]) => n > 1);
+    // Each SUCCEEDED run must show each action accepted once for its database, or the wire tap missed calls.
+    const missing = final
+      .filter((r) => r?.step === 'SUCCEEDED')
+      .flatMap((r) =>
+        ACTIONS.filter((a) => !accepted.has(`${a} ${r!.identifier}`)).map((a) => `${a} ${r!.identifier}`),
+      );
     const throttled = rdsCalls.filter((c) => c.status === 400).length;
     const callCounts = stack.rds.callCounts();
 
@@ -124,6 +130,7 @@ const main = async () => {
       ],
       ['runs lost (not terminal at the timeout)', String(lost)],
       ['duplicated actions (accepted twice, one db)', String(duplicates.length)],
+      ['  succeeded runs missing an accepted action (tap check)', String(missing.length)],
       ...ACTIONS.map((a) => [
         `  ${a}: accepted / attempts / callCounts`,
         `${[...accepted].filter(([k]) => k.startsWith(`${a} `)).reduce((s, [, n]) => s + n, 0)} / ${attempts[a] ?? 0} / ${callCounts[a] ?? 0}`,
@@ -162,8 +169,10 @@ const main = async () => {
         );
       }
     }
-    if (lost > 0 || duplicates.length > 0) {
-      console.log('FAIL: a run was lost or an action was duplicated');
+    for (const m of missing)
+      console.log(`not seen on the wire: ${m} (the duplicate count may be incomplete)`);
+    if (lost > 0 || duplicates.length > 0 || missing.length > 0) {
+      console.log('FAIL: a run was lost, an action was duplicated, or the wire tap missed an action');
       process.exitCode = 1;
     }
   } finally {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { STEP_OWNERS, TERMINAL_STEPS } from '@trapheus/shared';
 import { parse } from 'yaml';
 
+// biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by key paths in these tests
 type Yaml = Record<string, any>;
 const load = (service: string): Yaml =>
   parse(readFileSync(join(__dirname, '..', 'services', service, 'serverless.yml'), 'utf8'));
@@ -56,9 +57,15 @@ describe('serverless.yml wiring', () => {
           expect(p.EventBusName).toBe('default');
           return p.EventPattern.detail.EventID as string[];
         });
-    expect(ids('snapshot')).toEqual(expect.arrayContaining(['RDS-EVENT-0042', 'RDS-EVENT-0041']));
-    expect(ids('restore')).toEqual(expect.arrayContaining(['RDS-EVENT-0043', 'RDS-EVENT-0005']));
-    expect(ids('cleanup')).toEqual(expect.arrayContaining(['RDS-EVENT-0003']));
+    expect(ids('snapshot')).toEqual(
+      expect.arrayContaining(['RDS-EVENT-0042', 'RDS-EVENT-0041', 'RDS-EVENT-0075']),
+    );
+    expect(ids('restore')).toEqual(
+      expect.arrayContaining(['RDS-EVENT-0043', 'RDS-EVENT-0005', 'RDS-EVENT-0170', 'RDS-EVENT-0172']),
+    );
+    expect(ids('cleanup')).toEqual(
+      expect.arrayContaining(['RDS-EVENT-0003', 'RDS-EVENT-0171', 'RDS-EVENT-0172']),
+    );
   });
 
   it('every SQS consumer reports batch item failures and its queue has a DLQ', () => {
@@ -87,7 +94,7 @@ describe('serverless.yml wiring', () => {
       );
       for (const s of statements) {
         for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
-        if ([s.Action].flat().includes('rds:DeleteDBInstance')) {
+        if ([s.Action].flat().some((a) => a === 'rds:DeleteDBInstance' || a === 'rds:DeleteDBCluster')) {
           expect(Object.keys(s.Condition.StringLike)[0]).toMatch(
             /^aws:ResourceTag\/trapheus:(run-id|restored-by)$/,
           );

@@ -134,8 +134,13 @@ const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
   const stack = await startLocalStack({ rootDir: cwd, timeScale: timeScaleOf(values), writeInfo: true });
   io.out(`Trapheus local stack is up (stage ${stack.stage}, bus ${stack.busName}, table ${stack.runsTable})`);
   for (const [name, url] of Object.entries(stack.endpoints)) io.out(`  ${name.padEnd(9)} ${url}`);
-  io.out(`endpoints written to ${LOCAL_INFO_FILE(cwd)}; seeded DB instance demo-db`);
-  io.out('try: npx trapheus restore demo-db --wait --local   (Ctrl-C stops the stack)');
+  io.out(
+    `endpoints written to ${LOCAL_INFO_FILE(cwd)}; seeded DB instance demo-db and Aurora cluster demo-cluster`,
+  );
+  io.out(
+    'try: npx trapheus restore demo-db --wait --local   or   npx trapheus restore demo-cluster --cluster --wait --local',
+  );
+  io.out('Ctrl-C stops the stack');
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
