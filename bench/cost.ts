@@ -83,6 +83,9 @@ const runMode = async (mode: {
       }
       s['RDS API calls'] = rdsTotal;
       Object.assign(s, rdsByAction);
+      s['  rds answered 4xx (NotFound, …)'] = tap.calls
+        .slice(tap0)
+        .filter((c) => c.service === 'rds' && c.fn !== undefined && (c.status ?? 0) >= 400).length;
       for (const [service, n] of Object.entries(countBy(wire, (c) => c.service))) s[`${service} calls`] = n;
       for (const [key, n] of Object.entries(countBy(wire, (c) => `  ${c.service} ${c.action}`))) s[key] = n;
       samples.push(s);

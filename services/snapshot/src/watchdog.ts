@@ -7,11 +7,11 @@ import { isTerminal, type Publisher, type Run, type RunRepository, RunStalled } 
 /** Whether a run has gone quiet for longer than it should have. */
 export const isStalled = (run: Run, now: Date, graceSeconds: number): boolean => {
   const grace = graceSeconds * 1000;
-  if (isTerminal(run.step)) return true; // finished but not finalized (outcome not yet published)
-  if (run.wait) {
+  if (run.wait && !isTerminal(run.step)) {
     if (now.toISOString() > run.wait.deadline) return true;
     return now.getTime() > new Date(run.wait.nextCheckAt).getTime() + grace;
   }
+  // Not waiting on RDS (a lost SnapshotReady / RestoreCompleted), or finished but its outcome not published.
   return now.getTime() > new Date(run.updatedAt).getTime() + grace;
 };
 
