@@ -12,7 +12,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { loadProject } from '@trapheus/local';
-import { fmt, numberArgs, ROOT, stats, table } from './common';
+import { fmt, machineLine, numberArgs, ROOT, stats, table } from './common';
 
 const opts = numberArgs({ runs: 10, repackage: 0 });
 const TMP = join(ROOT, '.tmp', 'bench');
@@ -31,8 +31,8 @@ console.log(`Trapheus cold start — bundle size and handler init time per funct
            environment from its serverless.yml (stage dev) with dummy endpoints (queues ${DUMMY_QUEUE}…).
   caveats: this machine, not Lambda: Node ${process.version} here vs nodejs22.x on arm64 there, a warm page cache
            after the first process, and the SDK version in package-lock.json, not the runtime's. Lambda's INIT
-           also includes starting the runtime (~100–200 ms), not counted here. Compare functions with each other.
-`);
+           also includes starting the runtime (~100–200 ms), not counted here. Compare functions with each other.`);
+console.log(`${machineLine()}\n`);
 
 /** Newest modification time (ms) under the given files and folders. */
 const newestMtime = (paths: string[]): number => {

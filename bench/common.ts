@@ -3,6 +3,7 @@
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { ClientRequest, type IncomingMessage } from 'node:http';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LocalStack, startLocalStack } from '@trapheus/local';
 import {
@@ -15,6 +16,10 @@ import {
 import { restore } from '../packages/cli/src/restore';
 
 export const ROOT = join(__dirname, '..');
+
+/** One line about the machine, for the header: other processes' load skews every wall-time figure. */
+export const machineLine = (): string =>
+  `  machine: ${cpus().length} cores, 1-min load average ${loadavg()[0]!.toFixed(2)} at start, node ${process.version}`;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -12,6 +12,7 @@ import { DEFAULT_DURATIONS } from '@trapheus/local';
 import {
   countBy,
   fmt,
+  machineLine,
   numberArgs,
   runsOf,
   startBenchStack,
@@ -32,8 +33,8 @@ console.log(`Trapheus cost per restore — ${opts.runs} sequential create_snapsh
            no TLS, no network): on AWS each SDK call takes 10–50 ms, so real GB-s is several times higher.
            Invocation and call COUNTS are what the design produces and carry over to AWS. SQS receives/deletes
            made by the Lambda event-source mappings are not counted (the local runner does them in-process).
-           Run 1 of each mode includes the cold starts.
-`);
+           Run 1 of each mode includes the cold starts.`);
+console.log(`${machineLine()}\n`);
 
 type Sample = Record<string, number>;
 

@@ -13,6 +13,7 @@ import {
   countBy,
   fmt,
   isDone,
+  machineLine,
   numberArgs,
   runsOf,
   sleep,
@@ -41,8 +42,8 @@ console.log(`Trapheus fleet — ${K} concurrent create_snapshot restores with in
            map back to their database); the simulator's per-action call counts include throttled attempts.
            "lost" = not terminal ${opts.timeout} s (wall) after the start. The scheduled watchdog is not fired (its
            grace is real time), so every run here finishes on events and check-backs alone.
-  caveat:  all Lambdas share this 2-core process: GB-s and wall time are inflated by contention.
-`);
+  caveat:  all Lambdas share this 2-core process: GB-s and wall time are inflated by contention.`);
+console.log(`${machineLine()}\n`);
 
 const main = async () => {
   const stack = await startBenchStack({ timeScale: opts.timeScale, seedDemo: false, seed: opts.seed });

@@ -11,6 +11,7 @@ import type { LocalStack, RdsEventBridgeEvent } from '@trapheus/local';
 import type { Run } from '@trapheus/shared';
 import {
   fmt,
+  machineLine,
   numberArgs,
   runsOf,
   startBenchStack,
@@ -42,8 +43,8 @@ console.log(`Trapheus wait latency — RDS state reached → next run step, ${op
   noise:   sampler resolution ${opts.sampleMs} ms = ${fmt(sim(opts.sampleMs), 2)} s simulated; timers drift ~1 ms = ${fmt(sim(1), 2)} s; each handler
            runs ~5–30 ms wall in-process, i.e. ${fmt(sim(5), 1)}–${fmt(sim(30), 1)} s simulated — so the event-driven figures are
            mostly this machine's processing time × ${ts}; on AWS an EventBridge → SQS → Lambda hop is ~0.5–2 s.
-           The "sampler − event" line measures the sampler's own error where both exist.
-`);
+           The "sampler − event" line measures the sampler's own error where both exist.`);
+console.log(`${machineLine()}\n`);
 
 interface Transition {
   kind: 'instance' | 'snapshot';

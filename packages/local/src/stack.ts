@@ -31,6 +31,11 @@ export interface LocalStackOptions {
   seed?: number;
   loadHandler?: LocalBusOptions['loadHandler'];
   onInvocation?: (rec: InvocationRecord) => void;
+  /**
+   * Use another RDS endpoint (moto, LocalStack) instead of the simulator. Nothing is seeded there and no RDS
+   * events arrive: the runs finish on their check-backs alone.
+   */
+  rdsEndpoint?: string;
 }
 
 export interface LocalStack {
@@ -97,7 +102,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_ENDPOINT_URL_RDS: rds.url,
+      AWS_ENDPOINT_URL_RDS: opts.rdsEndpoint ?? rds.url,
       AWS_ENDPOINT_URL_DYNAMODB: db.url,
       AWS_ENDPOINT_URL_SESV2: ses.url,
       AWS_ENDPOINT_URL_SES: ses.url,
@@ -120,7 +125,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       JSON.stringify([slack.webhookUrl('platform-alerts'), slack.webhookUrl('oncall')]),
       'SecureString',
     );
-    if (opts.seedDemo !== false) {
+    if (opts.seedDemo !== false && !opts.rdsEndpoint) {
       rds.seedInstance(DEMO_INSTANCE);
       rds.seedCluster(DEMO_CLUSTER);
       for (const member of DEMO_CLUSTER_MEMBERS) rds.seedInstance(member);
@@ -131,7 +136,13 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       region,
       busName: `trapheus-${stage}`,
       runsTable: `trapheus-runs-${stage}`,
-      endpoints: { rds: rds.url, bus: bus.url, dynamodb: db.url, ses: ses.url, slack: slack.url },
+      endpoints: {
+        rds: opts.rdsEndpoint ?? rds.url,
+        bus: bus.url,
+        dynamodb: db.url,
+        ses: ses.url,
+        slack: slack.url,
+      },
       env: {
         ...env,
         AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,

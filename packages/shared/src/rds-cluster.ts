@@ -15,7 +15,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { isNotFound, UnsafeDeleteError } from './errors';
-import { RESTORED_TAG, RUN_TAG, tagValue, userTags } from './rds-instance';
+import { isDefaultGroup, RESTORED_TAG, RUN_TAG, tagValue, userTags } from './rds-instance';
 import { type Run, tempIdentifierFor } from './run';
 
 export const describeCluster = async (rds: RDSClient, identifier: string): Promise<DBCluster | undefined> => {
@@ -222,7 +222,9 @@ export const buildMemberCreateInput = (
     Engine: cluster.Engine,
     DBInstanceClass: member.DBInstanceClass,
     PromotionTier: member.PromotionTier,
-    DBParameterGroupName: member.DBParameterGroupName,
+    DBParameterGroupName: isDefaultGroup(member.DBParameterGroupName)
+      ? undefined
+      : member.DBParameterGroupName,
     AvailabilityZone: member.AvailabilityZone,
     PubliclyAccessible: member.PubliclyAccessible,
     MonitoringInterval: member.MonitoringInterval,

@@ -161,6 +161,10 @@ export const captureInstance = (db: DBInstance): CapturedInstance => {
   });
 };
 
+/** `default.postgres16`, `default:postgres-16`: the engine's own groups. */
+export const isDefaultGroup = (name: string | undefined): boolean =>
+  !!name && (name.startsWith('default.') || name.startsWith('default:'));
+
 const PROVISIONED_IOPS_TYPES = new Set(['io1', 'io2', 'gp3']);
 
 /**
@@ -193,7 +197,8 @@ export const buildRestoreInput = (
     PubliclyAccessible: original.PubliclyAccessible,
     AutoMinorVersionUpgrade: original.AutoMinorVersionUpgrade,
     LicenseModel: original.LicenseModel,
-    OptionGroupName: original.OptionGroupName,
+    // A default group is what RDS picks by itself for the snapshot's engine version; naming it can only fail.
+    OptionGroupName: isDefaultGroup(original.OptionGroupName) ? undefined : original.OptionGroupName,
     StorageType: original.StorageType,
     AllocatedStorage: original.AllocatedStorage,
     Iops: iopsApply ? original.Iops : undefined,
@@ -205,7 +210,9 @@ export const buildRestoreInput = (
     EnableCloudwatchLogsExports: original.EnabledCloudwatchLogsExports.length
       ? original.EnabledCloudwatchLogsExports
       : undefined,
-    DBParameterGroupName: original.DBParameterGroupName,
+    DBParameterGroupName: isDefaultGroup(original.DBParameterGroupName)
+      ? undefined
+      : original.DBParameterGroupName,
     // Deletion protection comes back with the post-restore modify, once the copy is good: a copy that fails
     // to restore must stay deletable by the rollback.
     DeletionProtection: false,

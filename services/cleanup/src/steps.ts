@@ -20,6 +20,7 @@ import {
   errorCode,
   FAILED_STATUSES,
   memberTempIdentifier,
+  RESTORED_TAG,
   RUN_TAG,
   type Run,
   type RunFailure,
@@ -153,7 +154,15 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     const original = originalOf(run);
     const temp = run.tempIdentifier!;
     const current = await describeInstance(rds, run.identifier);
-    if (current && current.DbiResourceId === original.DbiResourceId) {
+    const isOurCopy = current && tagValue(current.TagList, RESTORED_TAG) === run.runId;
+    if (current && current.DbiResourceId === original.DbiResourceId && !isOurCopy) {
+      if (await describeInstance(rds, temp)) {
+        // Two databases claim to be the original: never guess which one to keep.
+        throw fail(
+          'AmbiguousOriginal',
+          `${run.identifier} and ${temp} both carry the original's resource id`,
+        );
+      }
       if (current.DBInstanceStatus !== 'available') {
         return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
       }

@@ -162,6 +162,22 @@ describe('cleanup service', () => {
       expect(r.progress.databaseState).toContain(`${TEMP} is available`);
     });
 
+    it('stops for a person, deleting nothing, when both names claim the original resource id', async () => {
+      run = await runAt('ROLLING_BACK');
+      const originalId = h.rds.instances.get(TEMP)!.DbiResourceId;
+      h.rds.seedInstance({ DBInstanceIdentifier: 'orders-db', DbiResourceId: originalId, TagList: [] });
+
+      await h.deliver('cleanup', signal('RestoreFailed', run));
+
+      const r = await current();
+      expect(r.step).toBe('FAILED');
+      expect(r.reason).toContain('AmbiguousOriginal');
+      expect(h.rds.mutatingCalls()).toEqual([]);
+      expect(r.progress.databaseState).toBe(
+        `orders-db is available (resource ${originalId}); ${TEMP} is available (resource ${originalId})`,
+      );
+    });
+
     it('when the failure came before the rename, the original is simply untagged', async () => {
       run = await runAt('ROLLING_BACK');
       const db = h.rds.instances.get(TEMP)!;
