@@ -192,6 +192,20 @@ describe('userTags', () => {
 });
 
 describe('buildRestoreInput', () => {
+  it('names custom parameter and option groups but leaves the engine defaults to RDS', () => {
+    const custom = buildRestoreInput(
+      { ...captured(), DBParameterGroupName: 'orders-pg16', OptionGroupName: 'orders-og' },
+      { snapshotIdentifier: 's', runId: RUN_ID },
+    );
+    const defaults = buildRestoreInput(
+      { ...captured(), DBParameterGroupName: 'default.postgres16', OptionGroupName: 'default:postgres-16' },
+      { snapshotIdentifier: 's', runId: RUN_ID },
+    );
+
+    expect([custom.DBParameterGroupName, custom.OptionGroupName]).toEqual(['orders-pg16', 'orders-og']);
+    expect([defaults.DBParameterGroupName, defaults.OptionGroupName]).toEqual([undefined, undefined]);
+  });
+
   it('passes every accepted setting of the original, tagging the copy as restored by this run', () => {
     expect(
       buildRestoreInput(captured(), { snapshotIdentifier: 'orders-db-snapshot', runId: RUN_ID }),
@@ -206,7 +220,6 @@ describe('buildRestoreInput', () => {
       PubliclyAccessible: false,
       AutoMinorVersionUpgrade: true,
       LicenseModel: 'postgresql-license',
-      OptionGroupName: 'default:postgres-16',
       StorageType: 'io1',
       AllocatedStorage: 500,
       Iops: 10000,
