@@ -84,4 +84,28 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.rds.instances.get('orders-db')?.TagList).toEqual([{ Key: 'team', Value: 'orders' }]);
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunRolledBack']);
   });
+
+  it('a FAILED run keeps the database locked until a person unlocks it', async () => {
+    seedOrders(h);
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-1');
+    const [first] = h.memory.all();
+    // Force the run to FAILED, as a rollback that cannot finish would.
+    let run = (await h.runs.get(first!.runId))!;
+    run = await h.runs.transition(run, 'FAILED', {
+      failure: { step: 'SNAPSHOTTING', code: 'X', message: 'x', at: '' },
+    });
+    await h.drain();
+
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-2');
+    const second = h.memory.all().find((r) => r.runId !== first!.runId)!;
+    expect(second.step).toBe('REJECTED');
+    expect(second.reason).toContain(
+      `the last run (${first!.runId}) on DB instance orders-db FAILED and needs a person`,
+    );
+    expect(second.reason).toContain('npx trapheus unlock orders-db');
+
+    expect(await h.runs.unlock('instance', 'orders-db')).toEqual({ released: true, holder: first!.runId });
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-3');
+    expect(h.memory.all().filter((r) => r.step === 'SNAPSHOTTING')).toHaveLength(1);
+  });
 });

@@ -18,6 +18,7 @@ export const USAGE = `Usage:
                    [--snapshot <id>] [--request-id <id>] [--wait] [--timeout <s>] [--local] [--stage <stage>]
   trapheus status <runId> [--json] [--local] [--stage <stage>]
   trapheus runs [--identifier <id>] [--cluster] [--json] [--local] [--stage <stage>]
+  trapheus unlock <identifier> [--cluster] [--local] [--stage <stage>]   after a FAILED run has been dealt with
 
 Exit codes of restore --wait: 0 SUCCEEDED, 2 ROLLED_BACK, 1 FAILED / CLEANUP_FAILED / rejected.`;
 
@@ -77,6 +78,23 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
         },
         io,
       );
+    }
+    case 'unlock': {
+      const identifier = positionals[0];
+      if (!identifier) {
+        io.err('trapheus unlock: missing <identifier>');
+        return 1;
+      }
+      const t = target();
+      const clients = createAwsClients({ region: t.region, env: t.env });
+      const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: t.runsTable });
+      const result = await runs.unlock(values.cluster ? 'cluster' : 'instance', identifier);
+      if (!result.released) {
+        io.err(`trapheus: not unlocked: ${result.reason}`);
+        return 1;
+      }
+      io.out(`${identifier} unlocked (it was held by run ${result.holder})`);
+      return 0;
     }
     case 'status':
     case 'runs': {

@@ -10,6 +10,7 @@ import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
 import type { Publisher } from './publisher';
 import { isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
+import { holdsLockWhenDone } from './run-repository';
 import type { Signal } from './signals';
 import { DeadlineExceededError, type Waiter } from './waiting';
 
@@ -74,7 +75,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
   /** Publishes a finished run's outcome, releases its lock, and takes it off the active index. */
   const finalize = async (run: Run, logger: Logger): Promise<Run> => {
     await deps.publish(outcomeContractFor(run.step), outcomeDetail(run, now().toISOString()));
-    await deps.runs.releaseLock(run);
+    if (!holdsLockWhenDone(run.step)) await deps.runs.releaseLock(run);
     const done = await deps.runs.markFinalized(run);
     logger.info('run finished', { step: run.step, failure: run.failure, reason: run.reason });
     return done;
@@ -147,8 +148,14 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
         return;
       }
       case 'rds': {
-        const runs = await deps.runs.findByWaitKey(waitKeyOf(signal.rds.resourceType, signal.rds.identifier));
-        for (const run of runs) await reconcile(run, signal);
+        const waiting = await deps.runs.findByWaitKey(
+          waitKeyOf(signal.rds.resourceType, signal.rds.identifier),
+        );
+        for (const { runId } of waiting) {
+          // The index is eventually consistent: reconcile what the table holds now.
+          const run = await deps.runs.get(runId);
+          if (run) await reconcile(run, signal);
+        }
         return;
       }
     }

@@ -44,6 +44,29 @@ export const isTransient = (err: unknown): boolean => {
   );
 };
 
+/** RDS says the resource is busy (backing up, modifying, …): wait and try again, never a failure. */
+export const isBusy = (err: unknown): boolean =>
+  ['InvalidDBInstanceState', 'InvalidDBInstanceStateFault', 'InvalidDBClusterStateFault'].includes(
+    errorCode(err),
+  );
+
+/**
+ * Runs one mutating RDS call. Returns false, instead of throwing, when RDS answers "not now" (by default: busy),
+ * so the step waits and tries again rather than failing.
+ *
+ * @example
+ * if (!(await attempt(() => rds.send(new ModifyDBInstanceCommand(input))))) return waiter.waitFor(…);
+ */
+export const attempt = async (call: () => Promise<unknown>, notNow: (err: unknown) => boolean = isBusy) => {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    if (notNow(err)) return false;
+    throw err;
+  }
+};
+
 /** A conditional write lost: the run moved on since it was read. The caller re-reads; nothing is lost. */
 export class StaleRunError extends Error {
   constructor(runId: string, expected: string) {

@@ -65,9 +65,17 @@ export const describeSnapshot = async (
 export const tagValue = (tags: readonly Tag[] | undefined, key: string): string | undefined =>
   tags?.find((t) => t.Key === key)?.Value;
 
-/** The original's own tags, without any Trapheus bookkeeping tag. */
+/** Tag keys RDS reserves (`aws:cloudformation:stack-name` …): they cannot be set by a restore or create call. */
+const isReservedTag = (key: string) => /^(aws|rds):/i.test(key);
+
+/** RDS allows 50 tags per resource; Trapheus needs one free for its run tag. */
+export const MAX_TAGS = 50;
+
+/** The original's own tags, without Trapheus bookkeeping tags or tags RDS reserves for itself. */
 export const userTags = (tags: readonly Tag[] | undefined): Tag[] =>
-  (tags ?? []).filter((t) => t.Key && !TRAPHEUS_TAGS.has(t.Key)).map((t) => ({ Key: t.Key, Value: t.Value }));
+  (tags ?? [])
+    .filter((t) => t.Key && !TRAPHEUS_TAGS.has(t.Key) && !isReservedTag(t.Key))
+    .map((t) => ({ Key: t.Key, Value: t.Value }));
 
 /** The configuration of an instance as Trapheus keeps it in the run (plain JSON). */
 export interface CapturedInstance {

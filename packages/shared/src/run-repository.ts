@@ -46,7 +46,11 @@ export interface TransitionOptions {
   failure?: RunFailure;
 }
 
-export type LockResult = { acquired: true } | { acquired: false; holder: string };
+/** `needsPerson`: the holder FAILED; its database stays locked until a person releases it (`unlock`). */
+export type LockResult = { acquired: true } | { acquired: false; holder: string; needsPerson?: boolean };
+
+/** A FAILED run keeps its database locked: the next scheduled run must not start on a broken database. */
+export const holdsLockWhenDone = (step: Step): boolean => step === 'FAILED';
 
 const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException';
 
@@ -170,11 +174,12 @@ export const buildRunRepository = ({
         history: [...run.history, entry],
         ...(opts.failure ? { failure: opts.failure } : {}),
       };
-      if (isTerminal(to)) {
-        // `active` stays until the outcome is published and the lock released (see markFinalized).
-        patch.wait = undefined;
-        patch.waitKey = undefined;
-      }
+      // A wait belongs to its step: the next step starts its own, with its own deadline and check-back chain
+      // (a rollback must never inherit the deadline of the step that failed). `active` stays on a finished run
+      // until its outcome is published and the lock released (see markFinalized).
+      patch.wait = undefined;
+      patch.waitKey = undefined;
+      if (run.wait) patch.lastCheckSeq = run.wait.checkSeq;
       return write(run, patch);
     },
 
@@ -212,6 +217,8 @@ export const buildRunRepository = ({
       if (!holder) return this.acquireLock(run);
       const holderRun = await get(holder);
       if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
+      if (holderRun && holdsLockWhenDone(holderRun.step))
+        return { acquired: false, holder, needsPerson: true };
       // The holder finished without releasing (it died between its last write and the release): take over.
       try {
         await dynamo.send(
@@ -243,6 +250,41 @@ export const buildRunRepository = ({
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
       }
+    },
+
+    /**
+     * Releases a database's lock by hand (`trapheus unlock`), only when its holder is finished: after a person
+     * has dealt with a FAILED run. Returns the holder that was released, or why not.
+     */
+    async unlock(
+      kind: DbKind,
+      identifier: string,
+    ): Promise<{ released: boolean; holder?: string; reason?: string }> {
+      const lockId = `${LOCK_PREFIX}${dbKeyOf(kind, identifier)}`;
+      const lock = await dynamo.send(
+        new GetCommand({ TableName: tableName, Key: { runId: lockId }, ConsistentRead: true }),
+      );
+      const holder = lock.Item?.holder as string | undefined;
+      if (!holder) return { released: false, reason: `${kind} ${identifier} is not locked` };
+      const holderRun = await get(holder);
+      if (holderRun && !isTerminal(holderRun.step)) {
+        return { released: false, holder, reason: `run ${holder} is still active (${holderRun.step})` };
+      }
+      try {
+        await dynamo.send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: { runId: lockId },
+            ConditionExpression: 'holder = :h',
+            ExpressionAttributeValues: { ':h': holder },
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailure(err))
+          return { released: false, reason: 'the lock changed meanwhile; try again' };
+        throw err;
+      }
+      return { released: true, holder };
     },
 
     /** Runs waiting on an RDS resource (`db-instance#orders-db`). */

@@ -104,6 +104,8 @@ export interface Run {
   /** Configuration of the original, captured before anything is changed. */
   original?: Record<string, unknown>;
   wait?: RunWait;
+  /** The last check-back sequence used, kept when a wait ends so sequences never repeat within a run. */
+  lastCheckSeq?: number;
   /** Sparse index attribute `${resourceType}#${identifier}` while the run waits on RDS. */
   waitKey?: string;
   /** Sparse index attribute `Y` while the run is not terminal. */

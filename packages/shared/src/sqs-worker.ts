@@ -30,6 +30,11 @@ export const sqsWorker = (
     }
   };
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+    processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+      // One record at a time: two signals about the same run must not reconcile it concurrently.
+      processInParallel: false,
+    });
   return middy(handler).use(injectLambdaContext(logger, { resetKeys: true }));
 };

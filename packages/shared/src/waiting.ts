@@ -74,7 +74,7 @@ export const buildWaiter = ({
         run.wait?.resourceType === what.resourceType &&
         run.wait.identifier === what.identifier &&
         run.wait.target === what.target;
-      const seq = (run.wait?.checkSeq ?? 0) + 1;
+      const seq = (run.wait?.checkSeq ?? run.lastCheckSeq ?? 0) + 1;
       const delay = checkBackDelay(0, timing);
       const wait: RunWait = {
         ...what,

@@ -194,11 +194,13 @@ describe('run repository (DynamoDB)', () => {
         TableName: TABLE,
         Key: { runId: 'run-0123456789abcdef' },
         UpdateExpression:
-          'SET #step = :step, #history = :history, #updatedAt = :updatedAt, #version = #version + :one',
+          'SET #step = :step, #history = :history, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
         ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
         ExpressionAttributeNames: {
           '#step': 'step',
           '#history': 'history',
+          '#wait': 'wait',
+          '#waitKey': 'waitKey',
           '#updatedAt': 'updatedAt',
           '#version': 'version',
         },
@@ -237,7 +239,7 @@ describe('run repository (DynamoDB)', () => {
       // Assess
       const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(input?.UpdateExpression).toBe(
-        'SET #progress = :progress, #step = :step, #history = :history, #failure = :failure, #updatedAt = :updatedAt, #version = #version + :one',
+        'SET #progress = :progress, #step = :step, #history = :history, #failure = :failure, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
       );
       expect(input?.ExpressionAttributeValues).toMatchObject({
         ':progress': { restoreRequested: true },
@@ -297,7 +299,7 @@ describe('run repository (DynamoDB)', () => {
       expect(ddb.calls()).toHaveLength(0);
     });
 
-    it('removes wait and waitKey on a terminal step but keeps active until markFinalized', async () => {
+    it('ends the wait on a terminal step, remembering its check-back sequence, and keeps active until markFinalized', async () => {
       // Prepare
       const run = aRun({
         step: 'CLEANING_UP',
@@ -313,14 +315,16 @@ describe('run repository (DynamoDB)', () => {
       // Assess
       const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(input?.UpdateExpression).toBe(
-        'SET #step = :step, #history = :history, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+        'SET #step = :step, #history = :history, #lastCheckSeq = :lastCheckSeq, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
       );
       expect(input?.UpdateExpression).not.toContain('#active');
+      expect(input?.ExpressionAttributeValues?.[':lastCheckSeq']).toBe(aWait().checkSeq);
       expect(input?.ExpressionAttributeNames).toEqual({
         '#step': 'step',
         '#history': 'history',
         '#wait': 'wait',
         '#waitKey': 'waitKey',
+        '#lastCheckSeq': 'lastCheckSeq',
         '#updatedAt': 'updatedAt',
         '#version': 'version',
       });
@@ -328,13 +332,15 @@ describe('run repository (DynamoDB)', () => {
       expect(input?.ExpressionAttributeValues).not.toHaveProperty(':waitKey');
     });
 
-    it('keeps the wait on a non-terminal step', async () => {
-      const run = aRun({ step: 'RENAMING', wait: aWait(), waitKey: 'db-instance#orders-db' });
-      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, step: 'RESTORING', version: 5 } });
+    it('ends the wait on every step change, so the next step never inherits its deadline', async () => {
+      const run = aRun({ step: 'RESTORING', wait: aWait(), waitKey: 'db-instance#orders-db' });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, step: 'ROLLING_BACK', version: 5 } });
 
-      await runs.transition(run, 'RESTORING');
+      await runs.transition(run, 'ROLLING_BACK');
 
-      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).not.toContain('REMOVE');
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).toContain(
+        'REMOVE #wait, #waitKey',
+      );
     });
   });
 
@@ -487,7 +493,7 @@ describe('run repository (DynamoDB)', () => {
       ]);
     });
 
-    it('gives up when another run wins the takeover race', async () => {
+    it('never takes over from a FAILED run: that database waits for a person', async () => {
       ddb.on(PutCommand).rejects(conditionFailed());
       ddb
         .on(GetCommand, { Key: { runId: 'LOCK#instance#orders-db' } })
@@ -495,6 +501,21 @@ describe('run repository (DynamoDB)', () => {
       ddb
         .on(GetCommand, { Key: { runId: 'run-old' } })
         .resolves({ Item: aRun({ runId: 'run-old', step: 'FAILED' }) });
+
+      const result = await runs.acquireLock(aRun());
+
+      expect(result).toEqual({ acquired: false, holder: 'run-old', needsPerson: true });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(1);
+    });
+
+    it('gives up when another run wins the takeover race', async () => {
+      ddb.on(PutCommand).rejects(conditionFailed());
+      ddb
+        .on(GetCommand, { Key: { runId: 'LOCK#instance#orders-db' } })
+        .resolves({ Item: { runId: 'LOCK#instance#orders-db', holder: 'run-old' } });
+      ddb
+        .on(GetCommand, { Key: { runId: 'run-old' } })
+        .resolves({ Item: aRun({ runId: 'run-old', step: 'ROLLED_BACK' }) });
 
       const result = await runs.acquireLock(aRun());
 

@@ -73,10 +73,9 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
         history: [...run.history, { step: to, at, ...(opts.note ? { note: opts.note } : {}) }],
         ...(opts.failure ? { failure: opts.failure } : {}),
       };
-      if (isTerminal(to)) {
-        patch.wait = undefined;
-        patch.waitKey = undefined;
-      }
+      patch.wait = undefined;
+      patch.waitKey = undefined;
+      if (run.wait) patch.lastCheckSeq = run.wait.checkSeq;
       return write(run, patch);
     },
     async update(run: Run, patch: RunPatch) {
@@ -93,11 +92,22 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
       }
       const holderRun = runs.get(holder);
       if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
+      if (holderRun && holderRun.step === 'FAILED') return { acquired: false, holder, needsPerson: true };
       locks.set(run.dbKey, run.runId);
       return { acquired: true };
     },
     async releaseLock(run: Run) {
       if (locks.get(run.dbKey) === run.runId) locks.delete(run.dbKey);
+    },
+    async unlock(kind, identifier) {
+      const key = dbKeyOf(kind, identifier);
+      const holder = locks.get(key);
+      if (!holder) return { released: false, reason: `${kind} ${identifier} is not locked` };
+      const holderRun = runs.get(holder);
+      if (holderRun && !isTerminal(holderRun.step))
+        return { released: false, holder, reason: 'still active' };
+      locks.delete(key);
+      return { released: true, holder };
     },
     async findByWaitKey(waitKey: string) {
       return [...runs.values()].filter((r) => r.waitKey === waitKey).map(clone);

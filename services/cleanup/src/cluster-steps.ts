@@ -16,12 +16,14 @@ import {
 import {
   assertClusterDeletable,
   assertMemberDeletable,
+  attempt,
   type CapturedCluster,
   describeCluster,
   describeClusterSnapshot,
   describeInstance,
   errorCode,
   FAILED_STATUSES,
+  isBusy,
   memberTempIdentifier,
   RUN_TAG,
   type Run,
@@ -81,25 +83,39 @@ export const buildClusterCleanupSteps = ({
     assertClusterDeletable(run, cluster, role);
     if (!settled(cluster.Status)) return waitCluster(run, id, 'available', ctx);
     if (cluster.DeletionProtection) {
-      await rds.send(
-        new ModifyDBClusterCommand({
-          DBClusterIdentifier: id,
-          DeletionProtection: false,
-          ApplyImmediately: true,
-        }),
+      const lifted = await attempt(() =>
+        rds.send(
+          new ModifyDBClusterCommand({
+            DBClusterIdentifier: id,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        ),
       );
+      if (!lifted) return waitCluster(run, id, 'available', ctx);
       run = await runs.update(run, {
         progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
       });
       return waitCluster(run, id, 'unprotected', ctx);
     }
-    const source = await describeClusterSnapshot(rds, run.snapshotIdentifier);
-    const finalSnapshot = role === 'temp' && source?.Status !== 'available' ? `${id}-final` : undefined;
+    // As for instances: the temp skips its final snapshot only when the source snapshot is of this cluster or
+    // its automated backups (kept by the delete) hold its history.
+    let finalSnapshot: string | undefined;
+    if (role === 'temp') {
+      const source = await describeClusterSnapshot(rds, run.snapshotIdentifier);
+      const original = run.original as unknown as CapturedCluster;
+      const snapshotOfThis =
+        source?.Status === 'available' && source.DbClusterResourceId === original.DbClusterResourceId;
+      const backupsKept = source?.Status === 'available' && (cluster.BackupRetentionPeriod ?? 0) > 0;
+      finalSnapshot = snapshotOfThis || backupsKept ? undefined : `${id}-final`;
+    }
     try {
       await rds.send(
         new DeleteDBClusterCommand({
           DBClusterIdentifier: id,
           ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
+          // The temp's automated backups are the original cluster's point-in-time history: keep them.
+          DeleteAutomatedBackups: false,
         }),
       );
     } catch (err) {
@@ -154,13 +170,18 @@ export const buildClusterCleanupSteps = ({
         throw fail('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
       }
       if (renamed.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
-      await rds.send(
-        new ModifyDBClusterCommand({
-          DBClusterIdentifier: temp,
-          NewDBClusterIdentifier: run.identifier,
-          ApplyImmediately: true,
-        }),
+      const sent = await attempt(
+        () =>
+          rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: temp,
+              NewDBClusterIdentifier: run.identifier,
+              ApplyImmediately: true,
+            }),
+          ),
+        (err) => isBusy(err) || errorCode(err) === 'DBClusterAlreadyExistsFault',
       );
+      if (!sent) return waitCluster(run, temp, 'available', ctx);
       ctx.logger.info('renaming the cluster back', { from: temp, to: run.identifier });
       return waitCluster(run, run.identifier, 'available', ctx);
     }
@@ -183,12 +204,16 @@ export const buildClusterCleanupSteps = ({
       if (renamed?.DBInstanceStatus === 'available' && !renamed.PendingModifiedValues?.DBInstanceIdentifier) {
         if (renamed.DbiResourceId !== member.DbiResourceId)
           throw fail('UnexpectedDatabase', `${tempId} is not the original member`);
-        await rds.send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: tempId,
-            NewDBInstanceIdentifier: member.DBInstanceIdentifier,
-            ApplyImmediately: true,
-          }),
+        await attempt(
+          () =>
+            rds.send(
+              new ModifyDBInstanceCommand({
+                DBInstanceIdentifier: tempId,
+                NewDBInstanceIdentifier: member.DBInstanceIdentifier,
+                ApplyImmediately: true,
+              }),
+            ),
+          (err) => isBusy(err) || errorCode(err) === 'DBInstanceAlreadyExists',
         );
         ctx.logger.info('renaming a member back', { from: tempId, to: member.DBInstanceIdentifier });
       }

@@ -19,6 +19,7 @@ import {
   describeSnapshot,
   errorCode,
   FAILED_STATUSES,
+  isBusy,
   memberTempIdentifier,
   RESTORED_TAG,
   RUN_TAG,
@@ -96,22 +97,36 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     const settled = db.DBInstanceStatus === 'available' || FAILED_STATUSES.has(db.DBInstanceStatus ?? '');
     if (!settled) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
     if (db.DeletionProtection) {
-      await rds.send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: id,
-          DeletionProtection: false,
-          ApplyImmediately: true,
-        }),
-      );
+      try {
+        await rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: id,
+            DeletionProtection: false,
+            ApplyImmediately: true,
+          }),
+        );
+      } catch (err) {
+        if (isBusy(err)) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
+        throw err;
+      }
       ctx.logger.info('lifted deletion protection before delete', { id });
       run = await runs.update(run, {
         progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
       });
       return waiter.waitFor(run, instanceWait(id, 'unprotected'), ctx.signal);
     }
-    // The final snapshot is skipped only because the run's source snapshot exists; otherwise take one.
-    const source = await describeSnapshot(rds, run.snapshotIdentifier);
-    const finalSnapshot = source?.Status === 'available' ? undefined : `${id}-final`;
+    // A restored copy holds nothing the snapshot does not. The temp (the original) skips its final snapshot only
+    // when the run's source snapshot exists and is of this database, or when its automated backups (kept by
+    // the delete below) already hold its history; otherwise a final snapshot is taken.
+    let finalSnapshot: string | undefined;
+    if (role === 'temp') {
+      const source = await describeSnapshot(rds, run.snapshotIdentifier);
+      const original = run.original as unknown as CapturedInstance;
+      const snapshotOfThis =
+        source?.Status === 'available' && source.DbiResourceId === original.DbiResourceId;
+      const backupsKept = source?.Status === 'available' && (db.BackupRetentionPeriod ?? 0) > 0;
+      finalSnapshot = snapshotOfThis || backupsKept ? undefined : `${id}-final`;
+    }
     try {
       await rds.send(
         new DeleteDBInstanceCommand({
@@ -194,13 +209,21 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     if (renamed.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     }
-    await rds.send(
-      new ModifyDBInstanceCommand({
-        DBInstanceIdentifier: temp,
-        NewDBInstanceIdentifier: run.identifier,
-        ApplyImmediately: true,
-      }),
-    );
+    try {
+      await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: temp,
+          NewDBInstanceIdentifier: run.identifier,
+          ApplyImmediately: true,
+        }),
+      );
+    } catch (err) {
+      // Busy (a backup started) or the name not free yet: look again; never give up on bringing it back.
+      if (isBusy(err) || errorCode(err) === 'DBInstanceAlreadyExists') {
+        return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+      }
+      throw err;
+    }
     ctx.logger.info('renaming the original back', { from: temp, to: run.identifier });
     run = await runs.update(run, {
       progress: { ...run.progress, renameBackRequestedAt: ctx.now().toISOString() },

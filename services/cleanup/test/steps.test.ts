@@ -61,6 +61,8 @@ describe('cleanup service', () => {
     beforeEach(async () => {
       h.rds.seedInstance({ DBInstanceIdentifier: 'orders-db', TagList: [{ Key: 'team', Value: 'orders' }] });
       run = await runAt('CLEANING_UP');
+      // The run's source snapshot was taken of this very database (the temp).
+      h.rds.snapshots.get('orders-db-snapshot')!.DbiResourceId = h.rds.instances.get(TEMP)!.DbiResourceId;
     });
 
     it('lifts deletion protection on the temp, records it, then deletes the temp without a final snapshot', async () => {
@@ -89,6 +91,31 @@ describe('cleanup service', () => {
       expect(h.rds.calls('DeleteDBInstance')[0]?.input).toEqual({
         DBInstanceIdentifier: TEMP,
         FinalDBSnapshotIdentifier: `${TEMP}-final`,
+        DeleteAutomatedBackups: false,
+      });
+    });
+
+    it('takes a final snapshot when the source snapshot is of another database and no backups are kept', async () => {
+      h.rds.snapshots.get('orders-db-snapshot')!.DbiResourceId = 'db-production';
+
+      await h.deliver('cleanup', signal('RestoreCompleted', run));
+      await h.drain();
+
+      expect(h.rds.calls('DeleteDBInstance')[0]?.input).toMatchObject({
+        FinalDBSnapshotIdentifier: `${TEMP}-final`,
+      });
+    });
+
+    it('skips the final snapshot of a temp whose automated backups are kept', async () => {
+      h.rds.snapshots.get('orders-db-snapshot')!.DbiResourceId = 'db-production';
+      h.rds.instances.get(TEMP)!.BackupRetentionPeriod = 7;
+
+      await h.deliver('cleanup', signal('RestoreCompleted', run));
+      await h.drain();
+
+      expect(h.rds.calls('DeleteDBInstance')[0]?.input).toEqual({
+        DBInstanceIdentifier: TEMP,
+        SkipFinalSnapshot: true,
         DeleteAutomatedBackups: false,
       });
     });

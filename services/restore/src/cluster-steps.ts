@@ -14,6 +14,7 @@ import {
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import {
+  attempt,
   buildClusterPostModify,
   buildClusterRestoreInput,
   buildMemberCreateInput,
@@ -24,6 +25,7 @@ import {
   describeInstance,
   errorCode,
   FAILED_STATUSES,
+  isBusy,
   memberTempIdentifier,
   type Publisher,
   RESTORED_TAG,
@@ -120,14 +122,16 @@ export const buildClusterRestoreSteps = ({
           Tags: [{ Key: RUN_TAG, Value: run.runId }],
         }),
       );
-      await rds.send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: member.DBInstanceIdentifier,
-          NewDBInstanceIdentifier: temp,
-          ApplyImmediately: true,
-        }),
+      const sent = await attempt(() =>
+        rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: member.DBInstanceIdentifier,
+            NewDBInstanceIdentifier: temp,
+            ApplyImmediately: true,
+          }),
+        ),
       );
-      ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
+      if (sent) ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
       pending.push(temp);
     }
     if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
@@ -215,7 +219,10 @@ export const buildClusterRestoreSteps = ({
       if (!db) {
         // Readers only once the writer is up, so the captured writer is the one RDS makes writer.
         if (member.IsClusterWriter || writerReady) {
-          await rds.send(new CreateDBInstanceCommand(buildMemberCreateInput(original, member, run.runId)));
+          await attempt(
+            () => rds.send(new CreateDBInstanceCommand(buildMemberCreateInput(original, member, run.runId))),
+            (err) => isBusy(err) || errorCode(err) === 'DBInstanceAlreadyExists',
+          );
           ctx.logger.info('member create requested', {
             member: member.DBInstanceIdentifier,
             writer: member.IsClusterWriter,
@@ -262,7 +269,9 @@ export const buildClusterRestoreSteps = ({
     if (status !== 'available' || pendingChanges) return waitCluster(run, run.identifier, 'configured', ctx);
     if (!run.progress.modifyRequestedAt) {
       const modify = buildClusterPostModify(original, cluster);
-      if (modify) await rds.send(new ModifyDBClusterCommand(modify));
+      if (modify && !(await attempt(() => rds.send(new ModifyDBClusterCommand(modify))))) {
+        return waitCluster(run, run.identifier, 'configured', ctx);
+      }
       run = await runs.update(run, {
         progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
       });

@@ -20,6 +20,7 @@ import {
   describeInstance,
   errorCode,
   FAILED_STATUSES,
+  isBusy,
   type Publisher,
   RESTORED_TAG,
   RestoreCompleted,
@@ -42,6 +43,9 @@ export interface RestoreDeps {
   waiter: Waiter;
   publish: Publisher;
 }
+
+/** Post-restore modifies (first one included) before a remaining difference fails the step. */
+const MAX_MODIFY_ATTEMPTS = 3;
 
 const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 
@@ -180,19 +184,32 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     const waitConfigured = () => waiter.waitFor(run, instanceWait(run.identifier, 'configured'), ctx.signal);
     if (status !== 'available' || hasPendingChanges(db)) return waitConfigured();
 
-    if (!run.progress.modifyRequestedAt) {
+    /** Sends the post-restore modify (again, when a first one did not stick); a busy copy is waited for. */
+    const applyModify = async (attempt: number): Promise<Run | undefined> => {
       const modify = buildPostRestoreModify(original, db);
       if (modify) {
-        await rds.send(new ModifyDBInstanceCommand(modify));
-        ctx.logger.info('post-restore modify requested', { modify });
+        try {
+          await rds.send(new ModifyDBInstanceCommand(modify));
+        } catch (err) {
+          if (isBusy(err)) return waitConfigured();
+          throw err;
+        }
+        ctx.logger.info('post-restore modify requested', { modify, attempt });
       }
       run = await runs.update(run, {
-        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
+        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString(), modifyAttempts: attempt },
       });
-      if (modify) return waitConfigured();
+      return modify ? waitConfigured() : undefined;
+    };
+    if (!run.progress.modifyRequestedAt) {
+      const waiting = await applyModify(1);
+      if (waiting) return waiting;
     }
     const drift = configurationDrift(original, db);
     if (drift.length > 0) {
+      // RDS may not show a modify at once: look again, re-applying, before calling the copy wrong.
+      const attempts = Number(run.progress.modifyAttempts ?? 1);
+      if (attempts < MAX_MODIFY_ATTEMPTS) return (await applyModify(attempts + 1)) ?? waitConfigured();
       throw fail('ConfigurationMismatch', `restored copy differs from the original: ${drift.join('; ')}`);
     }
     if (tagValue(db.TagList, RESTORED_TAG)) {

@@ -18,6 +18,7 @@ import {
   describeSnapshot,
   errorCode,
   formatIssues,
+  MAX_TAGS,
   type Publisher,
   type ResourceType,
   type Run,
@@ -53,8 +54,11 @@ interface KindAdapter {
   notFoundCode: string;
   snapshotNotFoundCode: string;
   invalidStateCode: string;
-  describeDb(id: string): Promise<{ status: string; memberOf?: string } | undefined>;
-  describeSnapshot(id: string): Promise<{ status: string; tags: Tag[]; created?: Date } | undefined>;
+  describeDb(id: string): Promise<{ status: string; memberOf?: string; tagCount: number } | undefined>;
+  /** `source`: the database the snapshot was taken of. */
+  describeSnapshot(
+    id: string,
+  ): Promise<{ status: string; tags: Tag[]; source?: string; created?: Date } | undefined>;
   createSnapshot(snapshotId: string, dbId: string, tags: Tag[]): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
 }
@@ -73,6 +77,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
       return (
         db && {
           status: db.DBInstanceStatus ?? 'unknown',
+          tagCount: db.TagList?.length ?? 0,
           ...(db.DBClusterIdentifier ? { memberOf: db.DBClusterIdentifier } : {}),
         }
       );
@@ -83,6 +88,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
         s && {
           status: s.Status ?? 'unknown',
           tags: s.TagList ?? [],
+          ...(s.DBInstanceIdentifier ? { source: s.DBInstanceIdentifier } : {}),
           ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
         }
       );
@@ -110,7 +116,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     invalidStateCode: 'InvalidDBClusterStateFault',
     async describeDb(id) {
       const c = await describeCluster(rds, id);
-      return c && { status: c.Status ?? 'unknown' };
+      return c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0 };
     },
     async describeSnapshot(id) {
       const s = await describeClusterSnapshot(rds, id);
@@ -118,6 +124,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
         s && {
           status: s.Status ?? 'unknown',
           tags: s.TagList ?? [],
+          ...(s.DBClusterIdentifier ? { source: s.DBClusterIdentifier } : {}),
           ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
         }
       );
@@ -171,6 +178,15 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
   const acceptRequest = async (run: Run, ctx: StepContext): Promise<Run> => {
     const kind = kinds[run.kind];
     const lock = await runs.acquireLock(run);
+    if (!lock.acquired && lock.needsPerson) {
+      return reject(
+        run,
+        `the last run (${lock.holder}) on ${kind.label} ${run.identifier} FAILED and needs a person; once the database is ` +
+          `sorted out, release it with \`npx trapheus unlock ${run.identifier}${run.kind === 'cluster' ? ' --cluster' : ''}\``,
+        'PreviousRunFailed',
+        ctx,
+      );
+    }
     if (!lock.acquired) {
       return reject(
         run,
@@ -197,7 +213,28 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
         ctx,
       );
     }
-    if (run.task !== 'db_restore') return runs.transition(run, 'SNAPSHOTTING');
+    if (db.tagCount >= MAX_TAGS) {
+      return reject(
+        run,
+        `${kind.label} ${run.identifier} has ${db.tagCount} tags, the RDS maximum: Trapheus needs one free for its run tag`,
+        'TagQuotaPerResourceExceeded',
+        ctx,
+      );
+    }
+    if (run.task !== 'db_restore') {
+      // Replacing the snapshot of that name is the original tool's behaviour, but only for this database's own.
+      const existing = await kind.describeSnapshot(run.snapshotIdentifier);
+      if (existing && existing.source !== run.identifier) {
+        return reject(
+          run,
+          `${kind.snapshotLabel} ${run.snapshotIdentifier} exists and is a snapshot of ${existing.source ?? 'another database'}: ` +
+            'Trapheus replaces only snapshots of the database it restores; choose another snapshotIdentifier',
+          'SnapshotNameTaken',
+          ctx,
+        );
+      }
+      return runs.transition(run, 'SNAPSHOTTING');
+    }
     const snapshot = await kind.describeSnapshot(run.snapshotIdentifier);
     const snapshotLabel = kind.snapshotLabel;
     if (!snapshot) {
@@ -243,7 +280,15 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     }
 
     if (snapshot) {
-      // An older snapshot holds the name: replace it (the original tool's behaviour), once it is settled.
+      if (snapshot.source !== run.identifier) {
+        throw Object.assign(
+          new Error(
+            `${kind.snapshotLabel} ${snapshotId} is a snapshot of ${snapshot.source ?? 'another database'}: not replaced`,
+          ),
+          { name: 'SnapshotNameTaken' },
+        );
+      }
+      // An older snapshot of this database holds the name: replace it (the original tool's behaviour), once settled.
       if (snapshot.status === 'available' || snapshot.status === 'failed') {
         ctx.logger.info('deleting the previous snapshot', { snapshotId, created: snapshot.created });
         await kind.deleteSnapshot(snapshotId);

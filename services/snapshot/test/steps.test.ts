@@ -117,6 +117,28 @@ describe('snapshot service', () => {
     expect(onlyRun().step).toBe('SNAPSHOT_READY');
   });
 
+  it('never replaces a snapshot of another database that holds the name: rejected, nothing deleted', async () => {
+    h.rds.seedSnapshot({ DBSnapshotIdentifier: 'shared-name', DBInstanceIdentifier: 'billing-db' });
+
+    await h.request({ ...request, snapshotIdentifier: 'shared-name' });
+
+    expect(onlyRun().step).toBe('REJECTED');
+    expect(onlyRun().reason).toContain('DB snapshot shared-name exists and is a snapshot of billing-db');
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
+  it('rejects a database with 50 tags: the run tag would not fit', async () => {
+    h.rds.instances.get('orders-db')!.TagList = Array.from({ length: 50 }, (_, i) => ({
+      Key: `k${i}`,
+      Value: 'v',
+    }));
+
+    await h.request(request);
+
+    expect(onlyRun().reason).toContain('has 50 tags, the RDS maximum');
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
   it('create_snapshot_only ends SUCCEEDED once the snapshot is available', async () => {
     await h.request({ ...request, task: 'create_snapshot_only' });
     await h.drain();
