@@ -95,9 +95,12 @@ describe('serverless.yml wiring', () => {
       for (const s of statements) {
         for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
         if ([s.Action].flat().some((a) => a === 'rds:DeleteDBInstance' || a === 'rds:DeleteDBCluster')) {
-          expect(Object.keys(s.Condition.StringLike)[0]).toMatch(
-            /^aws:ResourceTag\/trapheus:(run-id|restored-by)$/,
-          );
+          const tag = Object.keys(s.Condition.StringLike)[0];
+          expect(tag).toMatch(/^aws:ResourceTag\/trapheus:(run-id|restored-by)$/);
+          // The original carries the run tag while it is renamed: it may only be deleted under a temp name.
+          if (tag === 'aws:ResourceTag/trapheus:run-id') {
+            for (const r of [s.Resource].flat()) expect(r['Fn::Sub']).toMatch(/:(db|cluster):\*-tr-\*$/);
+          }
         }
       }
     }
