@@ -2,7 +2,11 @@
  * Notifications end to end on the local stack: outcome events → notify's queues → SES (aws-ses-v2-local) and
  * each Slack webhook (local receiver), one message per channel per run outcome.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
+import { main } from '../../packages/cli/src/main';
 import { freshStack, runRestore } from './stack-helpers';
 
 jest.setTimeout(90_000);
@@ -14,7 +18,8 @@ describe('notify on the local stack', () => {
   });
 
   it('a fault in the restore step gives exactly one e-mail and one Slack post per webhook, naming the database and step', async () => {
-    stack = await freshStack();
+    const cwd = mkdtempSync(join(tmpdir(), 'trapheus-e2e-'));
+    stack = await freshStack(600, { writeInfo: true, infoDir: cwd });
     stack.rds.faults.add({
       kind: 'api-error',
       operation: 'RestoreDBInstanceFromDBSnapshot',
@@ -38,6 +43,17 @@ describe('notify on the local stack', () => {
       expect(text).toContain('demo-db');
       expect(text).toContain('RESTORING');
     }
+    // `trapheus local outbox --json`, from another process's point of view (endpoints from local.json).
+    const out: string[] = [];
+    expect(
+      await main(['local', 'outbox', '--json'], { out: (l) => out.push(l), err: () => undefined }, cwd),
+    ).toBe(0);
+    const outbox = JSON.parse(out.join('\n'));
+    expect(outbox.emails).toHaveLength(1);
+    expect(outbox.slack.map((p: { webhook: string }) => p.webhook).sort()).toEqual([
+      'oncall',
+      'platform-alerts',
+    ]);
   });
 
   it('a Slack webhook answering 500 twice and then 200 receives the message exactly once', async () => {

@@ -16,8 +16,8 @@ const jestLoader = async (file: string, name: string): Promise<Handler> => {
   return handler!;
 };
 
-export const freshStack = (timeScale = 600) =>
-  startLocalStack({ rootDir: ROOT, timeScale, loadHandler: jestLoader, seed: 7 });
+export const freshStack = (timeScale = 600, extra: Partial<Parameters<typeof startLocalStack>[0]> = {}) =>
+  startLocalStack({ rootDir: ROOT, timeScale, loadHandler: jestLoader, seed: 7, ...extra });
 
 export const clientsFor = (stack: LocalStack) => {
   const clients = createAwsClients({ region: stack.region, env: { ...process.env, ...stack.env } });

@@ -25,8 +25,10 @@ export interface LocalStackOptions {
   stage?: string;
   region?: string;
   seedDemo?: boolean;
-  /** Write endpoints to `<rootDir>/.trapheus/local.json` for other `trapheus` processes. */
+  /** Write endpoints to `<infoDir>/.trapheus/local.json` for other `trapheus` processes. */
   writeInfo?: boolean;
+  /** Where `.trapheus/local.json` goes (default rootDir). */
+  infoDir?: string;
   /** Seed of the simulator's event-fault randomness. */
   seed?: number;
   loadHandler?: LocalBusOptions['loadHandler'];
@@ -158,7 +160,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       },
     };
     if (opts.writeInfo) {
-      const file = join(opts.rootDir, '.trapheus', 'local.json');
+      const file = join(opts.infoDir ?? opts.rootDir, '.trapheus', 'local.json');
       mkdirSync(dirname(file), { recursive: true });
       const { stage: s, region: r, busName, runsTable, endpoints } = stack;
       writeFileSync(

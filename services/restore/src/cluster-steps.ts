@@ -26,6 +26,7 @@ import {
   errorCode,
   FAILED_STATUSES,
   isBusy,
+  isNotFound,
   memberTempIdentifier,
   type Publisher,
   RESTORED_TAG,
@@ -122,14 +123,16 @@ export const buildClusterRestoreSteps = ({
           Tags: [{ Key: RUN_TAG, Value: run.runId }],
         }),
       );
-      const sent = await attempt(() =>
-        rds.send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: member.DBInstanceIdentifier,
-            NewDBInstanceIdentifier: temp,
-            ApplyImmediately: true,
-          }),
-        ),
+      const sent = await attempt(
+        () =>
+          rds.send(
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: member.DBInstanceIdentifier,
+              NewDBInstanceIdentifier: temp,
+              ApplyImmediately: true,
+            }),
+          ),
+        (err) => isBusy(err) || isNotFound(err),
       );
       if (sent) ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
       pending.push(temp);
@@ -170,8 +173,9 @@ export const buildClusterRestoreSteps = ({
         }),
       );
     } catch (err) {
-      if (errorCode(err) !== 'InvalidDBClusterStateFault') throw err;
-      return waitCluster(run, run.identifier, 'available', ctx);
+      if (isBusy(err)) return waitCluster(run, run.identifier, 'available', ctx);
+      if (isNotFound(err)) return waitCluster(run, temp, 'available', ctx);
+      throw err;
     }
     ctx.logger.info('cluster rename requested', { from: run.identifier, to: temp });
     run = await runs.update(run, {

@@ -21,6 +21,7 @@ import {
   errorCode,
   FAILED_STATUSES,
   isBusy,
+  isNotFound,
   type Publisher,
   RESTORED_TAG,
   RestoreCompleted,
@@ -126,9 +127,10 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
         }),
       );
     } catch (err) {
-      if (errorCode(err) !== 'InvalidDBInstanceState') throw err;
-      ctx.logger.info('instance busy, rename later');
-      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      // Busy: rename later. Not found: a concurrent delivery of this same step renamed it a moment ago.
+      if (isBusy(err)) return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      if (isNotFound(err)) return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+      throw err;
     }
     ctx.logger.info('rename requested', { from: run.identifier, to: temp });
     run = await runs.update(run, {

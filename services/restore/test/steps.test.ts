@@ -205,6 +205,26 @@ describe('restore service', () => {
     expect(await current()).toEqual(before);
   });
 
+  it('a rename answered NotFound (a concurrent delivery renamed it first) waits instead of failing', async () => {
+    h.rds.failNext('ModifyDBInstance', 'DBInstanceNotFound', 'orders-db');
+
+    await h.deliver('restore', snapshotReady(run));
+
+    const r = await current();
+    expect(r.step).toBe('RENAMING');
+    expect(r.wait).toMatchObject({ identifier: temp, target: 'available' });
+  });
+
+  it('a busy instance (backing-up) is renamed later, not failed', async () => {
+    h.rds.failNext('ModifyDBInstance', 'InvalidDBInstanceState', 'orders-db');
+
+    await h.deliver('restore', snapshotReady(run));
+    await h.drain();
+
+    expect((await current()).step).toBe('CLEANING_UP');
+    expect(h.rds.calls('ModifyDBInstance').filter((c) => c.input.NewDBInstanceIdentifier)).toHaveLength(2);
+  });
+
   it('a restore call that fails starts the rollback', async () => {
     h.rds.failNext('RestoreDBInstanceFromDBSnapshot', 'InsufficientDBInstanceCapacity');
 
