@@ -14,6 +14,7 @@ import {
   type RunRepository,
 } from '@trapheus/shared';
 import { restore } from '../packages/cli/src/restore';
+import { targetForStack } from '../packages/cli/src/target';
 
 export const ROOT = join(__dirname, '..');
 
@@ -48,13 +49,7 @@ export const startRun = async (
   const out: string[] = [];
   const err: string[] = [];
   const code = await restore(
-    {
-      local: true,
-      region: stack.region,
-      busName: stack.busName,
-      runsTable: stack.runsTable,
-      env: { ...process.env, ...stack.env },
-    },
+    targetForStack(stack),
     {
       identifier: opts.identifier,
       cluster: false,

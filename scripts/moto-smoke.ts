@@ -23,6 +23,7 @@ import {
 import { startLocalStack } from '@trapheus/local';
 import { captureInstance, configurationDrift } from '@trapheus/shared';
 import { restore } from '../packages/cli/src/restore';
+import { targetForStack } from '../packages/cli/src/target';
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -97,13 +98,7 @@ const main = async (): Promise<number> => {
       seedDemo: false,
     });
     try {
-      const target = {
-        local: true,
-        region: stack.region,
-        busName: stack.busName,
-        runsTable: stack.runsTable,
-        env: { ...process.env, ...stack.env },
-      };
+      const target = targetForStack(stack);
       const run = (task: string) =>
         restore(
           target,

@@ -4,6 +4,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { type Handler, type LocalStack, startLocalStack } from '@trapheus/local';
 import { buildRunRepository, createAwsClients, type Run } from '@trapheus/shared';
 import { restore } from '../../packages/cli/src/restore';
+import { targetForStack } from '../../packages/cli/src/target';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -46,13 +47,7 @@ export const runRestore = async (
   const out: string[] = [];
   const err: string[] = [];
   const code = await restore(
-    {
-      local: true,
-      region: stack.region,
-      busName: stack.busName,
-      runsTable: stack.runsTable,
-      env: { ...process.env, ...stack.env },
-    },
+    targetForStack(stack),
     {
       identifier: opts.identifier ?? 'demo-db',
       cluster: opts.cluster ?? false,

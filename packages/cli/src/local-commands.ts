@@ -4,7 +4,7 @@ import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
 import type { Io } from './restore';
 import { follow, restore } from './restore';
-import { LOCAL_INFO_FILE, readLocalInfo } from './target';
+import { LOCAL_INFO_FILE, readLocalInfo, targetForStack } from './target';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -69,13 +69,7 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
     );
     const lines: string[] = [];
     const code = await restore(
-      {
-        local: true,
-        region: stack.region,
-        busName: stack.busName,
-        runsTable: stack.runsTable,
-        env: { ...process.env, ...stack.env },
-      },
+      targetForStack(stack),
       {
         identifier: 'demo-db',
         cluster: false,

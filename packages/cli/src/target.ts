@@ -67,3 +67,17 @@ export const resolveTarget = (opts: { local: boolean; stage?: string; cwd: strin
     env: process.env,
   };
 };
+
+/** The target of a local stack running in this process (the demo, tests, benchmarks). */
+export const targetForStack = (stack: {
+  region: string;
+  busName: string;
+  runsTable: string;
+  env: Record<string, string>;
+}): Target => ({
+  local: true,
+  region: stack.region,
+  busName: stack.busName,
+  runsTable: stack.runsTable,
+  env: { ...process.env, ...stack.env },
+});

@@ -46,6 +46,21 @@ export interface ServiceSteps {
 
 const MAX_STEPS_PER_SIGNAL = 8;
 
+/**
+ * An error that fails the current step with `name` as its code (the run's `failure.code`).
+ *
+ * @example
+ * throw stepError('UnexpectedDatabase', 'orders-db is not the copy restored by this run');
+ */
+export const stepError = (name: string, message: string): Error =>
+  Object.assign(new Error(message), { name });
+
+/** The configuration a run captured before touching anything; a step that needs it and finds none fails. */
+export const capturedOf = <T>(run: Run): T => {
+  if (!run.original) throw stepError('MissingOriginal', `run ${run.runId} has no captured configuration`);
+  return run.original as unknown as T;
+};
+
 /** Builds the outcome detail published when a run ends. */
 export const outcomeDetail = (run: Run, at: string) => ({
   runId: run.runId,

@@ -67,6 +67,21 @@ export const attempt = async (call: () => Promise<unknown>, notNow: (err: unknow
   }
 };
 
+/**
+ * Runs a describe call; "not found" becomes undefined.
+ *
+ * @example
+ * const db = await ifFound(async () => (await rds.send(new DescribeDBInstancesCommand(…))).DBInstances?.[0]);
+ */
+export const ifFound = async <T>(call: () => Promise<T>): Promise<T | undefined> => {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+};
+
 /** A conditional write lost: the run moved on since it was read. The caller re-reads; nothing is lost. */
 export class StaleRunError extends Error {
   constructor(runId: string, expected: string) {

@@ -14,34 +14,27 @@ import {
   type RestoreDBClusterFromSnapshotCommandInput,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { isNotFound, UnsafeDeleteError } from './errors';
+import { ifFound, UnsafeDeleteError } from './errors';
 import { isDefaultGroup, RESTORED_TAG, RUN_TAG, tagValue, userTags } from './rds-instance';
 import { type Run, tempIdentifierFor } from './run';
 
-export const describeCluster = async (rds: RDSClient, identifier: string): Promise<DBCluster | undefined> => {
-  try {
-    const out = await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
-    return out.DBClusters?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-};
+/** The cluster, or undefined when RDS does not know it. */
+export const describeCluster = (rds: RDSClient, identifier: string): Promise<DBCluster | undefined> =>
+  ifFound(
+    async () =>
+      (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }))).DBClusters?.[0],
+  );
 
-export const describeClusterSnapshot = async (
+/** The DB cluster snapshot, or undefined. */
+export const describeClusterSnapshot = (
   rds: RDSClient,
   identifier: string,
-): Promise<DBClusterSnapshot | undefined> => {
-  try {
-    const out = await rds.send(
-      new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier }),
-    );
-    return out.DBClusterSnapshots?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-};
+): Promise<DBClusterSnapshot | undefined> =>
+  ifFound(
+    async () =>
+      (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier })))
+        .DBClusterSnapshots?.[0],
+  );
 
 /** A member instance of the cluster, as captured before anything is touched. */
 export interface CapturedMember {

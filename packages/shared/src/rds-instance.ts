@@ -12,7 +12,7 @@ import {
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   type Tag,
 } from '@aws-sdk/client-rds';
-import { isNotFound, UnsafeDeleteError } from './errors';
+import { ifFound, UnsafeDeleteError } from './errors';
 import type { Run } from './run';
 
 /** Tag put on the original just before the rename: marks the one database this run may delete. */
@@ -36,31 +36,19 @@ export const FAILED_STATUSES = new Set([
 
 const TRAPHEUS_TAGS = new Set([RUN_TAG, RESTORED_TAG, SNAPSHOT_TAG]);
 
-export const describeInstance = async (
-  rds: RDSClient,
-  identifier: string,
-): Promise<DBInstance | undefined> => {
-  try {
-    const out = await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
-    return out.DBInstances?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-};
+/** The instance, or undefined when RDS does not know it. */
+export const describeInstance = (rds: RDSClient, identifier: string): Promise<DBInstance | undefined> =>
+  ifFound(
+    async () =>
+      (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances?.[0],
+  );
 
-export const describeSnapshot = async (
-  rds: RDSClient,
-  identifier: string,
-): Promise<DBSnapshot | undefined> => {
-  try {
-    const out = await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }));
-    return out.DBSnapshots?.[0];
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-};
+/** The manual or automated DB snapshot, or undefined. */
+export const describeSnapshot = (rds: RDSClient, identifier: string): Promise<DBSnapshot | undefined> =>
+  ifFound(
+    async () =>
+      (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }))).DBSnapshots?.[0],
+  );
 
 export const tagValue = (tags: readonly Tag[] | undefined, key: string): string | undefined =>
   tags?.find((t) => t.Key === key)?.Value;

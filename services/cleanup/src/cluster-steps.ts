@@ -18,6 +18,7 @@ import {
   assertMemberDeletable,
   attempt,
   type CapturedCluster,
+  capturedOf,
   describeCluster,
   describeClusterSnapshot,
   describeInstance,
@@ -30,11 +31,11 @@ import {
   type RunRepository,
   type StepContext,
   type StepFn,
+  stepError,
   tagValue,
   type Waiter,
 } from '@trapheus/shared';
 
-const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 const settled = (status: string | undefined) => status === 'available' || FAILED_STATUSES.has(status ?? '');
 
 export const buildClusterCleanupSteps = ({
@@ -46,10 +47,7 @@ export const buildClusterCleanupSteps = ({
   runs: RunRepository;
   waiter: Waiter;
 }): Partial<Record<'CLEANING_UP' | 'ROLLING_BACK', StepFn>> => {
-  const originalOf = (run: Run) => {
-    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
-    return run.original as unknown as CapturedCluster;
-  };
+  const originalOf = (run: Run) => capturedOf<CapturedCluster>(run);
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
     waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
   const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -167,7 +165,7 @@ export const buildClusterCleanupSteps = ({
       const renamed = await describeCluster(rds, temp);
       if (!renamed) return waitCluster(run, run.identifier, 'available', ctx);
       if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
-        throw fail('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
+        throw stepError('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
       }
       if (renamed.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
       const sent = await attempt(
@@ -193,7 +191,7 @@ export const buildClusterCleanupSteps = ({
       const db = await describeInstance(rds, member.DBInstanceIdentifier);
       if (db) {
         if (db.DbiResourceId !== member.DbiResourceId) {
-          throw fail('UnexpectedDatabase', `${member.DBInstanceIdentifier} is not the original member`);
+          throw stepError('UnexpectedDatabase', `${member.DBInstanceIdentifier} is not the original member`);
         }
         if (db.DBInstanceStatus !== 'available') pending.push(member.DBInstanceIdentifier);
         else back.push(db);
@@ -203,7 +201,7 @@ export const buildClusterCleanupSteps = ({
       const renamed = await describeInstance(rds, tempId);
       if (renamed?.DBInstanceStatus === 'available' && !renamed.PendingModifiedValues?.DBInstanceIdentifier) {
         if (renamed.DbiResourceId !== member.DbiResourceId)
-          throw fail('UnexpectedDatabase', `${tempId} is not the original member`);
+          throw stepError('UnexpectedDatabase', `${tempId} is not the original member`);
         await attempt(
           () =>
             rds.send(

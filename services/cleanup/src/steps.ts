@@ -14,6 +14,7 @@ import {
   assertDeletable,
   type CapturedCluster,
   type CapturedInstance,
+  capturedOf,
   describeCluster,
   describeInstance,
   describeSnapshot,
@@ -28,6 +29,7 @@ import {
   type RunRepository,
   type ServiceSteps,
   type StepContext,
+  stepError,
   tagValue,
   type Waiter,
 } from '@trapheus/shared';
@@ -38,8 +40,6 @@ export interface CleanupDeps {
   runs: RunRepository;
   waiter: Waiter;
 }
-
-const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 const describeState = (name: string, db: DBInstance | undefined) =>
   db ? `${name} is ${db.DBInstanceStatus} (resource ${db.DbiResourceId})` : `${name} does not exist`;
@@ -73,10 +73,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     return parts.join('; ');
   };
 
-  const originalOf = (run: Run) => {
-    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
-    return run.original as unknown as CapturedInstance;
-  };
+  const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
 
@@ -173,7 +170,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     if (current && current.DbiResourceId === original.DbiResourceId && !isOurCopy) {
       if (await describeInstance(rds, temp)) {
         // Two databases claim to be the original: never guess which one to keep.
-        throw fail(
+        throw stepError(
           'AmbiguousOriginal',
           `${run.identifier} and ${temp} both carry the original's resource id`,
         );
@@ -204,7 +201,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
     if (renamed.DbiResourceId !== original.DbiResourceId) {
-      throw fail('UnexpectedDatabase', `${temp} is not the original captured by this run`);
+      throw stepError('UnexpectedDatabase', `${temp} is not the original captured by this run`);
     }
     if (renamed.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);

@@ -20,6 +20,7 @@ import {
   buildMemberCreateInput,
   type CapturedCluster,
   captureCluster,
+  capturedOf,
   clusterDrift,
   describeCluster,
   describeInstance,
@@ -36,12 +37,11 @@ import {
   type RunRepository,
   type StepContext,
   type StepFn,
+  stepError,
   tagValue,
   tempIdentifierFor,
   type Waiter,
 } from '@trapheus/shared';
-
-const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 const signalOf = (run: Run) => ({
   runId: run.runId,
@@ -61,10 +61,7 @@ export const buildClusterRestoreSteps = ({
   waiter: Waiter;
   publish: Publisher;
 }): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING', StepFn>> => {
-  const originalOf = (run: Run) => {
-    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
-    return run.original as unknown as CapturedCluster;
-  };
+  const originalOf = (run: Run) => capturedOf<CapturedCluster>(run);
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
     waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
   const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -73,12 +70,12 @@ export const buildClusterRestoreSteps = ({
   /** SNAPSHOT_READY: capture the cluster and each member while everything is available. */
   const captureOriginal: StepFn = async (run, ctx) => {
     const cluster = await describeCluster(rds, run.identifier);
-    if (!cluster) throw fail('DBClusterNotFoundFault', `DB cluster ${run.identifier} not found`);
+    if (!cluster) throw stepError('DBClusterNotFoundFault', `DB cluster ${run.identifier} not found`);
     if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
     const members: DBInstance[] = [];
     for (const m of cluster.DBClusterMembers ?? []) {
       const db = await describeInstance(rds, m.DBInstanceIdentifier!);
-      if (!db) throw fail('DBInstanceNotFound', `member ${m.DBInstanceIdentifier} not found`);
+      if (!db) throw stepError('DBInstanceNotFound', `member ${m.DBInstanceIdentifier} not found`);
       if (db.DBInstanceStatus !== 'available')
         return waitInstance(run, db.DBInstanceIdentifier!, 'available', ctx);
       members.push(db);
@@ -102,7 +99,7 @@ export const buildClusterRestoreSteps = ({
       const renamed = await describeInstance(rds, temp);
       if (renamed) {
         if (renamed.DbiResourceId !== member.DbiResourceId)
-          throw fail('TempNameTaken', `${temp} is taken by another database`);
+          throw stepError('TempNameTaken', `${temp} is taken by another database`);
         if (renamed.DBInstanceStatus !== 'available') pending.push(temp);
         continue;
       }
@@ -112,7 +109,7 @@ export const buildClusterRestoreSteps = ({
         continue;
       }
       if (db.DbiResourceId !== member.DbiResourceId) {
-        throw fail(
+        throw stepError(
           'UnexpectedDatabase',
           `${member.DBInstanceIdentifier} is no longer the member captured by this run`,
         );
@@ -143,7 +140,7 @@ export const buildClusterRestoreSteps = ({
     const renamed = await describeCluster(rds, temp);
     if (renamed) {
       if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
-        throw fail('TempNameTaken', `cluster name ${temp} is taken by another cluster`);
+        throw stepError('TempNameTaken', `cluster name ${temp} is taken by another cluster`);
       }
       if (renamed.Status === 'available') {
         return runs.transition(run, 'RESTORING', {
@@ -155,7 +152,10 @@ export const buildClusterRestoreSteps = ({
     const cluster = await describeCluster(rds, run.identifier);
     if (!cluster) return waitCluster(run, temp, 'available', ctx);
     if (cluster.DbClusterResourceId !== original.DbClusterResourceId) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is no longer the cluster captured by this run`);
+      throw stepError(
+        'UnexpectedDatabase',
+        `${run.identifier} is no longer the cluster captured by this run`,
+      );
     }
     if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
     await rds.send(
@@ -210,10 +210,11 @@ export const buildClusterRestoreSteps = ({
       cluster.DbClusterResourceId === original.DbClusterResourceId ||
       tagValue(cluster.TagList, RESTORED_TAG) !== run.runId
     ) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+      throw stepError('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
     }
     const status = cluster.Status ?? 'unknown';
-    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB cluster ${run.identifier} is ${status}`);
+    if (FAILED_STATUSES.has(status))
+      throw stepError(status, `restored DB cluster ${run.identifier} is ${status}`);
     if (status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
 
     const pending: string[] = [];
@@ -236,14 +237,14 @@ export const buildClusterRestoreSteps = ({
         continue;
       }
       if (db.DbiResourceId === member.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
-        throw fail(
+        throw stepError(
           'UnexpectedDatabase',
           `${member.DBInstanceIdentifier} is not a member created by this run`,
         );
       }
       const memberStatus = db.DBInstanceStatus ?? 'unknown';
       if (FAILED_STATUSES.has(memberStatus)) {
-        throw fail(
+        throw stepError(
           memberStatus,
           `member ${member.DBInstanceIdentifier} of the restored cluster is ${memberStatus}`,
         );
@@ -263,10 +264,11 @@ export const buildClusterRestoreSteps = ({
     const original = originalOf(run);
     const cluster = await describeCluster(rds, run.identifier);
     if (!cluster || cluster.DbClusterResourceId !== run.progress.restoredResourceId) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+      throw stepError('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
     }
     const status = cluster.Status ?? 'unknown';
-    if (FAILED_STATUSES.has(status)) throw fail(status, `restored DB cluster ${run.identifier} is ${status}`);
+    if (FAILED_STATUSES.has(status))
+      throw stepError(status, `restored DB cluster ${run.identifier} is ${status}`);
     const pendingChanges = Object.values(cluster.PendingModifiedValues ?? {}).some(
       (v) => v !== undefined && v !== null,
     );
@@ -284,14 +286,17 @@ export const buildClusterRestoreSteps = ({
     const members: DBInstance[] = [];
     for (const m of original.members) {
       const db = await describeInstance(rds, m.DBInstanceIdentifier);
-      if (!db) throw fail('UnexpectedDatabase', `member ${m.DBInstanceIdentifier} disappeared`);
+      if (!db) throw stepError('UnexpectedDatabase', `member ${m.DBInstanceIdentifier} disappeared`);
       if (db.DBInstanceStatus !== 'available')
         return waitInstance(run, m.DBInstanceIdentifier, 'available', ctx);
       members.push(db);
     }
     const drift = clusterDrift(original, cluster, members);
     if (drift.length > 0)
-      throw fail('ConfigurationMismatch', `restored cluster differs from the original: ${drift.join('; ')}`);
+      throw stepError(
+        'ConfigurationMismatch',
+        `restored cluster differs from the original: ${drift.join('; ')}`,
+      );
     for (const arn of [cluster.DBClusterArn, ...members.map((m) => m.DBInstanceArn)]) {
       await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RESTORED_TAG] }));
     }

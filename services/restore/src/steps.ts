@@ -15,6 +15,7 @@ import {
   buildPostRestoreModify,
   buildRestoreInput,
   type CapturedInstance,
+  capturedOf,
   captureInstance,
   configurationDrift,
   describeInstance,
@@ -32,6 +33,7 @@ import {
   type RunRepository,
   type ServiceSteps,
   type StepContext,
+  stepError,
   tagValue,
   tempIdentifierFor,
   type Waiter,
@@ -48,8 +50,6 @@ export interface RestoreDeps {
 /** Post-restore modifies (first one included) before a remaining difference fails the step. */
 const MAX_MODIFY_ATTEMPTS = 3;
 
-const fail = (name: string, message: string) => Object.assign(new Error(message), { name });
-
 const signalOf = (run: Run) => ({
   runId: run.runId,
   identifier: run.identifier,
@@ -61,17 +61,14 @@ const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
 export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): ServiceSteps => {
-  const originalOf = (run: Run) => {
-    if (!run.original) throw fail('MissingOriginal', `run ${run.runId} has no captured configuration`);
-    return run.original as unknown as CapturedInstance;
-  };
+  const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
 
   /** SNAPSHOT_READY: capture the original's configuration before anything is changed. */
   const captureOriginal = async (run: Run, ctx: StepContext): Promise<Run> => {
     const db = await describeInstance(rds, run.identifier);
-    if (!db) throw fail('DBInstanceNotFound', `DB instance ${run.identifier} not found`);
+    if (!db) throw stepError('DBInstanceNotFound', `DB instance ${run.identifier} not found`);
     if (db.DBInstanceStatus !== 'available') {
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
@@ -92,7 +89,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     const renamed = await describeInstance(rds, temp);
     if (renamed) {
       if (renamed.DbiResourceId !== original.DbiResourceId) {
-        throw fail('TempNameTaken', `another database already uses the temp name ${temp}`);
+        throw stepError('TempNameTaken', `another database already uses the temp name ${temp}`);
       }
       if (renamed.DBInstanceStatus === 'available') {
         return runs.transition(run, 'RESTORING', { note: `original renamed to ${temp}` });
@@ -105,7 +102,10 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     }
     if (db.DbiResourceId !== original.DbiResourceId) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is no longer the database captured by this run`);
+      throw stepError(
+        'UnexpectedDatabase',
+        `${run.identifier} is no longer the database captured by this run`,
+      );
     }
     const pendingRename = db.PendingModifiedValues?.DBInstanceIdentifier === temp;
     if (db.DBInstanceStatus !== 'available' || pendingRename) {
@@ -160,11 +160,11 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
     if (db.DbiResourceId === original.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+      throw stepError('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
     if (FAILED_STATUSES.has(status))
-      throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+      throw stepError(status, `restored DB instance ${run.identifier} is ${status}`);
     if (status !== 'available')
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     return runs.transition(run, 'CONFIGURING', {
@@ -178,11 +178,11 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     const original = originalOf(run);
     const db = await describeInstance(rds, run.identifier);
     if (!db || db.DbiResourceId !== run.progress.restoredResourceId) {
-      throw fail('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+      throw stepError('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
     if (FAILED_STATUSES.has(status))
-      throw fail(status, `restored DB instance ${run.identifier} is ${status}`);
+      throw stepError(status, `restored DB instance ${run.identifier} is ${status}`);
     const waitConfigured = () => waiter.waitFor(run, instanceWait(run.identifier, 'configured'), ctx.signal);
     if (status !== 'available' || hasPendingChanges(db)) return waitConfigured();
 
@@ -212,7 +212,10 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       // RDS may not show a modify at once: look again, re-applying, before calling the copy wrong.
       const attempts = Number(run.progress.modifyAttempts ?? 1);
       if (attempts < MAX_MODIFY_ATTEMPTS) return (await applyModify(attempts + 1)) ?? waitConfigured();
-      throw fail('ConfigurationMismatch', `restored copy differs from the original: ${drift.join('; ')}`);
+      throw stepError(
+        'ConfigurationMismatch',
+        `restored copy differs from the original: ${drift.join('; ')}`,
+      );
     }
     if (tagValue(db.TagList, RESTORED_TAG)) {
       await rds.send(

@@ -30,6 +30,7 @@ import {
   SNAPSHOT_TAG,
   SnapshotReady,
   type StepContext,
+  stepError,
   TASKS,
   tagValue,
   type Waiter,
@@ -272,20 +273,16 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     if (snapshot && ours) {
       if (snapshot.status === 'available') return snapshotReady(run, `snapshot ${snapshotId} created`);
       if (snapshot.status === 'failed' || snapshot.status === 'deleting') {
-        throw Object.assign(new Error(`snapshot ${snapshotId} is ${snapshot.status}`), {
-          name: 'SnapshotFailed',
-        });
+        throw stepError('SnapshotFailed', `snapshot ${snapshotId} is ${snapshot.status}`);
       }
       return snapshotWait('available');
     }
 
     if (snapshot) {
       if (snapshot.source !== run.identifier) {
-        throw Object.assign(
-          new Error(
-            `${kind.snapshotLabel} ${snapshotId} is a snapshot of ${snapshot.source ?? 'another database'}: not replaced`,
-          ),
-          { name: 'SnapshotNameTaken' },
+        throw stepError(
+          'SnapshotNameTaken',
+          `${kind.snapshotLabel} ${snapshotId} is a snapshot of ${snapshot.source ?? 'another database'}: not replaced`,
         );
       }
       // An older snapshot of this database holds the name: replace it (the original tool's behaviour), once settled.
@@ -300,10 +297,7 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     }
 
     const db = await kind.describeDb(run.identifier);
-    if (!db)
-      throw Object.assign(new Error(`${kind.label} ${run.identifier} not found`), {
-        name: kind.notFoundCode,
-      });
+    if (!db) throw stepError(kind.notFoundCode, `${kind.label} ${run.identifier} not found`);
     if (db.status !== 'available') {
       return waiter.waitFor(
         run,
