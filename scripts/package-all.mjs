@@ -21,6 +21,15 @@ const params = {
   cleanup: upstream,
   notify: { eventBusName: upstream.eventBusName, eventBusArn: upstream.eventBusArn },
 };
+// The RDS event-subscription mode (rdsSignals=subscription) builds other resources: package and lint it too.
+const variants = [
+  ...Object.entries(params).map(([service, p]) => ({ service, p, label: service })),
+  ...['snapshot', 'restore', 'cleanup'].map((service) => ({
+    service,
+    p: { ...params[service], rdsSignals: 'subscription' },
+    label: `${service} (rdsSignals=subscription)`,
+  })),
+];
 
 // serverless-esbuild leaves temp folders behind: keep them inside the project, and remove them after.
 const tmp = join(root, '.tmp', 'package');
@@ -35,7 +44,7 @@ const serverless = join(root, 'node_modules', '.bin', 'serverless');
 const hasCfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 let failed = false;
 
-for (const [service, p] of Object.entries(params)) {
+for (const { service, p, label } of variants) {
   const cwd = join(root, 'services', service);
   const args = [
     'package',
@@ -48,7 +57,7 @@ for (const [service, p] of Object.entries(params)) {
   const out = spawnSync(serverless, args, { cwd, env, encoding: 'utf8' });
   if (out.status !== 0) {
     failed = true;
-    console.error(`✗ ${service}: serverless package failed\n${out.stdout}\n${out.stderr}`);
+    console.error(`✗ ${label}: serverless package failed\n${out.stdout}\n${out.stderr}`);
     continue;
   }
   const dir = join(cwd, '.serverless');
@@ -67,7 +76,7 @@ for (const [service, p] of Object.entries(params)) {
       console.error(res.stdout);
     }
   }
-  console.log(`✓ ${service}: ${sizes} (${lint})`);
+  console.log(`✓ ${label}: ${sizes} (${lint})`);
 }
 rmSync(tmp, { recursive: true, force: true });
 process.exit(failed ? 1 : 0);

@@ -3,8 +3,12 @@
  * serverless.yml files, calling the RDS simulator, dynalite and the local EventBridge/SQS over HTTP.
  */
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
 import { captureInstance, configurationDrift } from '@trapheus/shared';
+import { main } from '../../packages/cli/src/main';
 import { clientsFor, describe1, freshStack, instanceIds, runRestore, stepsOf } from './stack-helpers';
 
 jest.setTimeout(90_000);
@@ -119,5 +123,30 @@ describe('instance pipeline on the local stack', () => {
     expect(first.code).toBe(0);
     expect(second.code).toBe(1);
     expect(second.err.join('\n')).toContain(`another run (${first.runId}) is active on DB instance demo-db`);
+  });
+
+  it('trapheus runs and status show the run from another process (endpoints from local.json)', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'trapheus-e2e-'));
+    stack = await freshStack(600, { writeInfo: true, infoDir: cwd });
+    const { runId } = await runRestore(stack, { task: 'create_snapshot_only' });
+    const cli = async (...args: string[]) => {
+      const out: string[] = [];
+      const code = await main(args, { out: (l) => out.push(l), err: () => undefined }, cwd);
+      return { code, text: out.join('\n') };
+    };
+
+    const runs = await cli('runs', '--identifier', 'demo-db', '--json', '--local');
+    const status = await cli('status', runId, '--local');
+    const missing = await cli('status', 'run-nope', '--local');
+
+    expect(runs.code).toBe(0);
+    expect(JSON.parse(runs.text).map((r: { runId: string; step: string }) => [r.runId, r.step])).toEqual([
+      [runId, 'SUCCEEDED'],
+    ]);
+    expect(status.code).toBe(0);
+    expect(status.text).toContain(`run ${runId}: instance demo-db, task create_snapshot_only`);
+    expect(status.text).toContain('step: SUCCEEDED');
+    expect(status.text).toMatch(/SNAPSHOTTING\s+\d+\.\ds/);
+    expect(missing.code).toBe(1);
   });
 });
