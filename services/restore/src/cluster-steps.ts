@@ -104,7 +104,7 @@ export const buildClusterRestoreSteps = ({
         continue;
       }
       const db = await describeInstance(rds, member.DBInstanceIdentifier);
-      if (!db || db.DBInstanceStatus !== 'available' || db.PendingModifiedValues?.DBInstanceIdentifier) {
+      if (db?.DBInstanceStatus !== 'available' || db.PendingModifiedValues?.DBInstanceIdentifier) {
         pending.push(temp); // a rename under way: neither name answers for a while, and no event comes
         continue;
       }
