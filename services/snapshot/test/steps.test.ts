@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { createHarness, type Harness } from '@trapheus/shared/testing';
 import { buildSnapshotSteps } from '../src/steps';
 
@@ -47,11 +48,18 @@ describe('snapshot service', () => {
       });
     });
 
-    it('rejects a message body that is not JSON without creating anything', async () => {
+    it('drops a message body that is not JSON with a clear reason in the log, creating nothing', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn');
+
       await h.deliver('snapshot', '{"identifier": ');
 
+      expect(warn).toHaveBeenCalledWith('ignoring message', {
+        reason: 'message body is not valid JSON',
+        eventId: undefined,
+      });
       expect(h.memory.all()).toEqual([]);
       expect(h.rds.calls()).toEqual([]);
+      warn.mockRestore();
     });
   });
 
