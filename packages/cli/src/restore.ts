@@ -103,6 +103,15 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
     io.out(runId);
     return 1;
   }
+  if (
+    accepted.identifier !== parsed.data.identifier ||
+    accepted.kind !== (parsed.data.isCluster ? 'cluster' : 'instance')
+  ) {
+    io.err(
+      `trapheus: request rejected: requestId ${parsed.data.requestId} was already used by run ${runId} (${accepted.kind} ${accepted.identifier}); use a new requestId`,
+    );
+    return 1;
+  }
   if (accepted.step === 'REJECTED') {
     io.err(
       `trapheus: request rejected: ${accepted.reason ?? accepted.failure?.message ?? 'no reason given'}`,

@@ -368,6 +368,28 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
     });
     ctx.logger.info(created ? 'run created' : 'request already seen', { runId, step: run.step });
+    const kind = detail.isCluster ? 'cluster' : 'instance';
+    if (
+      !created &&
+      detail.requestId &&
+      (run.identifier !== detail.identifier || run.kind !== kind || run.task !== detail.task)
+    ) {
+      // The same requestId never starts two runs; a different request under it is refused loudly, not ignored.
+      const { run: refused } = await runs.create({
+        runId: runIdFor({ eventId: signal.eventId }),
+        identifier: detail.identifier,
+        kind,
+        task: detail.task,
+        snapshotIdentifier: detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`,
+      });
+      if (refused.step !== 'REQUESTED') return refused;
+      return reject(
+        refused,
+        `requestId ${detail.requestId} was already used by run ${run.runId} (${run.task} of ${run.kind} ${run.identifier}); use a new requestId`,
+        'RequestIdReused',
+        ctx,
+      );
+    }
     return run;
   };
 

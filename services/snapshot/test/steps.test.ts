@@ -171,6 +171,22 @@ describe('snapshot service', () => {
     expect(h.memory.all()).toHaveLength(1);
   });
 
+  it('a requestId reused for another database is refused with a reason, and the first run is untouched', async () => {
+    h.rds.seedInstance({ DBInstanceIdentifier: 'billing-db' });
+    await h.request({ ...request, requestId: 'nightly-1' }, 'event-1');
+    const [first] = h.memory.all();
+
+    await h.request({ ...request, identifier: 'billing-db', requestId: 'nightly-1' }, 'event-2');
+
+    const second = h.memory.all().find((r) => r.runId !== first?.runId);
+    expect(second?.step).toBe('REJECTED');
+    expect(second?.reason).toBe(
+      `requestId nightly-1 was already used by run ${first?.runId} (create_snapshot of instance orders-db); use a new requestId`,
+    );
+    expect(h.memory.all().find((r) => r.runId === first?.runId)?.step).toBe('SNAPSHOTTING');
+    expect(h.rds.calls('CreateDBSnapshot')).toHaveLength(1);
+  });
+
   it('a second request while a run is active is rejected with the active run named', async () => {
     await h.request(request, 'event-1');
     await h.request(request, 'event-2');
