@@ -11,4 +11,5 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.*/\\.serverless/', '<rootDir>/.*/\\.esbuild/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 30000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
