@@ -103,6 +103,9 @@ export interface CapturedInstance {
   BackupRetentionPeriod?: number;
   DBClusterIdentifier?: string;
   PromotionTier?: number;
+  /** The master password is managed in Secrets Manager (that secret is deleted with the temp). */
+  ManageMasterUserPassword?: boolean;
+  MasterUserSecretKmsKeyId?: string;
 }
 
 const defined = <T extends object>(o: T): T =>
@@ -154,6 +157,8 @@ export const captureInstance = (db: DBInstance): CapturedInstance => {
     BackupRetentionPeriod: db.BackupRetentionPeriod,
     DBClusterIdentifier: db.DBClusterIdentifier,
     PromotionTier: db.PromotionTier,
+    ManageMasterUserPassword: db.MasterUserSecret?.SecretArn ? true : undefined,
+    MasterUserSecretKmsKeyId: db.MasterUserSecret?.KmsKeyId,
   });
 };
 
@@ -213,6 +218,12 @@ export const buildRestoreInput = (
     // to restore must stay deletable by the rollback.
     DeletionProtection: false,
     CACertificateIdentifier: original.CACertificateIdentifier,
+    // A managed master password stays managed: the restored copy gets its own secret (a new ARN), since the
+    // original's is deleted with the temp.
+    ManageMasterUserPassword: original.ManageMasterUserPassword,
+    MasterUserSecretKmsKeyId: original.ManageMasterUserPassword
+      ? original.MasterUserSecretKmsKeyId
+      : undefined,
   });
 };
 

@@ -595,3 +595,26 @@ describe('describe helpers', () => {
     await expect(describeSnapshot(rds, 'missing')).resolves.toBeUndefined();
   });
 });
+
+describe('managed master password', () => {
+  it('keeps the master password managed by Secrets Manager on the restored copy, with the same KMS key', () => {
+    const original = captureInstance({
+      DBInstanceIdentifier: 'orders-db',
+      DbiResourceId: 'db-1',
+      MasterUserSecret: {
+        SecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:rds!db-1',
+        KmsKeyId: 'key-1',
+      },
+    });
+
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: 'run-1' });
+
+    expect([input.ManageMasterUserPassword, input.MasterUserSecretKmsKeyId]).toEqual([true, 'key-1']);
+    expect(
+      buildRestoreInput(captureInstance({ DBInstanceIdentifier: 'a', DbiResourceId: 'db-2' }), {
+        snapshotIdentifier: 's',
+        runId: 'r',
+      }).ManageMasterUserPassword,
+    ).toBeUndefined();
+  });
+});
