@@ -5,6 +5,7 @@
 import {
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
+  type DBInstance,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   type RDSClient,
@@ -55,7 +56,10 @@ interface KindAdapter {
   notFoundCode: string;
   snapshotNotFoundCode: string;
   invalidStateCode: string;
-  describeDb(id: string): Promise<{ status: string; memberOf?: string; tagCount: number } | undefined>;
+  /** `unsupported`: why Trapheus must not restore this database in place (read replicas, …). */
+  describeDb(
+    id: string,
+  ): Promise<{ status: string; memberOf?: string; tagCount: number; unsupported?: string } | undefined>;
   /** `source`: the database the snapshot was taken of. */
   describeSnapshot(
     id: string,
@@ -63,6 +67,20 @@ interface KindAdapter {
   createSnapshot(snapshotId: string, dbId: string, tags: Tag[]): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
 }
+
+/** Replicas would be promoted (or orphaned) when the temp is deleted: refuse, naming them. */
+const unsupportedInstance = (db: DBInstance): { unsupported?: string } => {
+  if (db.ReadReplicaSourceDBInstanceIdentifier) {
+    return { unsupported: `it is a read replica of ${db.ReadReplicaSourceDBInstanceIdentifier}` };
+  }
+  const replicas = db.ReadReplicaDBInstanceIdentifiers ?? [];
+  if (replicas.length > 0) {
+    return {
+      unsupported: `it has read replicas (${replicas.join(', ')}), which deleting the temp would promote`,
+    };
+  }
+  return {};
+};
 
 const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
   instance: {
@@ -79,6 +97,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
         db && {
           status: db.DBInstanceStatus ?? 'unknown',
           tagCount: db.TagList?.length ?? 0,
+          ...unsupportedInstance(db),
           ...(db.DBClusterIdentifier ? { memberOf: db.DBClusterIdentifier } : {}),
         }
       );
@@ -211,6 +230,14 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
         run,
         `${kind.label} ${run.identifier} is ${db.status}; it must be available`,
         kind.invalidStateCode,
+        ctx,
+      );
+    }
+    if (db.unsupported) {
+      return reject(
+        run,
+        `${kind.label} ${run.identifier} cannot be restored in place: ${db.unsupported}`,
+        'UnsupportedTopology',
         ctx,
       );
     }

@@ -135,6 +135,17 @@ describe('snapshot service', () => {
     expect(h.rds.mutatingCalls()).toEqual([]);
   });
 
+  it('rejects an instance with read replicas, naming them (deleting the temp would promote them)', async () => {
+    h.rds.instances.get('orders-db')!.ReadReplicaDBInstanceIdentifiers = ['orders-db-replica-1'];
+
+    await h.request(request);
+
+    expect(onlyRun().reason).toBe(
+      'DB instance orders-db cannot be restored in place: it has read replicas (orders-db-replica-1), which deleting the temp would promote',
+    );
+    expect(h.rds.mutatingCalls()).toEqual([]);
+  });
+
   it('rejects a database with 50 tags: the run tag would not fit', async () => {
     h.rds.instances.get('orders-db')!.TagList = Array.from({ length: 50 }, (_, i) => ({
       Key: `k${i}`,
