@@ -1,10 +1,10 @@
 /** `trapheus local …` and `trapheus demo`: the local stack from the command line. */
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
 import type { Io } from './restore';
 import { follow, restore } from './restore';
-import { LOCAL_INFO_FILE, readLocalInfo, targetForStack } from './target';
+import { isAlive, LOCAL_INFO_FILE, readLocalInfo, targetForStack } from './target';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -18,6 +18,29 @@ const postJson = async (url: string, body: unknown) => {
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`);
   return text;
 };
+
+/** The RDS actions the local simulator answers (the ones the services call). */
+export const SIMULATED_OPERATIONS = [
+  'AddTagsToResource',
+  'CreateDBCluster',
+  'CreateDBClusterSnapshot',
+  'CreateDBInstance',
+  'CreateDBSnapshot',
+  'DeleteDBCluster',
+  'DeleteDBClusterSnapshot',
+  'DeleteDBInstance',
+  'DeleteDBSnapshot',
+  'DescribeDBClusterSnapshots',
+  'DescribeDBClusters',
+  'DescribeDBInstances',
+  'DescribeDBSnapshots',
+  'ListTagsForResource',
+  'ModifyDBCluster',
+  'ModifyDBInstance',
+  'RemoveTagsFromResource',
+  'RestoreDBClusterFromSnapshot',
+  'RestoreDBInstanceFromDBSnapshot',
+];
 
 /** `drop=0.5,duplicate=0.1,reorder=0.2,delay=300` → event fault settings. */
 export const parseEventFaults = (spec: string) => {
@@ -52,6 +75,7 @@ const describeDb = async (rds: RDSClient, id: string) =>
 /** `trapheus demo`: stack up, a create_snapshot restore of demo-db, checks, summary, shutdown. */
 const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
   const started = Date.now();
+  refuseIfRunning(cwd);
   const startLocalStack = await loadStack();
   const timeScale = timeScaleOf(values);
   io.err(`starting the local stack (time scale ${timeScale}×)…`);
@@ -119,11 +143,34 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
     return checks.every((c) => c.ok) ? 0 : 1;
   } finally {
     await stack.stop();
-    rmSync(LOCAL_INFO_FILE(cwd), { force: true });
+    removeOwnInfo(cwd);
+  }
+};
+
+/** Removes local.json only when it describes this process's stack (another `local up` may have replaced it). */
+const removeOwnInfo = (cwd: string) => {
+  const file = LOCAL_INFO_FILE(cwd);
+  try {
+    if (JSON.parse(readFileSync(file, 'utf8')).pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // no file: nothing to remove
+  }
+};
+
+/** Refuses to start a second stack over a live one in the same folder. */
+const refuseIfRunning = (cwd: string) => {
+  const file = LOCAL_INFO_FILE(cwd);
+  if (!existsSync(file)) return;
+  const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
+  if (pid && pid !== process.pid && isAlive(pid)) {
+    throw new Error(
+      `a local stack is already running here (pid ${pid}); stop it first (Ctrl-C in its terminal)`,
+    );
   }
 };
 
 const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
+  refuseIfRunning(cwd);
   const startLocalStack = await loadStack();
   const stack = await startLocalStack({ rootDir: cwd, timeScale: timeScaleOf(values), writeInfo: true });
   io.out(`Trapheus local stack is up (stage ${stack.stage}, bus ${stack.busName}, table ${stack.runsTable})`);
@@ -140,7 +187,7 @@ const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
     process.once('SIGTERM', resolve);
   });
   await stack.stop();
-  rmSync(LOCAL_INFO_FILE(cwd), { force: true });
+  removeOwnInfo(cwd);
   io.err('local stack stopped');
   return 0;
 };
@@ -160,6 +207,11 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     return 0;
   }
   if (typeof values.throttle === 'string') {
+    const p = Number(values.throttle);
+    if (!(p >= 0 && p <= 1)) {
+      io.err('trapheus local fault: --throttle is a probability between 0 and 1');
+      return 1;
+    }
     await postJson(`${sim}/_sim/faults`, { kind: 'throttle', probability: Number(values.throttle) });
     io.out(`throttling ${values.throttle} of RDS calls`);
     return 0;
@@ -167,6 +219,12 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
   if (typeof values.operation !== 'string') {
     io.err(
       'trapheus local fault: give --operation with --error or --status, or --events, --throttle, --reset',
+    );
+    return 1;
+  }
+  if (!SIMULATED_OPERATIONS.includes(values.operation)) {
+    io.err(
+      `trapheus local fault: unknown RDS operation ${values.operation}; one of: ${SIMULATED_OPERATIONS.join(', ')}`,
     );
     return 1;
   }
@@ -233,7 +291,9 @@ export const localCommand = async (
     case 'outbox':
       return outbox(values, io, cwd);
     default:
-      io.err(`trapheus local: unknown subcommand ${sub ?? '(none)'} (up, fault, outbox)`);
+      io.err(
+        `trapheus local: unknown subcommand ${sub ?? '(none)'} (up, fault, outbox; or \`trapheus demo\`)`,
+      );
       return 1;
   }
 };

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
 import { localCommand } from './local-commands';
 import { type Io, restore } from './restore';
-import { describeRun, runLine } from './runs-view';
+import { describeRun, RUNS_HEADER, runLine } from './runs-view';
 import { resolveTarget } from './target';
 
 export const USAGE = `Usage:
@@ -24,36 +24,80 @@ Exit codes of restore --wait: 0 SUCCEEDED, 2 ROLLED_BACK, 1 FAILED / CLEANUP_FAI
 
 const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
 
+const OPTIONS = {
+  cluster: { type: 'boolean', default: false },
+  task: { type: 'string', default: 'create_snapshot' },
+  snapshot: { type: 'string' },
+  'request-id': { type: 'string' },
+  wait: { type: 'boolean', default: false },
+  timeout: { type: 'string' },
+  local: { type: 'boolean', default: false },
+  stage: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  identifier: { type: 'string' },
+  'time-scale': { type: 'string' },
+  operation: { type: 'string' },
+  error: { type: 'string' },
+  events: { type: 'string' },
+  throttle: { type: 'string' },
+  reset: { type: 'boolean', default: false },
+  status: { type: 'string' },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Turns what the AWS SDK says when nothing is reachable into a sentence with the fix. */
+const explain = (err: unknown, local: boolean): string => {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Could not load credentials|Region is missing/.test(message)) {
+    return `${message} (for the local stack add --local; for AWS set AWS_PROFILE or credentials, and AWS_REGION)`;
+  }
+  if (local && /ECONNREFUSED|fetch failed/.test(message)) {
+    return `the local stack is not answering (${message}): is \`npx trapheus local up\` still running?`;
+  }
+  return message;
+};
+
 export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd()): Promise<number> => {
-  const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      cluster: { type: 'boolean', default: false },
-      task: { type: 'string', default: 'create_snapshot' },
-      snapshot: { type: 'string' },
-      'request-id': { type: 'string' },
-      wait: { type: 'boolean', default: false },
-      timeout: { type: 'string' },
-      local: { type: 'boolean', default: false },
-      stage: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      identifier: { type: 'string' },
-      'time-scale': { type: 'string' },
-      operation: { type: 'string' },
-      error: { type: 'string' },
-      events: { type: 'string' },
-      throttle: { type: 'string' },
-      reset: { type: 'boolean', default: false },
-      status: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const [first, ...others] = argv;
+  const helpFirst = first === '--help' || first === '-h';
+  const command = helpFirst ? 'help' : first;
+  const rest = helpFirst ? [] : others;
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    const text = String((err as { message?: unknown })?.message ?? err);
+    const message =
+      /(Unknown option '[^']*'|Option '[^']*' argument missing)/.exec(text)?.[0] ?? text.split('. ')[0];
+    io.err(`trapheus: ${message} (see \`npx trapheus --help\`)`);
+    return 1;
+  }
+  const { values, positionals } = parsed;
   if (!command || values.help || command === 'help') {
     io.out(USAGE);
     return command ? 0 : 1;
   }
+  try {
+    return await run(command, values, positionals, io, cwd);
+  } catch (err) {
+    io.err(`trapheus: ${explain(err, values.local)}`);
+    return 1;
+  }
+};
+
+type Values = ReturnType<
+  typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+>['values'];
+
+const run = async (
+  command: string,
+  values: Values,
+  positionals: string[],
+  io: Io,
+  cwd: string,
+): Promise<number> => {
   const target = () => resolveTarget({ local: values.local, stage: values.stage, cwd });
 
   switch (command) {
@@ -61,6 +105,11 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
       const identifier = positionals[0];
       if (!identifier) {
         io.err('trapheus restore: missing <identifier>');
+        return 1;
+      }
+      const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+      if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+        io.err('trapheus restore: --timeout must be a positive number of seconds');
         return 1;
       }
       return restore(
@@ -73,7 +122,7 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
           requestId: values['request-id'],
           wait: values.wait,
           acceptTimeoutSeconds: 60,
-          waitTimeoutSeconds: values.timeout ? Number(values.timeout) : undefined,
+          waitTimeoutSeconds: timeout,
           pollMs: 250,
         },
         io,
@@ -118,7 +167,13 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
       const list = values.identifier
         ? await runs.listByDatabase(values.cluster ? 'cluster' : 'instance', values.identifier)
         : await runs.listAll();
-      io.out(values.json ? JSON.stringify(list, null, 2) : list.map(runLine).join('\n') || 'no runs');
+      io.out(
+        values.json
+          ? JSON.stringify(list, null, 2)
+          : list.length
+            ? [RUNS_HEADER, ...list.map(runLine)].join('\n')
+            : 'no runs',
+      );
       return 0;
     }
     case 'local':

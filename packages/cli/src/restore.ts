@@ -132,7 +132,7 @@ export const follow = async (
   io: Io,
 ): Promise<number> => {
   let printed = 0;
-  const started = Date.now();
+  let started: number | undefined;
   const show = (run: Run) => {
     for (; printed < run.history.length; printed++) {
       const entry = run.history[printed]!;
@@ -140,7 +140,8 @@ export const follow = async (
       const took = prev
         ? ` (${prev.step} took ${((Date.parse(entry.at) - Date.parse(prev.at)) / 1000).toFixed(1)}s)`
         : '';
-      const elapsed = ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+      started ??= Date.parse(run.history[0]?.at ?? new Date().toISOString());
+      const elapsed = ((Date.parse(entry.at) - started) / 1000).toFixed(1).padStart(6);
       io.err(`[${elapsed}s] ${entry.step}${took}${entry.note ? ` — ${entry.note}` : ''}`);
     }
   };
@@ -155,7 +156,9 @@ export const follow = async (
     },
   );
   if (!last || !isTerminal(last.step)) {
-    io.err(`trapheus: run ${runId} is still at ${last?.step ?? 'unknown'}; stopped waiting`);
+    io.err(
+      `trapheus: run ${runId} is still at ${last?.step ?? 'unknown'}; stopped waiting (the run goes on: follow it with \`npx trapheus status ${runId}\`)`,
+    );
     return 1;
   }
   if (last.failure) io.err(`failure: ${last.failure.step} ${last.failure.code}: ${last.failure.message}`);

@@ -29,5 +29,7 @@ export const describeRun = (run: Run): string =>
     ...timeline(run),
   ].join('\n');
 
+export const RUNS_HEADER = `${'RUN'.padEnd(20)}  ${'CREATED'.padEnd(24)}  ${'KIND'.padEnd(8)} ${'IDENTIFIER'.padEnd(24)} ${'TASK'.padEnd(20)} STEP`;
+
 export const runLine = (run: Run): string =>
   `${run.runId}  ${run.createdAt}  ${run.kind.padEnd(8)} ${run.identifier.padEnd(24)} ${run.task.padEnd(20)} ${run.step}`;

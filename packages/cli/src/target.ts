@@ -2,7 +2,7 @@
  * Where the CLI sends its calls: AWS (the default; region, credentials and endpoints from the usual AWS
  * variables) or the local stack (`--local`, endpoints from `.trapheus/local.json`, written by `local up`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface LocalStackInfo {
@@ -25,12 +25,32 @@ export interface Target {
 
 export const LOCAL_INFO_FILE = (cwd: string) => join(cwd, '.trapheus', 'local.json');
 
+/** Whether a process with this pid is alive (signal 0 only checks). */
+export const isAlive = (pid: number | undefined): boolean => {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
 export const readLocalInfo = (cwd: string): LocalStackInfo => {
   const file = LOCAL_INFO_FILE(cwd);
   if (!existsSync(file)) {
-    throw new Error(`no local stack found (${file} is missing): start one with \`npx trapheus local up\``);
+    throw new Error(
+      `no local stack found (${file} is missing): start one with \`npx trapheus local up\` (run commands from the repository root)`,
+    );
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as LocalStackInfo;
+  const info = JSON.parse(readFileSync(file, 'utf8')) as LocalStackInfo;
+  if (info.pid && !isAlive(info.pid)) {
+    rmSync(file, { force: true });
+    throw new Error(
+      `the local stack (pid ${info.pid}) is not running any more: start one with \`npx trapheus local up\``,
+    );
+  }
+  return info;
 };
 
 /** Environment that points the SDK v3 clients at a local stack. */

@@ -69,12 +69,30 @@ describe('trapheus CLI', () => {
   });
 
   it('explains how to start the local stack when --local finds none', async () => {
-    const { io } = capture();
+    const { io, err } = capture();
     const cwd = mkdtempSync(join(tmpdir(), 'trapheus-cli-'));
 
-    await expect(main(['runs', '--local'], io, cwd)).rejects.toThrow(
-      /start one with `npx trapheus local up`/,
-    );
+    expect(await main(['runs', '--local'], io, cwd)).toBe(1);
+    expect(err.join('\n')).toMatch(/no local stack found .* start one with `npx trapheus local up`/);
+  });
+
+  it('prints the usage for --help and -h, and names an unknown option with a pointer to it', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { io, out } = capture();
+      expect(await main([flag], io)).toBe(0);
+      expect(out.join('\n')).toContain('Usage:');
+    }
+    const { io, err } = capture();
+    expect(await main(['restore', 'demo-db', '--clutser'], io)).toBe(1);
+    expect(err).toEqual(["trapheus: Unknown option '--clutser' (see `npx trapheus --help`)"]);
+  });
+
+  it('refuses a bad --timeout before sending anything', async () => {
+    const { io, err } = capture();
+
+    expect(await main(['restore', 'demo-db', '--wait', '--timeout', 'abc'], io)).toBe(1);
+    expect(err).toEqual(['trapheus restore: --timeout must be a positive number of seconds']);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
   it('parses event fault settings and rejects bad ones by name', () => {

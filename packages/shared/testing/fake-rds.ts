@@ -10,6 +10,7 @@ import {
   type DBSnapshot,
   DeleteDBInstanceCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClustersCommand,
   DescribeDBInstancesCommand,
   DescribeDBSnapshotsCommand,
   ModifyDBInstanceCommand,
@@ -133,6 +134,11 @@ export const createFakeRds = (): FakeRds => {
     guard('DescribeDBInstances', input);
     const id = input.DBInstanceIdentifier as string;
     return { DBInstances: [structuredClone(instance(id))] };
+  });
+  // This fake holds instances only: a cluster is never found.
+  mock.on(DescribeDBClustersCommand).callsFake((input) => {
+    guard('DescribeDBClusters', input);
+    throw awsError('DBClusterNotFoundFault');
   });
   mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
     guard('DescribeDBSnapshots', input);

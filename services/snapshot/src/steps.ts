@@ -216,7 +216,14 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
       );
     }
     const db = await kind.describeDb(run.identifier);
-    if (!db) return reject(run, `${kind.label} ${run.identifier} not found`, kind.notFoundCode, ctx);
+    if (!db) {
+      // A common slip: the cluster asked for as an instance, or the other way round. Say so.
+      const other = run.kind === 'instance' ? kinds.cluster : kinds.instance;
+      const hint = (await other.describeDb(run.identifier))
+        ? ` (a ${other.label} ${run.identifier} exists: set isCluster to ${run.kind === 'instance'})`
+        : '';
+      return reject(run, `${kind.label} ${run.identifier} not found${hint}`, kind.notFoundCode, ctx);
+    }
     if (db.memberOf) {
       return reject(
         run,
