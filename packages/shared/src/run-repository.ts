@@ -52,6 +52,25 @@ export type LockResult = { acquired: true } | { acquired: false; holder: string;
 /** A FAILED run keeps its database locked: the next scheduled run must not start on a broken database. */
 export const holdsLockWhenDone = (step: Step): boolean => step === 'FAILED';
 
+/**
+ * A run as it starts: at REQUESTED, version 1, active. The one definition of that shape (the in-memory test
+ * repository uses it too).
+ *
+ * @example
+ * const run = newRun({ runId, identifier: 'orders-db', kind: 'instance', task: 'create_snapshot', snapshotIdentifier }, at);
+ */
+export const newRun = (input: NewRun, at: string): Run => ({
+  ...input,
+  dbKey: dbKeyOf(input.kind, input.identifier),
+  step: 'REQUESTED',
+  version: 1,
+  createdAt: at,
+  updatedAt: at,
+  history: [{ step: 'REQUESTED', at }],
+  active: 'Y',
+  progress: {},
+});
+
 const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException';
 
 /** Builds `SET`/`REMOVE` clauses for a patch; keys are always aliased (several are reserved words). */
@@ -132,18 +151,7 @@ export const buildRunRepository = ({
      * one with `created: false`.
      */
     async create(input: NewRun): Promise<{ created: boolean; run: Run }> {
-      const at = now().toISOString();
-      const run: Run = {
-        ...input,
-        dbKey: dbKeyOf(input.kind, input.identifier),
-        step: 'REQUESTED',
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-        history: [{ step: 'REQUESTED', at }],
-        active: 'Y',
-        progress: {},
-      };
+      const run = newRun(input, now().toISOString());
       try {
         await dynamo.send(
           new PutCommand({

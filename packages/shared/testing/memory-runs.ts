@@ -9,6 +9,7 @@ import {
   isTerminal,
   type LockResult,
   type NewRun,
+  newRun,
   type Run,
   type RunPatch,
   type RunRepository,
@@ -47,18 +48,7 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
     async create(input: NewRun) {
       const existing = runs.get(input.runId);
       if (existing) return { created: false, run: clone(existing) };
-      const at = now().toISOString();
-      const run: Run = {
-        ...input,
-        dbKey: dbKeyOf(input.kind, input.identifier),
-        step: 'REQUESTED',
-        version: 1,
-        createdAt: at,
-        updatedAt: at,
-        history: [{ step: 'REQUESTED', at }],
-        active: 'Y',
-        progress: {},
-      };
+      const run = newRun(input, now().toISOString());
       runs.set(run.runId, clone(run));
       return { created: true, run };
     },
