@@ -5,6 +5,7 @@ export * from './contracts';
 export * from './engine';
 export * from './errors';
 export * from './ids';
+export * from './ledger';
 export * from './logging';
 export * from './publisher';
 export * from './rds-cluster';

@@ -3,10 +3,15 @@
  * members, and turn them back into restore, create-member and modify inputs (DESIGN.md §5, issue: clusters).
  */
 import {
+  CreateDBClusterEndpointCommand,
   type CreateDBInstanceCommandInput,
+  type DatabaseInsightsMode,
   type DBCluster,
+  type DBClusterEndpoint,
   type DBClusterSnapshot,
   type DBInstance,
+  DeleteDBClusterEndpointCommand,
+  DescribeDBClusterEndpointsCommand,
   DescribeDBClusterSnapshotsCommand,
   DescribeDBClustersCommand,
   type ModifyDBClusterCommandInput,
@@ -15,7 +20,18 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { ifFound, UnsafeDeleteError } from './errors';
-import { isDefaultGroup, RESTORED_TAG, RUN_TAG, tagValue, userTags } from './rds-instance';
+import { CLUSTER_LEDGER, driftKeys } from './ledger';
+import {
+  type CapturedDomain,
+  captureDomain,
+  captureDrift,
+  isDefaultGroup,
+  RESTORED_TAG,
+  RUN_TAG,
+  sortedRoles,
+  tagValue,
+  userTags,
+} from './rds-instance';
 import { type Run, tempIdentifierFor } from './run';
 
 /** The cluster, or undefined when RDS does not know it. */
@@ -75,13 +91,47 @@ export interface CapturedCluster {
   CopyTagsToSnapshot?: boolean;
   BacktrackWindow?: number;
   EnabledCloudwatchLogsExports: string[];
-  ServerlessV2ScalingConfiguration?: { MinCapacity?: number; MaxCapacity?: number };
+  ServerlessV2ScalingConfiguration?: {
+    MinCapacity?: number;
+    MaxCapacity?: number;
+    SecondsUntilAutoPause?: number;
+  };
   PreferredBackupWindow?: string;
   PreferredMaintenanceWindow?: string;
   BackupRetentionPeriod?: number;
   Tags: Tag[];
   /** Writer first, then readers by promotion tier. */
   members: CapturedMember[];
+  AvailabilityZones?: string[];
+  OptionGroupName?: string;
+  /** `aurora` or `aurora-iopt1` (I/O-Optimized). */
+  StorageType?: string;
+  NetworkType?: string;
+  Domain?: CapturedDomain;
+  EngineLifecycleSupport?: string;
+  AssociatedRoles?: { RoleArn: string; FeatureName?: string }[];
+  /** The RDS Data API. */
+  HttpEndpointEnabled?: boolean;
+  MonitoringInterval?: number;
+  MonitoringRoleArn?: string;
+  PerformanceInsightsEnabled?: boolean;
+  PerformanceInsightsKMSKeyId?: string;
+  PerformanceInsightsRetentionPeriod?: number;
+  DatabaseInsightsMode?: string;
+  ManageMasterUserPassword?: boolean;
+  MasterUserSecretKmsKeyId?: string;
+  LocalWriteForwarding?: boolean;
+  VPCNetworkingEnabled?: boolean;
+  InternetAccessGatewayEnabled?: boolean;
+  /** Custom endpoints (DescribeDBClusterEndpoints), sorted by identifier. */
+  CustomEndpoints?: CapturedEndpoint[];
+}
+
+export interface CapturedEndpoint {
+  DBClusterEndpointIdentifier: string;
+  EndpointType: string;
+  StaticMembers?: string[];
+  ExcludedMembers?: string[];
 }
 
 const defined = <T extends object>(o: T): T =>
@@ -117,7 +167,11 @@ export const captureMember = (db: DBInstance, isWriter: boolean): CapturedMember
  * @example
  * const original = captureCluster(cluster, await Promise.all(ids.map((id) => describeInstance(rds, id))));
  */
-export const captureCluster = (cluster: DBCluster, members: DBInstance[]): CapturedCluster => {
+export const captureCluster = (
+  cluster: DBCluster,
+  members: DBInstance[],
+  endpoints: readonly DBClusterEndpoint[] = [],
+): CapturedCluster => {
   if (!cluster.DBClusterIdentifier || !cluster.DbClusterResourceId) {
     throw new Error('cluster without identifier or resource id');
   }
@@ -156,6 +210,7 @@ export const captureCluster = (cluster: DBCluster, members: DBInstance[]): Captu
       ? defined({
           MinCapacity: cluster.ServerlessV2ScalingConfiguration.MinCapacity,
           MaxCapacity: cluster.ServerlessV2ScalingConfiguration.MaxCapacity,
+          SecondsUntilAutoPause: cluster.ServerlessV2ScalingConfiguration.SecondsUntilAutoPause,
         })
       : undefined,
     PreferredBackupWindow: cluster.PreferredBackupWindow,
@@ -163,7 +218,55 @@ export const captureCluster = (cluster: DBCluster, members: DBInstance[]): Captu
     BackupRetentionPeriod: cluster.BackupRetentionPeriod,
     Tags: userTags(cluster.TagList),
     members: captured,
+    AvailabilityZones: cluster.AvailabilityZones?.length ? [...cluster.AvailabilityZones].sort() : undefined,
+    OptionGroupName: cluster.DBClusterOptionGroupMemberships?.[0]?.DBClusterOptionGroupName,
+    StorageType: cluster.StorageType,
+    NetworkType: cluster.NetworkType,
+    Domain: captureDomain(cluster.DomainMemberships?.[0]),
+    EngineLifecycleSupport: cluster.EngineLifecycleSupport,
+    AssociatedRoles: sortedRoles(cluster.AssociatedRoles),
+    HttpEndpointEnabled: cluster.HttpEndpointEnabled,
+    MonitoringInterval: cluster.MonitoringInterval,
+    MonitoringRoleArn: cluster.MonitoringRoleArn,
+    PerformanceInsightsEnabled: cluster.PerformanceInsightsEnabled,
+    PerformanceInsightsKMSKeyId: cluster.PerformanceInsightsKMSKeyId,
+    PerformanceInsightsRetentionPeriod: cluster.PerformanceInsightsRetentionPeriod,
+    DatabaseInsightsMode: cluster.DatabaseInsightsMode,
+    ManageMasterUserPassword: cluster.MasterUserSecret?.SecretArn ? true : undefined,
+    MasterUserSecretKmsKeyId: cluster.MasterUserSecret?.KmsKeyId,
+    LocalWriteForwarding:
+      cluster.LocalWriteForwardingStatus === 'enabled' || cluster.LocalWriteForwardingStatus === 'enabling'
+        ? true
+        : undefined,
+    VPCNetworkingEnabled: cluster.VPCNetworkingEnabled,
+    InternetAccessGatewayEnabled: cluster.InternetAccessGatewayEnabled,
+    CustomEndpoints: captureEndpoints(endpoints),
   });
+};
+
+/** The custom endpoints of a cluster, as CreateDBClusterEndpoint takes them back. */
+export const captureEndpoints = (endpoints: readonly DBClusterEndpoint[]): CapturedEndpoint[] | undefined => {
+  const custom = endpoints
+    .filter((e) => e.EndpointType === 'CUSTOM' && e.DBClusterEndpointIdentifier)
+    .map((e) =>
+      defined({
+        DBClusterEndpointIdentifier: e.DBClusterEndpointIdentifier ?? '',
+        EndpointType: e.CustomEndpointType ?? 'ANY',
+        StaticMembers: e.StaticMembers?.length ? [...e.StaticMembers].sort() : undefined,
+        ExcludedMembers: e.ExcludedMembers?.length ? [...e.ExcludedMembers].sort() : undefined,
+      }),
+    )
+    .sort((a, b) => a.DBClusterEndpointIdentifier.localeCompare(b.DBClusterEndpointIdentifier));
+  return custom.length > 0 ? custom : undefined;
+};
+
+/** The custom endpoints of a cluster (DescribeDBClusterEndpoints, custom ones only). */
+export const describeCustomEndpoints = async (
+  rds: RDSClient,
+  clusterId: string,
+): Promise<DBClusterEndpoint[]> => {
+  const out = await rds.send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: clusterId }));
+  return out.DBClusterEndpoints ?? [];
 };
 
 /** The temp name of a member instance during a run. */
@@ -201,6 +304,28 @@ export const buildClusterRestoreInput = (
     BackupRetentionPeriod: original.BackupRetentionPeriod,
     PreferredBackupWindow: original.PreferredBackupWindow,
     Tags: [...original.Tags, { Key: RESTORED_TAG, Value: opts.runId }],
+    AvailabilityZones: original.AvailabilityZones,
+    OptionGroupName: isDefaultGroup(original.OptionGroupName) ? undefined : original.OptionGroupName,
+    EngineMode:
+      original.EngineMode && original.EngineMode !== 'provisioned' ? original.EngineMode : undefined,
+    StorageType: original.StorageType,
+    NetworkType: original.NetworkType,
+    Domain: original.Domain?.Domain,
+    DomainIAMRoleName: original.Domain?.IAMRoleName,
+    // Omitted, RestoreDBClusterFromSnapshot defaults to open-source-rds-extended-support (paid Extended Support).
+    EngineLifecycleSupport: original.EngineLifecycleSupport,
+    AssociatedRoles: original.AssociatedRoles,
+    MonitoringInterval: original.MonitoringInterval || undefined,
+    MonitoringRoleArn: (original.MonitoringInterval ?? 0) > 0 ? original.MonitoringRoleArn : undefined,
+    EnablePerformanceInsights: original.PerformanceInsightsEnabled || undefined,
+    PerformanceInsightsKMSKeyId: original.PerformanceInsightsEnabled
+      ? original.PerformanceInsightsKMSKeyId
+      : undefined,
+    PerformanceInsightsRetentionPeriod: original.PerformanceInsightsEnabled
+      ? original.PerformanceInsightsRetentionPeriod
+      : undefined,
+    EnableVPCNetworking: original.VPCNetworkingEnabled === false ? false : undefined,
+    EnableInternetAccessGateway: original.InternetAccessGatewayEnabled || undefined,
   });
 
 /** CreateDBInstance for one member of the restored cluster, with the member's captured settings. */
@@ -256,44 +381,37 @@ export const buildClusterPostModify = (
   ) {
     changes.BackupRetentionPeriod = original.BackupRetentionPeriod;
   }
+  if (Boolean(original.HttpEndpointEnabled) !== Boolean(restored.HttpEndpointEnabled)) {
+    changes.EnableHttpEndpoint = Boolean(original.HttpEndpointEnabled);
+  }
+  if (original.DatabaseInsightsMode && original.DatabaseInsightsMode !== restored.DatabaseInsightsMode) {
+    changes.DatabaseInsightsMode = original.DatabaseInsightsMode as DatabaseInsightsMode;
+  }
+  if (original.LocalWriteForwarding && restored.LocalWriteForwardingStatus !== 'enabled') {
+    changes.EnableLocalWriteForwarding = true;
+  }
+  // The temp keeps the original's secret until it is deleted; the restored cluster gets a managed one of its own.
+  // RDS API reference, ModifyDBCluster ManageMasterUserPassword (RestoreDBClusterFromSnapshot has no such field).
+  if (original.ManageMasterUserPassword && !restored.MasterUserSecret?.SecretArn) {
+    changes.ManageMasterUserPassword = true;
+    changes.MasterUserSecretKmsKeyId = original.MasterUserSecretKmsKeyId;
+  }
   if (Object.keys(changes).length === 0) return undefined;
-  return { DBClusterIdentifier: restored.DBClusterIdentifier, ApplyImmediately: true, ...changes };
+  return defined({ DBClusterIdentifier: restored.DBClusterIdentifier, ApplyImmediately: true, ...changes });
 };
 
-/** Settings of the restored cluster and members that differ from the captured ones. */
+const CLUSTER_DRIFT_KEYS = driftKeys(CLUSTER_LEDGER).filter((k) => k !== 'members');
+
+/** Settings of the restored cluster and members that differ from the captured ones (the ledger's drift fields). */
 export const clusterDrift = (
   original: CapturedCluster,
   cluster: DBCluster,
   members: DBInstance[],
+  endpoints: readonly DBClusterEndpoint[] = [],
 ): string[] => {
-  const now = captureCluster(cluster, members);
-  const keys: (keyof CapturedCluster)[] = [
-    'Engine',
-    'EngineVersion',
-    'DBClusterParameterGroup',
-    'DBSubnetGroup',
-    'Port',
-    'DatabaseName',
-    'IAMDatabaseAuthenticationEnabled',
-    'DeletionProtection',
-    'CopyTagsToSnapshot',
-    'BacktrackWindow',
-    'ServerlessV2ScalingConfiguration',
-    'PreferredMaintenanceWindow',
-    'BackupRetentionPeriod',
-  ];
+  const now = captureCluster(cluster, members, endpoints);
+  const drift = captureDrift(CLUSTER_DRIFT_KEYS, original, now);
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-  const sorted = (xs: string[]) => [...xs].sort().join(',');
-  const drift = keys
-    .filter((k) => !same(original[k], now[k]))
-    .map((k) => `${k}: ${JSON.stringify(original[k] ?? null)} → ${JSON.stringify(now[k] ?? null)}`);
-  if (sorted(original.VpcSecurityGroupIds) !== sorted(now.VpcSecurityGroupIds))
-    drift.push('VpcSecurityGroupIds');
-  if (sorted(original.EnabledCloudwatchLogsExports) !== sorted(now.EnabledCloudwatchLogsExports)) {
-    drift.push('EnabledCloudwatchLogsExports');
-  }
-  const tagString = (tags: Tag[]) => sorted(tags.map((t) => `${t.Key}=${t.Value}`));
-  if (tagString(original.Tags) !== tagString(now.Tags)) drift.push('Tags');
   const memberKeys: (keyof CapturedMember)[] = [
     'IsClusterWriter',
     'PromotionTier',
@@ -303,6 +421,8 @@ export const clusterDrift = (
     'MonitoringInterval',
     'PerformanceInsightsEnabled',
     'PerformanceInsightsRetentionPeriod',
+    'CACertificateIdentifier',
+    'AutoMinorVersionUpgrade',
   ];
   for (const m of original.members) {
     const r = now.members.find((x) => x.DBInstanceIdentifier === m.DBInstanceIdentifier);
@@ -385,4 +505,66 @@ export const assertMemberDeletable = (run: Run, db: DBInstance, role: 'temp' | '
   if (tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
     throw new UnsafeDeleteError(`${id} does not carry ${RESTORED_TAG}=${run.runId}`);
   }
+};
+
+/**
+ * Puts the captured custom endpoints on `target` (one action per call, a reconciler): an endpoint still held
+ * by `from` (the original cluster under its temp name, or the restored copy during a rollback) is deleted first,
+ * since an endpoint name is unique in the Region (Aurora User Guide, "Considerations for custom endpoints":
+ * "You can't reuse the same custom endpoint name for more than one cluster in the same AWS Region"). Returns
+ * true once every endpoint is `available` on `target`. An endpoint of that name on any other cluster stops the
+ * step: it is a bystander's.
+ *
+ * @example
+ * if (!(await syncCustomEndpoints(rds, original.CustomEndpoints, { target: 'shop', from: 'shop-tr-1a2b3c4d' }))) return wait();
+ */
+export const syncCustomEndpoints = async (
+  rds: RDSClient,
+  endpoints: readonly CapturedEndpoint[] | undefined,
+  where: { target: string; from?: string },
+): Promise<boolean> => {
+  let done = true;
+  for (const e of endpoints ?? []) {
+    const found = await ifFound(
+      async () =>
+        (
+          await rds.send(
+            new DescribeDBClusterEndpointsCommand({
+              DBClusterEndpointIdentifier: e.DBClusterEndpointIdentifier,
+            }),
+          )
+        ).DBClusterEndpoints?.[0],
+    );
+    if (found?.DBClusterIdentifier === where.target) {
+      if (found.Status !== 'available') done = false;
+      continue;
+    }
+    done = false;
+    if (found && found.DBClusterIdentifier !== where.from) {
+      throw Object.assign(
+        new Error(
+          `custom endpoint ${e.DBClusterEndpointIdentifier} belongs to cluster ${found.DBClusterIdentifier}, not to this run`,
+        ),
+        { name: 'EndpointNameTaken' },
+      );
+    }
+    if (found) {
+      if (found.Status === 'available') {
+        await rds.send(
+          new DeleteDBClusterEndpointCommand({ DBClusterEndpointIdentifier: e.DBClusterEndpointIdentifier }),
+        );
+      }
+      continue;
+    }
+    await rds.send(
+      new CreateDBClusterEndpointCommand({
+        DBClusterIdentifier: where.target,
+        DBClusterEndpointIdentifier: e.DBClusterEndpointIdentifier,
+        EndpointType: e.EndpointType,
+        ...(e.StaticMembers ? { StaticMembers: e.StaticMembers } : {}),
+        ...(e.ExcludedMembers ? { ExcludedMembers: e.ExcludedMembers } : {}),
+      }),
+    );
+  }
+  return done;
 };

@@ -3,6 +3,7 @@
  * configuration, and turn it back into restore and modify inputs (DESIGN.md §5).
  */
 import {
+  type DatabaseInsightsMode,
   type DBInstance,
   type DBSnapshot,
   DescribeDBInstancesCommand,
@@ -13,6 +14,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import { ifFound, UnsafeDeleteError } from './errors';
+import { driftKeys, INSTANCE_LEDGER } from './ledger';
 import type { Run } from './run';
 
 /** Tag put on the original just before the rename: marks the one database this run may delete. */
@@ -106,7 +108,51 @@ export interface CapturedInstance {
   /** The master password is managed in Secrets Manager (that secret is deleted with the temp). */
   ManageMasterUserPassword?: boolean;
   MasterUserSecretKmsKeyId?: string;
+  NetworkType?: string;
+  /** The Kerberos / Active Directory domain membership (RDS allows one). */
+  Domain?: CapturedDomain;
+  EngineLifecycleSupport?: string;
+  DedicatedLogVolume?: boolean;
+  DatabaseInsightsMode?: string;
+  ProcessorFeatures?: { Name?: string; Value?: string }[];
+  BackupTarget?: string;
+  CustomerOwnedIpEnabled?: boolean;
+  DBCapacityReservationIdentifier?: string;
+  /** Associated IAM roles, sorted (re-created with AddRoleToDBInstance). */
+  AssociatedRoles?: { RoleArn: string; FeatureName?: string }[];
+  /** Cross-Region automated backup replications (re-created in each destination Region). */
+  AutomatedBackupsReplications?: CapturedBackupReplication[];
+  AdditionalStorageVolumes?: {
+    VolumeName: string;
+    AllocatedStorage?: number;
+    IOPS?: number;
+    MaxAllocatedStorage?: number;
+    StorageThroughput?: number;
+    StorageType?: string;
+  }[];
 }
+
+export interface CapturedDomain {
+  Domain: string;
+  IAMRoleName?: string;
+  FQDN?: string;
+  OU?: string;
+  AuthSecretArn?: string;
+  DnsIps?: string[];
+}
+
+export interface CapturedBackupReplication {
+  /** The destination Region, from the replicated backup's ARN. */
+  Region: string;
+  BackupRetentionPeriod?: number;
+  KmsKeyId?: string;
+}
+
+/** `arn:aws:rds:us-west-2:123456789012:auto-backup:ab-…` → `us-west-2`. */
+export const regionOfArn = (arn: string | undefined): string | undefined => arn?.split(':')[3] || undefined;
+
+export const isSqlServer = (engine: string | undefined): boolean => !!engine?.startsWith('sqlserver');
+export const isOracle = (engine: string | undefined): boolean => !!engine?.startsWith('oracle');
 
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -114,10 +160,16 @@ const defined = <T extends object>(o: T): T =>
 /**
  * Captures what must survive the restore, before anything is touched.
  *
+ * `replications`: the cross-Region automated backup replications, described in their destination Regions
+ * (DescribeDBInstanceAutomatedBackups); without them the capture keeps only the Regions.
+ *
  * @example
  * const original = captureInstance(await describeInstance(rds, 'orders-db'));
  */
-export const captureInstance = (db: DBInstance): CapturedInstance => {
+export const captureInstance = (
+  db: DBInstance,
+  replications?: CapturedBackupReplication[],
+): CapturedInstance => {
   if (!db.DBInstanceIdentifier || !db.DbiResourceId)
     throw new Error('instance without identifier or resource id');
   return defined({
@@ -159,14 +211,88 @@ export const captureInstance = (db: DBInstance): CapturedInstance => {
     PromotionTier: db.PromotionTier,
     ManageMasterUserPassword: db.MasterUserSecret?.SecretArn ? true : undefined,
     MasterUserSecretKmsKeyId: db.MasterUserSecret?.KmsKeyId,
+    NetworkType: db.NetworkType,
+    Domain: captureDomain(db.DomainMemberships?.[0]),
+    EngineLifecycleSupport: db.EngineLifecycleSupport,
+    DedicatedLogVolume: db.DedicatedLogVolume,
+    DatabaseInsightsMode: db.DatabaseInsightsMode,
+    ProcessorFeatures: db.ProcessorFeatures?.length
+      ? db.ProcessorFeatures.map((f) => defined({ Name: f.Name, Value: f.Value })).sort((a, b) =>
+          String(a.Name).localeCompare(String(b.Name)),
+        )
+      : undefined,
+    BackupTarget: db.BackupTarget,
+    CustomerOwnedIpEnabled: db.CustomerOwnedIpEnabled,
+    DBCapacityReservationIdentifier: db.DBCapacityReservationIdentifier,
+    AssociatedRoles: sortedRoles(db.AssociatedRoles),
+    AutomatedBackupsReplications: backupReplications(db, replications),
+    AdditionalStorageVolumes: db.AdditionalStorageVolumes?.length
+      ? db.AdditionalStorageVolumes.map((v) =>
+          defined({
+            VolumeName: v.VolumeName ?? '',
+            AllocatedStorage: v.AllocatedStorage,
+            IOPS: v.IOPS,
+            MaxAllocatedStorage: v.MaxAllocatedStorage,
+            StorageThroughput: v.StorageThroughput,
+            StorageType: v.StorageType,
+          }),
+        ).sort((a, b) => a.VolumeName.localeCompare(b.VolumeName))
+      : undefined,
   });
+};
+
+/** The replications of an instance: those described in their Regions, or just the Regions from the ARNs. */
+const backupReplications = (
+  db: DBInstance,
+  described: CapturedBackupReplication[] | undefined,
+): CapturedBackupReplication[] | undefined => {
+  const list =
+    described ??
+    (db.DBInstanceAutomatedBackupsReplications ?? []).flatMap((r) => {
+      const region = regionOfArn(r.DBInstanceAutomatedBackupsArn);
+      return region ? [{ Region: region }] : [];
+    });
+  return list.length > 0 ? [...list].sort((a, b) => a.Region.localeCompare(b.Region)) : undefined;
+};
+
+/** The domain membership as restore takes it back (status left out). */
+export const captureDomain = (
+  m:
+    | {
+        Domain?: string;
+        IAMRoleName?: string;
+        FQDN?: string;
+        OU?: string;
+        AuthSecretArn?: string;
+        DnsIps?: string[];
+      }
+    | undefined,
+): CapturedDomain | undefined =>
+  m?.Domain
+    ? defined({
+        Domain: m.Domain,
+        IAMRoleName: m.IAMRoleName,
+        FQDN: m.FQDN,
+        OU: m.OU,
+        AuthSecretArn: m.AuthSecretArn,
+        DnsIps: m.DnsIps?.length ? [...m.DnsIps] : undefined,
+      })
+    : undefined;
+
+/** Associated roles, sorted, without their status. */
+export const sortedRoles = (
+  roles: readonly { RoleArn?: string; FeatureName?: string }[] | undefined,
+): { RoleArn: string; FeatureName?: string }[] | undefined => {
+  const list = (roles ?? [])
+    .filter((r) => r.RoleArn)
+    .map((r) => defined({ RoleArn: r.RoleArn ?? '', FeatureName: r.FeatureName || undefined }))
+    .sort((a, b) => `${a.RoleArn} ${a.FeatureName}`.localeCompare(`${b.RoleArn} ${b.FeatureName}`));
+  return list.length > 0 ? list : undefined;
 };
 
 /** `default.postgres16`, `default:postgres-16`: the engine's own groups. */
 export const isDefaultGroup = (name: string | undefined): boolean =>
   !!name && (name.startsWith('default.') || name.startsWith('default:'));
-
-const PROVISIONED_IOPS_TYPES = new Set(['io1', 'io2', 'gp3']);
 
 /**
  * Everything RestoreDBInstanceFromDBSnapshot accepts, from the captured configuration. Without these RDS would
@@ -176,16 +302,8 @@ export const buildRestoreInput = (
   original: CapturedInstance,
   opts: { snapshotIdentifier: string; runId: string },
 ): RestoreDBInstanceFromDBSnapshotCommandInput => {
-  // gp3 below its baseline threshold (400 GiB; 200 GiB for Oracle) reports 3000 IOPS / 125 MiB/s but refuses
-  // explicit values (InvalidParameterCombination): pass them only where RDS accepts them.
-  const gp3Threshold = original.Engine?.startsWith('oracle') ? 200 : 400;
-  const gp3Tunable = original.StorageType === 'gp3' && (original.AllocatedStorage ?? 0) >= gp3Threshold;
-  const iopsApply =
-    original.StorageType === 'gp3'
-      ? gp3Tunable
-      : original.StorageType
-        ? PROVISIONED_IOPS_TYPES.has(original.StorageType)
-        : false;
+  const storage = storageSettings(original);
+  const oracle = isOracle(original.Engine);
   return defined({
     DBInstanceIdentifier: original.DBInstanceIdentifier,
     DBSnapshotIdentifier: opts.snapshotIdentifier,
@@ -201,9 +319,7 @@ export const buildRestoreInput = (
     // A default group is what RDS picks by itself for the snapshot's engine version; naming it can only fail.
     OptionGroupName: isDefaultGroup(original.OptionGroupName) ? undefined : original.OptionGroupName,
     StorageType: original.StorageType,
-    AllocatedStorage: original.AllocatedStorage,
-    Iops: iopsApply ? original.Iops : undefined,
-    StorageThroughput: gp3Tunable ? original.StorageThroughput : undefined,
+    ...storage,
     VpcSecurityGroupIds: original.VpcSecurityGroupIds.length ? original.VpcSecurityGroupIds : undefined,
     Tags: [...original.Tags, { Key: RESTORED_TAG, Value: opts.runId }],
     CopyTagsToSnapshot: original.CopyTagsToSnapshot,
@@ -218,13 +334,53 @@ export const buildRestoreInput = (
     // to restore must stay deletable by the rollback.
     DeletionProtection: false,
     CACertificateIdentifier: original.CACertificateIdentifier,
-    // A managed master password stays managed: the restored copy gets its own secret (a new ARN), since the
-    // original's is deleted with the temp.
-    ManageMasterUserPassword: original.ManageMasterUserPassword,
-    MasterUserSecretKmsKeyId: original.ManageMasterUserPassword
-      ? original.MasterUserSecretKmsKeyId
-      : undefined,
+    BackupRetentionPeriod: original.BackupRetentionPeriod,
+    PreferredBackupWindow: original.PreferredBackupWindow,
+    // RDS API reference, RestoreDBInstanceFromDBSnapshot ManageMasterUserPassword: "Applies to RDS for Oracle
+    // only." Every other engine gets its managed password back in the post-restore modify.
+    ManageMasterUserPassword: oracle && original.ManageMasterUserPassword ? true : undefined,
+    MasterUserSecretKmsKeyId:
+      oracle && original.ManageMasterUserPassword ? original.MasterUserSecretKmsKeyId : undefined,
+    NetworkType: original.NetworkType,
+    Domain: original.Domain?.Domain,
+    DomainIAMRoleName: original.Domain?.IAMRoleName,
+    DomainFqdn: original.Domain?.FQDN,
+    DomainOu: original.Domain?.OU,
+    DomainAuthSecretArn: original.Domain?.AuthSecretArn,
+    DomainDnsIps: original.Domain?.DnsIps,
+    // Omitted, RestoreDBInstanceFromDBSnapshot defaults to open-source-rds-extended-support (paid Extended Support).
+    EngineLifecycleSupport: original.EngineLifecycleSupport,
+    DedicatedLogVolume: original.DedicatedLogVolume,
+    ProcessorFeatures: original.ProcessorFeatures,
+    BackupTarget: original.BackupTarget,
+    EnableCustomerOwnedIp: original.CustomerOwnedIpEnabled,
+    DBCapacityReservationIdentifier: original.DBCapacityReservationIdentifier,
+    AdditionalStorageVolumes: original.AdditionalStorageVolumes,
   });
+};
+
+/**
+ * gp3 baseline thresholds by engine (Amazon RDS User Guide, "DB instance storage", General Purpose SSD gp3):
+ * below 400 GiB (Db2, MariaDB, MySQL, PostgreSQL) or 200 GiB (Oracle) a gp3 volume has the fixed baseline of
+ * 3,000 IOPS and 125 MiB/s, and RDS refuses explicit values; RDS for SQL Server has no threshold.
+ */
+export const gp3ThresholdGiB = (engine: string | undefined): number =>
+  isSqlServer(engine) ? 0 : isOracle(engine) ? 200 : 400;
+
+const PROVISIONED_IOPS_TYPES = new Set(['io1', 'io2']);
+
+/** AllocatedStorage, Iops and StorageThroughput as RestoreDBInstanceFromDBSnapshot accepts them for the engine. */
+const storageSettings = (original: CapturedInstance) => {
+  const gp3Tunable =
+    original.StorageType === 'gp3' && (original.AllocatedStorage ?? 0) >= gp3ThresholdGiB(original.Engine);
+  const iopsApply = gp3Tunable || PROVISIONED_IOPS_TYPES.has(original.StorageType ?? '');
+  return {
+    // RDS API reference, RestoreDBInstanceFromDBSnapshot AllocatedStorage: "This setting isn't valid for RDS
+    // for SQL Server." (the snapshot's size is used; the post-restore modify raises it when smaller).
+    AllocatedStorage: isSqlServer(original.Engine) ? undefined : original.AllocatedStorage,
+    Iops: iopsApply ? original.Iops : undefined,
+    StorageThroughput: gp3Tunable ? original.StorageThroughput : undefined,
+  };
 };
 
 /** What restore does not accept, applied by one ModifyDBInstance once the restored copy is `available`. */
@@ -237,18 +393,30 @@ export const buildPostRestoreModify = (
     changes.MonitoringInterval = original.MonitoringInterval ?? 0;
     if ((original.MonitoringInterval ?? 0) > 0) changes.MonitoringRoleArn = original.MonitoringRoleArn;
   }
-  if (Boolean(original.PerformanceInsightsEnabled) !== Boolean(restored.PerformanceInsightsEnabled)) {
+  const piDiffers =
+    Boolean(original.PerformanceInsightsEnabled) !== Boolean(restored.PerformanceInsightsEnabled) ||
+    (original.PerformanceInsightsEnabled &&
+      (original.PerformanceInsightsRetentionPeriod !== restored.PerformanceInsightsRetentionPeriod ||
+        original.PerformanceInsightsKMSKeyId !== restored.PerformanceInsightsKMSKeyId));
+  if (piDiffers) {
     changes.EnablePerformanceInsights = Boolean(original.PerformanceInsightsEnabled);
     if (original.PerformanceInsightsEnabled) {
       changes.PerformanceInsightsKMSKeyId = original.PerformanceInsightsKMSKeyId;
       changes.PerformanceInsightsRetentionPeriod = original.PerformanceInsightsRetentionPeriod;
     }
   }
+  if (original.DatabaseInsightsMode && original.DatabaseInsightsMode !== restored.DatabaseInsightsMode) {
+    changes.DatabaseInsightsMode = original.DatabaseInsightsMode as DatabaseInsightsMode;
+  }
   if (
     original.MaxAllocatedStorage !== undefined &&
     original.MaxAllocatedStorage !== restored.MaxAllocatedStorage
   ) {
     changes.MaxAllocatedStorage = original.MaxAllocatedStorage;
+  }
+  // SQL Server takes the snapshot's size at restore: grow the copy to the original's size when it is smaller.
+  if ((original.AllocatedStorage ?? 0) > (restored.AllocatedStorage ?? 0)) {
+    changes.AllocatedStorage = original.AllocatedStorage;
   }
   if (
     original.PreferredMaintenanceWindow &&
@@ -271,45 +439,62 @@ export const buildPostRestoreModify = (
   if (original.EngineVersion && restored.EngineVersion && original.EngineVersion !== restored.EngineVersion) {
     changes.EngineVersion = original.EngineVersion;
   }
+  // A managed master password stays managed: the copy gets a secret of its own (the original's goes with the
+  // temp). RDS API reference, ModifyDBInstance ManageMasterUserPassword: turns it on for any engine.
+  if (original.ManageMasterUserPassword && !restored.MasterUserSecret?.SecretArn) {
+    changes.ManageMasterUserPassword = true;
+    changes.MasterUserSecretKmsKeyId = original.MasterUserSecretKmsKeyId;
+  }
   if (Object.keys(changes).length === 0) return undefined;
   return defined({ DBInstanceIdentifier: restored.DBInstanceIdentifier, ApplyImmediately: true, ...changes });
 };
 
-/** Settings of the restored copy that differ from the original's (empty when the restore kept them all). */
-export const configurationDrift = (original: CapturedInstance, restored: DBInstance): string[] => {
-  const now = captureInstance(restored);
-  const keys: (keyof CapturedInstance)[] = [
-    'DBInstanceClass',
-    'DBSubnetGroupName',
-    'DBParameterGroupName',
-    'OptionGroupName',
-    'MultiAZ',
-    'StorageType',
-    'Port',
-    'PubliclyAccessible',
-    'IAMDatabaseAuthenticationEnabled',
-    'DeletionProtection',
-    'CopyTagsToSnapshot',
-    'CACertificateIdentifier',
-    'MonitoringInterval',
-    'PerformanceInsightsEnabled',
-    'MaxAllocatedStorage',
-    'PreferredMaintenanceWindow',
-    'BackupRetentionPeriod',
-  ];
-  const drift = keys
-    .filter((k) => JSON.stringify(original[k] ?? null) !== JSON.stringify(now[k] ?? null))
-    .map((k) => `${k}: ${JSON.stringify(original[k] ?? null)} → ${JSON.stringify(now[k] ?? null)}`);
-  const sorted = (xs: string[]) => [...xs].sort().join(',');
-  if (sorted(original.VpcSecurityGroupIds) !== sorted(now.VpcSecurityGroupIds))
-    drift.push('VpcSecurityGroupIds');
-  if (sorted(original.EnabledCloudwatchLogsExports) !== sorted(now.EnabledCloudwatchLogsExports)) {
-    drift.push('EnabledCloudwatchLogsExports');
+/** Empty values compare equal: an absent field, null, false, 0, '' and []. */
+const normalized = (v: unknown): string => {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return 'null';
+  if (Array.isArray(v) && v.length === 0) return 'null';
+  return JSON.stringify(v);
+};
+
+/**
+ * Differences between two captures over the ledger's drift-checked fields (`at least` for storage, Regions only
+ * for backup replications, sorted lists everywhere).
+ */
+export const captureDrift = <C extends object>(keys: (keyof C)[], original: C, now: C): string[] => {
+  const drift: string[] = [];
+  for (const key of keys) {
+    const a = original[key] as unknown;
+    const b = now[key] as unknown;
+    if (key === 'AllocatedStorage') {
+      if (Number(b ?? 0) < Number(a ?? 0)) drift.push(`AllocatedStorage: ${a} → ${b}`);
+      continue;
+    }
+    const view = (v: unknown): unknown =>
+      key === 'AutomatedBackupsReplications' && Array.isArray(v)
+        ? v.map((r: CapturedBackupReplication) => r.Region)
+        : key === 'Tags' && Array.isArray(v)
+          ? (v as Tag[]).map((t) => `${t.Key}=${t.Value}`).sort()
+          : Array.isArray(v) && v.every((x) => typeof x === 'string')
+            ? [...v].sort()
+            : v;
+    if (normalized(view(a)) !== normalized(view(b))) {
+      drift.push(`${String(key)}: ${JSON.stringify(view(a) ?? null)} → ${JSON.stringify(view(b) ?? null)}`);
+    }
   }
-  const tagString = (tags: Tag[]) => sorted(tags.map((t) => `${t.Key}=${t.Value}`));
-  if (tagString(original.Tags) !== tagString(now.Tags)) drift.push('Tags');
   return drift;
 };
+
+const INSTANCE_DRIFT_KEYS = driftKeys(INSTANCE_LEDGER);
+
+/**
+ * Settings of the restored copy that differ from the original's (empty when the restore kept them all): every
+ * field the configuration ledger marks as drift-checked.
+ */
+export const configurationDrift = (
+  original: CapturedInstance,
+  restored: DBInstance,
+  replications?: CapturedBackupReplication[],
+): string[] => captureDrift(INSTANCE_DRIFT_KEYS, original, captureInstance(restored, replications));
 
 /**
  * The deletion guard (DESIGN.md §5). Refuses unless the target is exactly the database this run may delete:

@@ -235,7 +235,90 @@ describe('buildRestoreInput', () => {
       DBParameterGroupName: 'orders-pg16',
       DeletionProtection: false,
       CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      BackupRetentionPeriod: 14,
+      PreferredBackupWindow: '02:00-02:30',
     });
+  });
+
+  it('carries the settings the first wave lost: network type, domain, Extended Support, log volume, processor features, customer-owned IP, extra volumes', () => {
+    // Prepare
+    const original = captureInstance(
+      ordersDb({
+        NetworkType: 'DUAL',
+        DomainMemberships: [
+          {
+            Domain: 'd-1234567890',
+            IAMRoleName: 'rds-directoryservice',
+            FQDN: 'corp.example.com',
+            OU: 'OU=RDS,DC=corp',
+            AuthSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:ad',
+            DnsIps: ['10.0.0.2', '10.0.0.3'],
+            Status: 'joined',
+          },
+        ],
+        EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+        DedicatedLogVolume: true,
+        ProcessorFeatures: [{ Name: 'coreCount', Value: '4' }],
+        CustomerOwnedIpEnabled: true,
+        BackupTarget: 'region',
+      }),
+    );
+
+    // Act
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+
+    // Assess
+    expect(input).toMatchObject({
+      NetworkType: 'DUAL',
+      Domain: 'd-1234567890',
+      DomainIAMRoleName: 'rds-directoryservice',
+      DomainFqdn: 'corp.example.com',
+      DomainOu: 'OU=RDS,DC=corp',
+      DomainAuthSecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:ad',
+      DomainDnsIps: ['10.0.0.2', '10.0.0.3'],
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      DedicatedLogVolume: true,
+      ProcessorFeatures: [{ Name: 'coreCount', Value: '4' }],
+      EnableCustomerOwnedIp: true,
+      BackupTarget: 'region',
+    });
+  });
+
+  // Finding: RestoreDBInstanceFromDBSnapshot AllocatedStorage "isn't valid for RDS for SQL Server".
+  it('does not pass AllocatedStorage for SQL Server; the modify grows the copy when the snapshot is smaller', () => {
+    const original = captured({ Engine: 'sqlserver-se', StorageType: 'gp3', AllocatedStorage: 200 });
+
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+    const modify = buildPostRestoreModify(
+      original,
+      ordersDb({ Engine: 'sqlserver-se', AllocatedStorage: 100 }),
+    );
+
+    expect(input).not.toHaveProperty('AllocatedStorage');
+    expect(modify?.AllocatedStorage).toBe(200);
+  });
+
+  // Finding: the gp3 threshold was applied the same way to every engine.
+  it.each([
+    ['postgres', 399, false],
+    ['postgres', 400, true],
+    ['mysql', 300, false],
+    ['oracle-ee', 199, false],
+    ['oracle-se2', 200, true],
+    ['sqlserver-ex', 20, true],
+    ['sqlserver-ee', 100, true],
+  ])('gp3 on %s at %s GiB: provisioned IOPS/throughput passed = %s', (engine, size, passed) => {
+    const original = captured({
+      Engine: engine,
+      StorageType: 'gp3',
+      AllocatedStorage: size,
+      Iops: 4000,
+      StorageThroughput: 200,
+    });
+
+    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+
+    expect([input.Iops, input.StorageThroughput]).toEqual(passed ? [4000, 200] : [undefined, undefined]);
   });
 
   it('never puts the run tag on the restored copy', () => {
@@ -424,23 +507,39 @@ describe('configurationDrift', () => {
 
     // Assess
     expect(drift).toEqual([
+      'VpcSecurityGroupIds: ["sg-0aaa","sg-0bbb"] → ["sg-default"]',
       'DBParameterGroupName: "orders-pg16" → "default.postgres16"',
       'MultiAZ: false → true',
-      'VpcSecurityGroupIds',
-      'EnabledCloudwatchLogsExports',
-      'Tags',
+      'EnabledCloudwatchLogsExports: ["postgresql","upgrade"] → []',
+      'Tags: ["env=prod","team=payments"] → []',
     ]);
   });
 
   it('reports the freshly restored copy drifting in what only the modify brings back', () => {
     expect(configurationDrift(captured(), freshlyRestored())).toEqual([
-      'DeletionProtection: true → false',
-      'MonitoringInterval: 60 → 0',
-      'PerformanceInsightsEnabled: true → false',
-      'MaxAllocatedStorage: 1000 → null',
-      'PreferredMaintenanceWindow: "sun:04:00-sun:04:30" → "wed:07:12-wed:07:42"',
+      'PreferredBackupWindow: "02:00-02:30" → "05:31-06:01"',
       'BackupRetentionPeriod: 14 → 1',
+      'PreferredMaintenanceWindow: "sun:04:00-sun:04:30" → "wed:07:12-wed:07:42"',
+      'MonitoringInterval: 60 → 0',
+      'MonitoringRoleArn: "arn:aws:iam::123456789012:role/rds-monitoring-role" → null',
+      'PerformanceInsightsEnabled: true → false',
+      'PerformanceInsightsKMSKeyId: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" → null',
+      'PerformanceInsightsRetentionPeriod: 731 → null',
+      'DeletionProtection: true → false',
+      'MaxAllocatedStorage: 1000 → null',
     ]);
+  });
+
+  it('drift-checks storage (at least the original size), IOPS and throughput', () => {
+    const restored = ordersDb({ DbiResourceId: 'db-COPY', AllocatedStorage: 400, Iops: 3000 });
+
+    expect(configurationDrift(captured(), restored)).toEqual([
+      'AllocatedStorage: 500 → 400',
+      'Iops: 10000 → 3000',
+    ]);
+    expect(
+      configurationDrift(captured(), ordersDb({ DbiResourceId: 'db-COPY', AllocatedStorage: 600 })),
+    ).toEqual([]);
   });
 });
 
@@ -597,19 +696,45 @@ describe('describe helpers', () => {
 });
 
 describe('managed master password', () => {
-  it('keeps the master password managed by Secrets Manager on the restored copy, with the same KMS key', () => {
-    const original = captureInstance({
+  const managed = (Engine: string) =>
+    captureInstance({
       DBInstanceIdentifier: 'orders-db',
       DbiResourceId: 'db-1',
+      Engine,
       MasterUserSecret: {
         SecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:rds!db-1',
         KmsKeyId: 'key-1',
       },
     });
 
-    const input = buildRestoreInput(original, { snapshotIdentifier: 's', runId: 'run-1' });
+  it('turns it on at restore for Oracle only (the only engine RestoreDBInstanceFromDBSnapshot accepts it for)', () => {
+    const oracle = buildRestoreInput(managed('oracle-ee'), { snapshotIdentifier: 's', runId: 'run-1' });
+    const postgres = buildRestoreInput(managed('postgres'), { snapshotIdentifier: 's', runId: 'run-1' });
 
-    expect([input.ManageMasterUserPassword, input.MasterUserSecretKmsKeyId]).toEqual([true, 'key-1']);
+    expect([oracle.ManageMasterUserPassword, oracle.MasterUserSecretKmsKeyId]).toEqual([true, 'key-1']);
+    expect([postgres.ManageMasterUserPassword, postgres.MasterUserSecretKmsKeyId]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('turns it on for the other engines in the post-restore modify, with the same KMS key', () => {
+    const restored = { DBInstanceIdentifier: 'orders-db', DbiResourceId: 'db-2', Engine: 'postgres' };
+
+    const modify = buildPostRestoreModify(managed('postgres'), restored);
+    const already = buildPostRestoreModify(managed('postgres'), {
+      ...restored,
+      MasterUserSecret: {
+        SecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:rds!db-2',
+        KmsKeyId: 'key-1',
+      },
+    });
+
+    expect(modify).toMatchObject({ ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: 'key-1' });
+    expect(already?.ManageMasterUserPassword).toBeUndefined();
+  });
+
+  it('keeps an unmanaged password unmanaged', () => {
     expect(
       buildRestoreInput(captureInstance({ DBInstanceIdentifier: 'a', DbiResourceId: 'db-2' }), {
         snapshotIdentifier: 's',

@@ -192,15 +192,18 @@ export const createFakeRds = (): FakeRds => {
     if (Object.keys(rest).length > 0) {
       db.DBInstanceStatus = 'modifying';
       pending.push(() => {
-        Object.assign(
-          db,
-          rest.EnablePerformanceInsights === undefined
-            ? rest
-            : {
-                ...rest,
-                PerformanceInsightsEnabled: rest.EnablePerformanceInsights,
-              },
-        );
+        const { EnablePerformanceInsights, ManageMasterUserPassword, MasterUserSecretKmsKeyId, ...plain } =
+          rest as Record<string, unknown>;
+        Object.assign(db, plain);
+        if (EnablePerformanceInsights !== undefined)
+          db.PerformanceInsightsEnabled = Boolean(EnablePerformanceInsights);
+        if (ManageMasterUserPassword) {
+          db.MasterUserSecret = {
+            SecretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!${db.DbiResourceId}`,
+            SecretStatus: 'active',
+            ...(MasterUserSecretKmsKeyId ? { KmsKeyId: String(MasterUserSecretKmsKeyId) } : {}),
+          };
+        }
         db.DBInstanceStatus = 'available';
       });
     }
@@ -223,8 +226,9 @@ export const createFakeRds = (): FakeRds => {
       MultiAZ: input.MultiAZ ?? false,
       StorageType: input.StorageType,
       AllocatedStorage: input.AllocatedStorage,
-      Iops: input.Iops,
-      StorageThroughput: input.StorageThroughput,
+      // A gp3 volume below its engine threshold reports the baseline 3000 IOPS / 125 MiB/s.
+      Iops: input.Iops ?? (input.StorageType === 'gp3' ? 3000 : undefined),
+      StorageThroughput: input.StorageThroughput ?? (input.StorageType === 'gp3' ? 125 : undefined),
       Endpoint: { Address: `${id}.new.us-east-1.rds.amazonaws.com`, Port: input.Port ?? 5432 },
       PubliclyAccessible: input.PubliclyAccessible ?? false,
       IAMDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication ?? false,
@@ -236,7 +240,30 @@ export const createFakeRds = (): FakeRds => {
       TagList: input.Tags ?? s.TagList ?? [],
       MonitoringInterval: 0,
       PerformanceInsightsEnabled: false,
-      BackupRetentionPeriod: 1,
+      BackupRetentionPeriod: input.BackupRetentionPeriod ?? 1,
+      PreferredBackupWindow: input.PreferredBackupWindow,
+      LicenseModel: input.LicenseModel,
+      NetworkType: input.NetworkType,
+      EngineLifecycleSupport: input.EngineLifecycleSupport,
+      DedicatedLogVolume: input.DedicatedLogVolume,
+      ProcessorFeatures: input.ProcessorFeatures,
+      BackupTarget: input.BackupTarget,
+      CustomerOwnedIpEnabled: input.EnableCustomerOwnedIp,
+      ...(input.Domain
+        ? {
+            DomainMemberships: [
+              {
+                Domain: input.Domain,
+                IAMRoleName: input.DomainIAMRoleName,
+                FQDN: input.DomainFqdn,
+                OU: input.DomainOu,
+                AuthSecretArn: input.DomainAuthSecretArn,
+                DnsIps: input.DomainDnsIps,
+                Status: 'joined',
+              },
+            ],
+          }
+        : {}),
     });
     pending.push(() => {
       db.DBInstanceStatus = asyncFailures.get(id) ?? 'available';

@@ -32,6 +32,7 @@ import {
   type StepContext,
   type StepFn,
   stepError,
+  syncCustomEndpoints,
   tagValue,
   type Waiter,
 } from '@trapheus/shared';
@@ -218,6 +219,10 @@ export const buildClusterCleanupSteps = ({
       pending.push(member.DBInstanceIdentifier);
     }
     if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    // Custom endpoints moved to the copy went with it: put them back on the original.
+    if (!(await syncCustomEndpoints(rds, original.CustomEndpoints, { target: run.identifier }))) {
+      return waitCluster(run, run.identifier, 'custom endpoints', ctx);
+    }
     for (const db of [current, ...back]) {
       const arn = 'DBClusterArn' in db ? db.DBClusterArn : (db as DBInstance).DBInstanceArn;
       if (tagValue(db.TagList, RUN_TAG))

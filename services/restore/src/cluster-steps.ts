@@ -23,6 +23,7 @@ import {
   capturedOf,
   clusterDrift,
   describeCluster,
+  describeCustomEndpoints,
   describeInstance,
   errorCode,
   FAILED_STATUSES,
@@ -38,6 +39,7 @@ import {
   type StepContext,
   type StepFn,
   stepError,
+  syncCustomEndpoints,
   tagValue,
   tempIdentifierFor,
   type Waiter,
@@ -80,7 +82,7 @@ export const buildClusterRestoreSteps = ({
         return waitInstance(run, db.DBInstanceIdentifier!, 'available', ctx);
       members.push(db);
     }
-    const original = captureCluster(cluster, members);
+    const original = captureCluster(cluster, members, await describeCustomEndpoints(rds, run.identifier));
     ctx.logger.info('captured the original cluster', { original });
     return runs.transition(run, 'RENAMING', {
       patch: {
@@ -291,7 +293,14 @@ export const buildClusterRestoreSteps = ({
         return waitInstance(run, m.DBInstanceIdentifier, 'available', ctx);
       members.push(db);
     }
-    const drift = clusterDrift(original, cluster, members);
+    // Custom endpoint names are unique in the Region: move them from the temp (the original) to the copy.
+    const endpointsMoved = await syncCustomEndpoints(rds, original.CustomEndpoints, {
+      target: run.identifier,
+      ...(run.tempIdentifier ? { from: run.tempIdentifier } : {}),
+    });
+    if (!endpointsMoved) return waitCluster(run, run.identifier, 'custom endpoints', ctx);
+    const endpoints = original.CustomEndpoints ? await describeCustomEndpoints(rds, run.identifier) : [];
+    const drift = clusterDrift(original, cluster, members, endpoints);
     if (drift.length > 0)
       throw stepError(
         'ConfigurationMismatch',

@@ -4,16 +4,20 @@
  * accept. Each step reads RDS first, so a redelivered message neither repeats nor skips an action.
  */
 import {
+  AddRoleToDBInstanceCommand,
   AddTagsToResourceCommand,
   type DBInstance,
+  DescribeDBInstanceAutomatedBackupsCommand,
   ModifyDBInstanceCommand,
-  type RDSClient,
+  RDSClient,
   RemoveTagsFromResourceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import {
   buildPostRestoreModify,
   buildRestoreInput,
+  type CapturedBackupReplication,
   type CapturedInstance,
   capturedOf,
   captureInstance,
@@ -31,6 +35,7 @@ import {
   type Run,
   type RunFailure,
   type RunRepository,
+  regionOfArn,
   type ServiceSteps,
   type StepContext,
   stepError,
@@ -45,7 +50,49 @@ export interface RestoreDeps {
   runs: RunRepository;
   waiter: Waiter;
   publish: Publisher;
+  /** An RDS client in another Region (cross-Region automated backup replication is managed from there). */
+  rdsIn?: (region: string) => RDSClient;
 }
+
+const regionalClients = new Map<string, RDSClient>();
+/** One client per Region, built on first use; the endpoint comes from AWS_ENDPOINT_URL_RDS as usual. */
+const defaultRdsIn = (region: string): RDSClient => {
+  let client = regionalClients.get(region);
+  if (!client) {
+    client = new RDSClient({ region, maxAttempts: 4 });
+    regionalClients.set(region, client);
+  }
+  return client;
+};
+
+/**
+ * The cross-Region automated backup replications of an instance, each described in its destination Region
+ * (retention and KMS key are only known there).
+ */
+export const describeReplications = async (
+  db: DBInstance,
+  rdsIn: (region: string) => RDSClient,
+): Promise<CapturedBackupReplication[]> => {
+  const out: CapturedBackupReplication[] = [];
+  for (const r of db.DBInstanceAutomatedBackupsReplications ?? []) {
+    const region = regionOfArn(r.DBInstanceAutomatedBackupsArn);
+    if (!region) continue;
+    const described = await rdsIn(region).send(
+      new DescribeDBInstanceAutomatedBackupsCommand({
+        DBInstanceAutomatedBackupsArn: r.DBInstanceAutomatedBackupsArn,
+      }),
+    );
+    const backup = described.DBInstanceAutomatedBackups?.[0];
+    out.push({
+      Region: region,
+      ...(backup?.BackupRetentionPeriod !== undefined
+        ? { BackupRetentionPeriod: backup.BackupRetentionPeriod }
+        : {}),
+      ...(backup?.KmsKeyId ? { KmsKeyId: backup.KmsKeyId } : {}),
+    });
+  }
+  return out;
+};
 
 /** Post-restore modifies (first one included) before a remaining difference fails the step. */
 const MAX_MODIFY_ATTEMPTS = 3;
@@ -57,10 +104,28 @@ const signalOf = (run: Run) => ({
   step: run.step,
 });
 
+/** A mutating call RDS may answer "busy" (or "already there", for a redelivered message): true when sent. */
+const attemptCall = async (call: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await call();
+    return true;
+  } catch (err) {
+    if (isBusy(err)) return false;
+    if (errorCode(err) === 'DBInstanceRoleAlreadyExists') return true;
+    throw err;
+  }
+};
+
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
-export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): ServiceSteps => {
+export const buildRestoreSteps = ({
+  rds,
+  runs,
+  waiter,
+  publish,
+  rdsIn = defaultRdsIn,
+}: RestoreDeps): ServiceSteps => {
   const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
@@ -72,7 +137,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     if (db.DBInstanceStatus !== 'available') {
       return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
     }
-    const original = captureInstance(db);
+    const original = captureInstance(db, await describeReplications(db, rdsIn));
     ctx.logger.info('captured the original configuration', { original });
     return runs.transition(run, 'RENAMING', {
       patch: {
@@ -173,6 +238,60 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
     });
   };
 
+  /**
+   * What no restore parameter carries, re-created on the copy by calls of their own (once each, recorded in the
+   * run): associated IAM roles, and cross-Region automated backup replications (started from their Region).
+   * Returns the run waiting when it asked RDS for something, undefined when there is nothing (left) to do.
+   */
+  const recreateOnCopy = async (run: Run, db: DBInstance, ctx: StepContext): Promise<Run | undefined> => {
+    const original = originalOf(run);
+    const marks: Record<string, string> = {};
+    const has = (role: { RoleArn: string; FeatureName?: string }) =>
+      (db.AssociatedRoles ?? []).some(
+        (r) => r.RoleArn === role.RoleArn && (r.FeatureName || undefined) === role.FeatureName,
+      );
+    for (const role of original.AssociatedRoles ?? []) {
+      const mark = `roleAdded:${role.RoleArn}:${role.FeatureName ?? ''}`;
+      if (has(role) || run.progress[mark]) continue;
+      const sent = await attemptCall(() =>
+        rds.send(
+          new AddRoleToDBInstanceCommand({
+            DBInstanceIdentifier: run.identifier,
+            RoleArn: role.RoleArn,
+            // RDS API reference, AddRoleToDBInstance FeatureName: required for a DB instance.
+            FeatureName: role.FeatureName ?? '',
+          }),
+        ),
+      );
+      if (sent) marks[mark] = ctx.now().toISOString();
+    }
+    const replicated = new Set(
+      (db.DBInstanceAutomatedBackupsReplications ?? []).map((r) =>
+        regionOfArn(r.DBInstanceAutomatedBackupsArn),
+      ),
+    );
+    for (const r of original.AutomatedBackupsReplications ?? []) {
+      const mark = `backupReplicationStarted:${r.Region}`;
+      if (replicated.has(r.Region) || run.progress[mark]) continue;
+      const sent = await attemptCall(() =>
+        rdsIn(r.Region).send(
+          new StartDBInstanceAutomatedBackupsReplicationCommand({
+            SourceDBInstanceArn: db.DBInstanceArn,
+            ...(r.BackupRetentionPeriod !== undefined
+              ? { BackupRetentionPeriod: r.BackupRetentionPeriod }
+              : {}),
+            ...(r.KmsKeyId ? { KmsKeyId: r.KmsKeyId } : {}),
+          }),
+        ),
+      );
+      if (sent) marks[mark] = ctx.now().toISOString();
+    }
+    if (Object.keys(marks).length === 0) return undefined;
+    ctx.logger.info('re-created on the restored copy', { what: Object.keys(marks) });
+    const updated = await runs.update(run, { progress: { ...run.progress, ...marks } });
+    return waiter.waitFor(updated, instanceWait(run.identifier, 'configured'), ctx.signal);
+  };
+
   /** CONFIGURING: apply what restore does not accept, verify the configuration, hand over to cleanup. */
   const configureRestored = async (run: Run, ctx: StepContext): Promise<Run> => {
     const original = originalOf(run);
@@ -203,6 +322,8 @@ export const buildRestoreSteps = ({ rds, runs, waiter, publish }: RestoreDeps): 
       });
       return modify ? waitConfigured() : undefined;
     };
+    const recreated = await recreateOnCopy(run, db, ctx);
+    if (recreated) return recreated;
     if (!run.progress.modifyRequestedAt) {
       const waiting = await applyModify(1);
       if (waiting) return waiting;

@@ -121,6 +121,8 @@ describe('restore service', () => {
       DBParameterGroupName: 'orders-pg16',
       DeletionProtection: false,
       CACertificateIdentifier: 'rds-ca-rsa2048-g1',
+      BackupRetentionPeriod: 7,
+      PreferredBackupWindow: '01:00-01:30',
     });
   });
 
@@ -140,8 +142,6 @@ describe('restore service', () => {
       PerformanceInsightsRetentionPeriod: 7,
       MaxAllocatedStorage: 1000,
       PreferredMaintenanceWindow: 'sun:03:00-sun:04:00',
-      PreferredBackupWindow: '01:00-01:30',
-      BackupRetentionPeriod: 7,
       DeletionProtection: true,
     });
     const r = await current();

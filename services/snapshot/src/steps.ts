@@ -5,6 +5,7 @@
 import {
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
+  type DBCluster,
   type DBInstance,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
@@ -12,6 +13,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import {
+  CLUSTER_LEDGER,
   type DbKind,
   describeCluster,
   describeClusterSnapshot,
@@ -19,12 +21,14 @@ import {
   describeSnapshot,
   errorCode,
   formatIssues,
+  INSTANCE_LEDGER,
   MAX_TAGS,
   type Publisher,
   type ResourceType,
   type Run,
   type RunFailure,
   type RunRepository,
+  refusalOf,
   restoreRequestedDetailSchema,
   runIdFor,
   type ServiceSteps,
@@ -68,18 +72,26 @@ interface KindAdapter {
   deleteSnapshot(snapshotId: string): Promise<void>;
 }
 
-/** Replicas would be promoted (or orphaned) when the temp is deleted: refuse, naming them. */
+/**
+ * Shapes an in-place restore would break, from the configuration ledger's `refused` fields (read replicas and
+ * their sources, Multi-AZ DB clusters, global database members, cross-Region replicas, RDS Custom, …).
+ */
 const unsupportedInstance = (db: DBInstance): { unsupported?: string } => {
-  if (db.ReadReplicaSourceDBInstanceIdentifier) {
-    return { unsupported: `it is a read replica of ${db.ReadReplicaSourceDBInstanceIdentifier}` };
-  }
-  const replicas = db.ReadReplicaDBInstanceIdentifiers ?? [];
-  if (replicas.length > 0) {
+  if (db.Engine?.startsWith('custom-'))
+    return { unsupported: `engine ${db.Engine}: RDS Custom is not supported` };
+  const { DBClusterIdentifier: _member, ...rest } = db;
+  const why = refusalOf(INSTANCE_LEDGER, rest);
+  return why ? { unsupported: why } : {};
+};
+
+const unsupportedCluster = (cluster: DBCluster): { unsupported?: string } => {
+  if (cluster.EngineMode && !['provisioned', 'serverless-v2'].includes(cluster.EngineMode)) {
     return {
-      unsupported: `it has read replicas (${replicas.join(', ')}), which deleting the temp would promote`,
+      unsupported: `engine mode ${cluster.EngineMode}: only provisioned (and Serverless v2) clusters are supported`,
     };
   }
-  return {};
+  const why = refusalOf(CLUSTER_LEDGER, cluster);
+  return why ? { unsupported: why } : {};
 };
 
 const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
@@ -136,7 +148,9 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     invalidStateCode: 'InvalidDBClusterStateFault',
     async describeDb(id) {
       const c = await describeCluster(rds, id);
-      return c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0 };
+      return (
+        c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0, ...unsupportedCluster(c) }
+      );
     },
     async describeSnapshot(id) {
       const s = await describeClusterSnapshot(rds, id);

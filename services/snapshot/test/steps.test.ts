@@ -141,7 +141,7 @@ describe('snapshot service', () => {
     await h.request(request);
 
     expect(onlyRun().reason).toBe(
-      'DB instance orders-db cannot be restored in place: it has read replicas (orders-db-replica-1), which deleting the temp would promote',
+      'DB instance orders-db cannot be restored in place: ReadReplicaDBInstanceIdentifiers is orders-db-replica-1: deleting the temp would promote or orphan its replicas',
     );
     expect(h.rds.mutatingCalls()).toEqual([]);
   });
