@@ -186,6 +186,61 @@ describe('cluster capture and inputs', () => {
     expect(buildClusterPostModify(captured, cluster)).toBeUndefined();
   });
 
+  // Finding: the managed secret went with the temp cluster and the restored cluster got none.
+  it('turns a managed master password back on for the restored cluster, with the original KMS key', () => {
+    const managed = captureCluster(
+      {
+        ...cluster,
+        MasterUserSecret: {
+          SecretArn: 'arn:aws:secretsmanager:us-east-1:1:secret:rds!cluster-1',
+          KmsKeyId: 'k-1',
+        },
+      },
+      [],
+    );
+
+    const modify = buildClusterPostModify(managed, {
+      ...cluster,
+      DeletionProtection: managed.DeletionProtection,
+    });
+    const input = buildClusterRestoreInput(managed, { snapshotIdentifier: 's', runId: RUN_ID });
+
+    expect(modify).toMatchObject({ ManageMasterUserPassword: true, MasterUserSecretKmsKeyId: 'k-1' });
+    // RestoreDBClusterFromSnapshot has no ManageMasterUserPassword parameter.
+    expect(input).not.toHaveProperty('ManageMasterUserPassword');
+  });
+
+  it('carries I/O-Optimized storage, Data API, network type, Extended Support choice and auto-pause', () => {
+    const original = captureCluster(
+      {
+        ...cluster,
+        StorageType: 'aurora-iopt1',
+        HttpEndpointEnabled: true,
+        NetworkType: 'DUAL',
+        EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4, SecondsUntilAutoPause: 300 },
+      },
+      [],
+    );
+
+    const input = buildClusterRestoreInput(original, { snapshotIdentifier: 's', runId: RUN_ID });
+    const modify = buildClusterPostModify(original, {
+      ...cluster,
+      DeletionProtection: original.DeletionProtection,
+    });
+
+    expect(input).toMatchObject({
+      StorageType: 'aurora-iopt1',
+      NetworkType: 'DUAL',
+      EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+      ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 4, SecondsUntilAutoPause: 300 },
+    });
+    expect(modify).toMatchObject({ EnableHttpEndpoint: true });
+    expect(clusterDrift(original, { ...cluster, StorageType: 'aurora' }, [])).toContain(
+      'StorageType: "aurora-iopt1" → "aurora"',
+    );
+  });
+
   it('reports drift in the cluster and in each member', () => {
     const restored = { ...cluster, DBClusterParameterGroup: 'default.aurora-postgresql16' };
     const otherReader = { ...reader, DBInstanceClass: 'db.r6g.large' };
