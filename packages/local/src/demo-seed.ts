@@ -31,7 +31,16 @@ export const DEMO_INSTANCE: InstanceSeed = {
   MonitoringInterval: 60,
   MonitoringRoleArn: 'arn:aws:iam::000000000000:role/rds-monitoring-role',
   PerformanceInsightsEnabled: true,
-  PerformanceInsightsRetentionPeriod: 7,
+  // Database Insights advanced mode needs Performance Insights kept at least 465 days (RDS User Guide,
+  // USER_DatabaseInsights.Considerations).
+  PerformanceInsightsRetentionPeriod: 465,
+  DatabaseInsightsMode: 'advanced',
+  NetworkType: 'DUAL',
+  EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+  AssociatedRoles: [
+    { RoleArn: 'arn:aws:iam::000000000000:role/demo-s3-import', FeatureName: 's3Import', Status: 'ACTIVE' },
+  ],
+  ManageMasterUserPassword: true,
   PreferredMaintenanceWindow: 'sun:03:00-sun:04:00',
   PreferredBackupWindow: '01:00-01:30',
   BackupRetentionPeriod: 7,
@@ -58,6 +67,25 @@ export const DEMO_CLUSTER: ClusterSeed = {
   CopyTagsToSnapshot: true,
   EnabledCloudwatchLogsExports: ['postgresql'],
   ServerlessV2ScalingConfiguration: { MinCapacity: 0.5, MaxCapacity: 8 },
+  StorageType: 'aurora-iopt1',
+  HttpEndpointEnabled: true,
+  NetworkType: 'DUAL',
+  EngineLifecycleSupport: 'open-source-rds-extended-support-disabled',
+  AssociatedRoles: [
+    {
+      RoleArn: 'arn:aws:iam::000000000000:role/demo-aurora-s3-export',
+      FeatureName: 's3Export',
+      Status: 'ACTIVE',
+    },
+  ],
+  ManageMasterUserPassword: true,
+  customEndpoints: [
+    {
+      DBClusterEndpointIdentifier: 'demo-analytics',
+      EndpointType: 'READER',
+      StaticMembers: ['demo-cluster-reader'],
+    },
+  ],
   PreferredBackupWindow: '02:00-02:30',
   PreferredMaintenanceWindow: 'sat:04:00-sat:05:00',
   BackupRetentionPeriod: 14,
@@ -81,7 +109,7 @@ export const DEMO_CLUSTER_MEMBERS: InstanceSeed[] = [
     PerformanceInsightsRetentionPeriod: 7,
     MonitoringInterval: 30,
     MonitoringRoleArn: 'arn:aws:iam::000000000000:role/rds-monitoring-role',
-    StorageType: 'aurora',
+    StorageType: 'aurora-iopt1',
     TagList: [{ Key: 'role', Value: 'writer' }],
   },
   {
@@ -92,7 +120,7 @@ export const DEMO_CLUSTER_MEMBERS: InstanceSeed[] = [
     DBInstanceClass: 'db.r6g.xlarge',
     PromotionTier: 2,
     DBParameterGroups: [{ DBParameterGroupName: 'demo-aurora-instance-pg', ParameterApplyStatus: 'in-sync' }],
-    StorageType: 'aurora',
+    StorageType: 'aurora-iopt1',
     TagList: [{ Key: 'role', Value: 'reader' }],
   },
 ];

@@ -42,6 +42,12 @@ export const EVENT_CATALOG: Record<string, { categories: string[]; message: (ext
   'RDS-EVENT-0170': { categories: ['creation'], message: () => 'DB cluster created' },
   'RDS-EVENT-0171': { categories: ['deletion'], message: () => 'DB cluster deleted' },
   'RDS-EVENT-0172': { categories: ['notification'], message: (s) => `Renamed cluster ${s ?? ''}`.trim() },
+  // Aurora User Guide, DB cluster events: "You can't create the DB cluster because of incompatible resources.
+  // message" (category failure).
+  'RDS-EVENT-0354': {
+    categories: ['failure'],
+    message: (s) => `You can't create the DB cluster because of incompatible resources. ${s ?? ''}`.trim(),
+  },
 };
 
 export interface EventSource {

@@ -1,5 +1,18 @@
 import type { Params } from './protocol';
 import {
+  describeDBInstanceAutomatedBackups,
+  startDBInstanceAutomatedBackupsReplication,
+  stopDBInstanceAutomatedBackupsReplication,
+} from './state/backups';
+import {
+  createDBClusterEndpoint,
+  deleteDBClusterEndpoint,
+  describeDBClusterEndpoints,
+  describeGlobalClusters,
+  disableHttpEndpoint,
+  enableHttpEndpoint,
+} from './state/cluster-endpoints';
+import {
   createDBClusterSnapshot,
   deleteDBClusterSnapshot,
   describeDBClusterSnapshots,
@@ -18,6 +31,12 @@ import {
   restoreDBInstanceFromDBSnapshot,
 } from './state/instances';
 import { modifyDBInstance } from './state/modify';
+import {
+  addRoleToDBCluster,
+  addRoleToDBInstance,
+  removeRoleFromDBCluster,
+  removeRoleFromDBInstance,
+} from './state/roles';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './state/snapshots';
 import type { SimContext } from './state/store';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './state/tags';
@@ -45,6 +64,19 @@ export const OPERATIONS: Record<string, Operation> = {
   CreateDBClusterSnapshot: createDBClusterSnapshot,
   DescribeDBClusterSnapshots: describeDBClusterSnapshots,
   DeleteDBClusterSnapshot: deleteDBClusterSnapshot,
+  AddRoleToDBInstance: addRoleToDBInstance,
+  RemoveRoleFromDBInstance: removeRoleFromDBInstance,
+  AddRoleToDBCluster: addRoleToDBCluster,
+  RemoveRoleFromDBCluster: removeRoleFromDBCluster,
+  StartDBInstanceAutomatedBackupsReplication: startDBInstanceAutomatedBackupsReplication,
+  StopDBInstanceAutomatedBackupsReplication: stopDBInstanceAutomatedBackupsReplication,
+  DescribeDBInstanceAutomatedBackups: describeDBInstanceAutomatedBackups,
+  CreateDBClusterEndpoint: createDBClusterEndpoint,
+  DescribeDBClusterEndpoints: describeDBClusterEndpoints,
+  DeleteDBClusterEndpoint: deleteDBClusterEndpoint,
+  EnableHttpEndpoint: enableHttpEndpoint,
+  DisableHttpEndpoint: disableHttpEndpoint,
+  DescribeGlobalClusters: describeGlobalClusters,
 };
 
 const IDENTIFIER_PARAMS = [
@@ -56,6 +88,9 @@ const IDENTIFIER_PARAMS = [
   'NewDBClusterIdentifier',
   'DBClusterSnapshotIdentifier',
   'SnapshotIdentifier',
+  'DBClusterEndpointIdentifier',
+  'SourceDBInstanceArn',
+  'ResourceArn',
 ];
 
 /** The request's identifiers, for matching injected faults (an ARN also matches by its last segment). */

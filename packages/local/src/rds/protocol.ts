@@ -141,6 +141,19 @@ const LIST_MEMBERS: Record<string, string> = {
   AvailabilityZones: 'AvailabilityZone',
   DBClusterOptionGroupMemberships: 'DBClusterOptionGroup',
   DBSecurityGroups: 'DBSecurityGroup',
+  DomainMemberships: 'DomainMembership',
+  ProcessorFeatures: 'ProcessorFeature',
+  DBInstanceAutomatedBackupsReplications: 'DBInstanceAutomatedBackupsReplication',
+  DBInstanceAutomatedBackups: 'DBInstanceAutomatedBackup',
+  DBClusterEndpoints: 'DBClusterEndpointList',
+  GlobalClusters: 'GlobalClusterMember',
+  GlobalClusterMembers: 'GlobalClusterMember',
+};
+
+/** List members that depend on the element holding the list (`AssociatedRoles` of an instance or a cluster). */
+const NESTED_LIST_MEMBERS: Record<string, string> = {
+  'DBInstance.AssociatedRoles': 'DBInstanceRole',
+  'DBCluster.AssociatedRoles': 'DBClusterRole',
 };
 
 export function escapeXml(s: string): string {
@@ -150,15 +163,15 @@ export function escapeXml(s: string): string {
 }
 
 /** Serialises a value as one XML element; `undefined`/`null` fields are left out. */
-export function toXml(name: string, value: unknown): string {
+export function toXml(name: string, value: unknown, parent?: string): string {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) {
-    const member = LIST_MEMBERS[name] ?? 'member';
-    return `<${name}>${value.map((v) => toXml(member, v)).join('')}</${name}>`;
+    const member = NESTED_LIST_MEMBERS[`${parent}.${name}`] ?? LIST_MEMBERS[name] ?? 'member';
+    return `<${name}>${value.map((v) => toXml(member, v, name)).join('')}</${name}>`;
   }
   if (typeof value === 'object') {
     const inner = Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => toXml(k, v))
+      .map(([k, v]) => toXml(k, v, name))
       .join('');
     return `<${name}>${inner}</${name}>`;
   }

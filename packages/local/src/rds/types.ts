@@ -53,7 +53,87 @@ export interface InstanceProps {
   KmsKeyId?: string;
   DBClusterIdentifier?: string;
   PromotionTier?: number;
+  NetworkType?: string;
+  DomainMemberships?: DomainMembership[];
+  EngineLifecycleSupport?: string;
+  DedicatedLogVolume?: boolean;
+  DatabaseInsightsMode?: string;
+  ProcessorFeatures?: { Name: string; Value: string }[];
+  BackupTarget?: string;
+  MasterUserSecret?: MasterUserSecret;
+  AssociatedRoles?: { RoleArn: string; FeatureName?: string; Status: string }[];
+  DBInstanceAutomatedBackupsReplications?: { DBInstanceAutomatedBackupsArn: string }[];
+  /** Set when the instance is a read replica of a DB cluster (seed only). */
+  ReadReplicaSourceDBClusterIdentifier?: string;
   PendingModifiedValues: Record<string, unknown>;
+  TagList: Tag[];
+}
+
+export interface DomainMembership {
+  Domain: string;
+  Status: string;
+  FQDN?: string;
+  IAMRoleName?: string;
+  OU?: string;
+  AuthSecretArn?: string;
+  DnsIps?: string[];
+}
+
+export interface MasterUserSecret {
+  SecretArn: string;
+  SecretStatus: string;
+  KmsKeyId: string;
+}
+
+export interface ClusterEndpointProps {
+  DBClusterEndpointIdentifier: string;
+  DBClusterIdentifier: string;
+  DBClusterEndpointResourceIdentifier: string;
+  Endpoint: string;
+  Status: string;
+  EndpointType: string;
+  CustomEndpointType: string;
+  StaticMembers: string[];
+  ExcludedMembers: string[];
+  DBClusterEndpointArn: string;
+}
+
+export interface GlobalClusterProps {
+  GlobalClusterIdentifier: string;
+  GlobalClusterResourceId: string;
+  GlobalClusterArn: string;
+  Status: string;
+  Engine: string;
+  EngineVersion: string;
+  EngineLifecycleSupport?: string;
+  DatabaseName?: string;
+  StorageEncrypted: boolean;
+  DeletionProtection: boolean;
+  /** Members in other Regions (ARNs); clusters of this simulator that name the global cluster are added. */
+  GlobalClusterMembers: { DBClusterArn: string; Readers: string[]; IsWriter: boolean }[];
+  TagList: Tag[];
+}
+
+export interface AutomatedBackupProps {
+  DBInstanceArn: string;
+  DbiResourceId: string;
+  Region: string;
+  DBInstanceIdentifier: string;
+  AllocatedStorage: number;
+  Status: string;
+  Port: number;
+  InstanceCreateTime: string;
+  MasterUsername?: string;
+  Engine: string;
+  EngineVersion: string;
+  LicenseModel: string;
+  StorageType: string;
+  Encrypted: boolean;
+  KmsKeyId?: string;
+  IAMDatabaseAuthenticationEnabled: boolean;
+  BackupRetentionPeriod: number;
+  DBInstanceAutomatedBackupsArn: string;
+  BackupTarget: string;
   TagList: Tag[];
 }
 
@@ -113,7 +193,30 @@ export interface ClusterProps {
   CopyTagsToSnapshot: boolean;
   BacktrackWindow?: number;
   EnabledCloudwatchLogsExports: string[];
-  ServerlessV2ScalingConfiguration?: { MinCapacity?: number; MaxCapacity?: number };
+  ServerlessV2ScalingConfiguration?: {
+    MinCapacity?: number;
+    MaxCapacity?: number;
+    SecondsUntilAutoPause?: number;
+  };
+  Iops?: number;
+  HttpEndpointEnabled: boolean;
+  AssociatedRoles: { RoleArn: string; FeatureName?: string; Status: string }[];
+  NetworkType?: string;
+  DomainMemberships: DomainMembership[];
+  EngineLifecycleSupport?: string;
+  PerformanceInsightsEnabled?: boolean;
+  PerformanceInsightsKMSKeyId?: string;
+  PerformanceInsightsRetentionPeriod?: number;
+  MonitoringInterval?: number;
+  MonitoringRoleArn?: string;
+  DatabaseInsightsMode?: string;
+  MasterUserSecret?: MasterUserSecret;
+  /** Member of an Aurora global database (seed only). */
+  GlobalClusterIdentifier?: string;
+  /** Cross-Region read replica cluster: the source cluster's ARN (seed only). */
+  ReplicationSourceIdentifier?: string;
+  /** Set for a Multi-AZ DB cluster (engine mysql or postgres). */
+  DBClusterInstanceClass?: string;
   PreferredBackupWindow: string;
   PreferredMaintenanceWindow: string;
   BackupRetentionPeriod: number;
@@ -169,6 +272,12 @@ export interface Durations {
   deleteCluster: number;
   createClusterSnapshot: number;
   deleteClusterSnapshot: number;
+  createClusterEndpoint: number;
+  deleteClusterEndpoint: number;
+  /** PENDING → ACTIVE of an IAM role association. */
+  associateRole: number;
+  /** pending → replicating of a cross-Region automated backups replication. */
+  startBackupReplication: number;
 }
 
 export const DEFAULT_DURATIONS: Durations = {
@@ -188,6 +297,10 @@ export const DEFAULT_DURATIONS: Durations = {
   deleteCluster: 120,
   createClusterSnapshot: 120,
   deleteClusterSnapshot: 20,
+  createClusterEndpoint: 60,
+  deleteClusterEndpoint: 20,
+  associateRole: 10,
+  startBackupReplication: 60,
 };
 
 export type RdsEventDetailType =

@@ -7,6 +7,7 @@ import {
   optString,
   optStringList,
   optStruct,
+  optStructList,
   optTags,
   type Params,
   reqString,
@@ -22,9 +23,23 @@ import {
   isAurora,
   regionDefaultVersion,
 } from './engines';
-import { buildInstance, insertInstance, securityGroups } from './instances';
-import { unsupportedLogTypes } from './lifecycle';
+import { buildInstance, domainFromParams, insertInstance, securityGroups } from './instances';
 import { clusterView, paginate } from './render';
+import {
+  checkBacktrack,
+  checkClusterScope,
+  checkClusterStorageType,
+  checkDatabaseInsights,
+  checkLifecycleValue,
+  checkLogTypes,
+  checkModifyManagedPassword,
+  checkMonitoring,
+  checkNetworkType,
+  checkPiRetention,
+  checkPort,
+  checkServerlessV2,
+  DEFAULT_LIFECYCLE,
+} from './rules';
 import {
   type ClusterRecord,
   clone,
@@ -40,6 +55,15 @@ export type ClusterSeed = Partial<ClusterProps> & {
   DBClusterIdentifier: string;
   Engine: string;
   members?: { DBInstanceIdentifier: string; DBInstanceClass?: string; PromotionTier?: number }[];
+  /** Seed only: an RDS-managed master password secret of its own (`rds!cluster-…`). */
+  ManageMasterUserPassword?: boolean;
+  /** Seed only: custom endpoints, `available` at once. */
+  customEndpoints?: {
+    DBClusterEndpointIdentifier: string;
+    EndpointType: 'READER' | 'WRITER' | 'ANY';
+    StaticMembers?: string[];
+    ExcludedMembers?: string[];
+  }[];
 };
 
 export function clusterSource(rec: ClusterRecord): EventSource {
@@ -52,6 +76,7 @@ const invalidClusterState = (id: string, status: string) =>
 export function buildCluster(store: Store, input: Omit<ClusterSeed, 'members'>): ClusterProps {
   const id = input.DBClusterIdentifier.toLowerCase();
   const version = input.EngineVersion ?? defaultEngineVersion(input.Engine);
+  const aurora = isAurora(input.Engine);
   return {
     Status: 'available',
     EngineVersion: version,
@@ -63,9 +88,20 @@ export function buildCluster(store: Store, input: Omit<ClusterSeed, 'members'>):
     DBSubnetGroup: DEFAULT_SUBNET_GROUP,
     VpcSecurityGroups: securityGroups([DEFAULT_SECURITY_GROUP_ID]),
     AvailabilityZones: store.availabilityZones(),
-    MultiAZ: false,
-    AllocatedStorage: 1,
-    StorageType: 'aurora',
+    MultiAZ: !aurora,
+    AllocatedStorage: aurora ? 1 : 100,
+    // RDS API reference, RestoreDBClusterFromSnapshot StorageType: "Default: aurora (Aurora DB clusters); io1
+    // (Multi-AZ DB clusters)".
+    StorageType: aurora ? 'aurora' : 'io1',
+    HttpEndpointEnabled: false,
+    AssociatedRoles: [],
+    DomainMemberships: [],
+    // NetworkType is "Valid for: Aurora DB clusters only" (RDS API reference, RestoreDBClusterFromSnapshot).
+    NetworkType: aurora ? 'IPV4' : undefined,
+    // RDS API reference, RestoreDBClusterFromSnapshot EngineLifecycleSupport: "Default:
+    // open-source-rds-extended-support".
+    EngineLifecycleSupport: DEFAULT_LIFECYCLE,
+    DatabaseInsightsMode: 'standard',
     StorageEncrypted: false,
     IAMDatabaseAuthenticationEnabled: false,
     DeletionProtection: false,
@@ -89,9 +125,33 @@ export function buildCluster(store: Store, input: Omit<ClusterSeed, 'members'>):
 
 /** Adds an available cluster, and its members as available instances (no checks, no events). */
 export function seedCluster(store: Store, seed: ClusterSeed): void {
-  const { members = [], ...input } = seed;
+  const { members = [], ManageMasterUserPassword: manage, customEndpoints = [], ...input } = seed;
   const props = buildCluster(store, input);
+  if (manage && !props.MasterUserSecret) {
+    props.MasterUserSecret = { ...store.createSecret('cluster', undefined), SecretStatus: 'active' };
+  } else if (props.MasterUserSecret) {
+    store.secrets.add(props.MasterUserSecret.SecretArn);
+  }
   store.clusters.set(props.DBClusterIdentifier, { props });
+  for (const e of customEndpoints) {
+    const id = e.DBClusterEndpointIdentifier.toLowerCase();
+    store.clusterEndpoints.set(id, {
+      props: {
+        DBClusterEndpointIdentifier: id,
+        DBClusterIdentifier: props.DBClusterIdentifier,
+        DBClusterEndpointResourceIdentifier: `cluster-endpoint-${randomToken(26, 'abcdefghijklmnopqrstuvwxyz0123456789')}`,
+        Endpoint: store.clusterEndpointAddress(id),
+        Status: 'available',
+        EndpointType: 'CUSTOM',
+        CustomEndpointType: e.EndpointType,
+        StaticMembers: (e.StaticMembers ?? []).map((m) => m.toLowerCase()),
+        ExcludedMembers: (e.ExcludedMembers ?? []).map((m) => m.toLowerCase()),
+        DBClusterEndpointArn: store.arn('cluster-endpoint', id),
+      },
+      tags: [],
+      seq: store.nextSeq(),
+    });
+  }
   for (const m of members) {
     insertInstance(
       store,
@@ -108,6 +168,11 @@ export function seedCluster(store: Store, seed: ClusterSeed): void {
         VpcSecurityGroups: clone(props.VpcSecurityGroups),
         StorageEncrypted: props.StorageEncrypted,
         KmsKeyId: props.KmsKeyId,
+        StorageType: isAurora(props.Engine) ? props.StorageType : 'io1',
+        AllocatedStorage: isAurora(props.Engine) ? 1 : props.AllocatedStorage,
+        Iops: isAurora(props.Engine) ? undefined : props.Iops,
+        DatabaseInsightsMode: props.DatabaseInsightsMode,
+        NetworkType: props.NetworkType,
       }),
     );
   }
@@ -121,27 +186,66 @@ function assertClusterFree(store: Store, id: string): void {
   }
 }
 
-function validateClusterSettings(props: ClusterProps, logTypes: string[]): void {
-  if (props.BacktrackWindow && props.Engine !== 'aurora-mysql') {
-    throw invalidParameterValue(`Backtrack is not supported for the ${props.Engine} engine.`);
-  }
-  const bad = unsupportedLogTypes(props.Engine, logTypes);
-  if (bad.length > 0) {
-    throw invalidParameterCombination(
-      `You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`,
-    );
-  }
+function validateClusterSettings(props: ClusterProps, logTypes: string[], action: string): void {
+  checkBacktrack(props.Engine, props.BacktrackWindow);
+  checkLogTypes(
+    'cluster',
+    props.Engine,
+    logTypes,
+    action === 'ModifyDBCluster' ? 'CloudwatchLogsExportConfiguration' : 'EnableCloudwatchLogsExports',
+  );
+  checkServerlessV2(props.Engine, props.EngineVersion, props.ServerlessV2ScalingConfiguration);
+  checkClusterStorageType(props.Engine, props.StorageType, action);
+  checkNetworkType(props.NetworkType);
+  checkLifecycleValue(props.EngineLifecycleSupport);
+  checkMonitoring(props.MonitoringInterval, props.MonitoringRoleArn);
+  checkPiRetention(props.PerformanceInsightsEnabled ? props.PerformanceInsightsRetentionPeriod : undefined);
+  checkDatabaseInsights(
+    props.DatabaseInsightsMode,
+    props.PerformanceInsightsEnabled ?? false,
+    props.PerformanceInsightsRetentionPeriod,
+  );
+  checkPort(props.Port);
 }
 
 function scaling(p: Params): ClusterProps['ServerlessV2ScalingConfiguration'] {
   const s = optStruct(p, 'ServerlessV2ScalingConfiguration');
   if (!s) return undefined;
-  const MinCapacity = optNumber(s, 'MinCapacity');
-  const MaxCapacity = optNumber(s, 'MaxCapacity');
-  if (MinCapacity !== undefined && MaxCapacity !== undefined && MinCapacity > MaxCapacity) {
-    throw invalidParameterValue('MinCapacity must not exceed MaxCapacity.');
+  return {
+    MinCapacity: optNumber(s, 'MinCapacity'),
+    MaxCapacity: optNumber(s, 'MaxCapacity'),
+    SecondsUntilAutoPause: optInt(s, 'SecondsUntilAutoPause'),
+  };
+}
+
+/** `AssociatedRoles` of a restore request. */
+function rolesFromParams(p: Params): ClusterProps['AssociatedRoles'] | undefined {
+  const list = optStructList(p, 'AssociatedRoles');
+  if (!list) return undefined;
+  return list.map((r) => ({
+    RoleArn: reqString(r, 'RoleArn'),
+    FeatureName: optString(r, 'FeatureName'),
+    Status: 'ACTIVE',
+  }));
+}
+
+/** Parameters whose RDS API reference says "Valid for: Aurora DB clusters only" / "Multi-AZ DB clusters only". */
+function checkScopes(
+  p: Params,
+  engine: string,
+  action: string,
+  scopes: Record<string, 'aurora' | 'multi-az'>,
+) {
+  for (const [param, scope] of Object.entries(scopes)) {
+    if (p[param] !== undefined) {
+      checkClusterScope(
+        engine,
+        param,
+        scope,
+        `RDS API reference, ${action} ${param}: "Valid for: ${scope === 'aurora' ? 'Aurora' : 'Multi-AZ'} DB clusters only"`,
+      );
+    }
   }
-  return { MinCapacity, MaxCapacity };
 }
 
 function commonClusterParams(p: Params, engine: string, version: string): Partial<ClusterProps> {
@@ -157,13 +261,33 @@ function commonClusterParams(p: Params, engine: string, version: string): Partia
     BacktrackWindow: optInt(p, 'BacktrackWindow'),
     EnabledCloudwatchLogsExports: optStringList(p, 'EnableCloudwatchLogsExports') ?? [],
     ServerlessV2ScalingConfiguration: scaling(p),
+    DomainMemberships: domainFromParams(p) ?? [],
+    MonitoringInterval: optInt(p, 'MonitoringInterval'),
+    MonitoringRoleArn: optString(p, 'MonitoringRoleArn'),
+    PerformanceInsightsEnabled: optBool(p, 'EnablePerformanceInsights'),
+    PerformanceInsightsKMSKeyId: optString(p, 'PerformanceInsightsKMSKeyId'),
+    PerformanceInsightsRetentionPeriod: optInt(p, 'PerformanceInsightsRetentionPeriod'),
   };
+  if (out.PerformanceInsightsEnabled && out.PerformanceInsightsRetentionPeriod === undefined) {
+    out.PerformanceInsightsRetentionPeriod = 7;
+  }
   const port = optInt(p, 'Port');
   if (port !== undefined) out.Port = port;
   const db = optString(p, 'DatabaseName');
   if (db !== undefined) out.DatabaseName = db;
   const kms = optString(p, 'KmsKeyId');
   if (kms !== undefined) out.KmsKeyId = kms;
+  for (const key of [
+    'NetworkType',
+    'StorageType',
+    'EngineLifecycleSupport',
+    'DBClusterInstanceClass',
+  ] as const) {
+    const v = optString(p, key);
+    if (v !== undefined) out[key] = v;
+  }
+  const iops = optInt(p, 'Iops');
+  if (iops !== undefined) out.Iops = iops;
   return out;
 }
 
@@ -173,13 +297,21 @@ function finishCluster(
   failure: AsyncFailureStatus | undefined,
   event?: string,
   extra?: string,
+  creating = false,
 ) {
   if (failure) {
-    // RDS documents no failure event for clusters: the status is the only signal.
     rec.props.Status = failure;
+    // Aurora User Guide, "Amazon RDS event categories and event messages for Aurora", DB cluster events: failure
+    // RDS-EVENT-0354 "You can't create the DB cluster because of incompatible resources." (no event is documented
+    // for a failed cluster modification).
+    if (creating) ctx.events.emit(clusterSource(rec), 'RDS-EVENT-0354', failure);
     return;
   }
   rec.props.Status = 'available';
+  if (rec.props.MasterUserSecret?.SecretStatus === 'creating')
+    rec.props.MasterUserSecret.SecretStatus = 'active';
+  if (rec.props.MasterUserSecret?.SecretStatus === 'rotating')
+    rec.props.MasterUserSecret.SecretStatus = 'active';
   if (event) ctx.events.emit(clusterSource(rec), event, extra);
 }
 
@@ -204,11 +336,13 @@ export function createDBCluster(ctx: SimContext, p: Params) {
     TagList: optTags(p) ?? [],
     ...commonClusterParams(p, engine, version),
   });
-  validateClusterSettings(props, props.EnabledCloudwatchLogsExports);
+  validateClusterSettings(props, props.EnabledCloudwatchLogsExports, 'CreateDBCluster');
   const failure = ctx.faults.takeAsyncFailure('CreateDBCluster', [id]);
   const rec: ClusterRecord = { props };
   store.clusters.set(id, rec);
-  ctx.scheduler.after(ctx.durations.createCluster, () => finishCluster(ctx, rec, failure, 'RDS-EVENT-0170'));
+  ctx.scheduler.after(ctx.durations.createCluster, () =>
+    finishCluster(ctx, rec, failure, 'RDS-EVENT-0170', undefined, true),
+  );
   return { DBCluster: clusterView(store, rec) };
 }
 
@@ -230,6 +364,15 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
     );
   }
   assertClusterFree(store, id);
+  checkScopes(p, engine, 'RestoreDBClusterFromSnapshot', {
+    BacktrackWindow: 'aurora',
+    EngineMode: 'aurora',
+    Domain: 'aurora',
+    DomainIAMRoleName: 'aurora',
+    NetworkType: 'aurora',
+    AssociatedRoles: 'aurora',
+    DBClusterInstanceClass: 'multi-az',
+  });
   const src = snap.source;
   // Without EngineVersion RDS picks the Region's default version, not the snapshot's.
   const version = optString(p, 'EngineVersion') ?? regionDefaultVersion(engine, snap.props.EngineVersion);
@@ -246,14 +389,20 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
     BackupRetentionPeriod: optInt(p, 'BackupRetentionPeriod') ?? 1,
     PreferredBackupWindow: optString(p, 'PreferredBackupWindow') ?? '03:00-03:30',
     TagList: optTags(p) ?? clone(snap.props.TagList),
+    DBClusterInstanceClass: isAurora(engine) ? undefined : src.DBClusterInstanceClass,
+    AllocatedStorage: src.AllocatedStorage,
+    Iops: isAurora(engine) ? undefined : src.Iops,
     ...commonClusterParams(p, engine, version),
+    AssociatedRoles: rolesFromParams(p) ?? [],
   });
-  validateClusterSettings(props, props.EnabledCloudwatchLogsExports);
+  validateClusterSettings(props, props.EnabledCloudwatchLogsExports, 'RestoreDBClusterFromSnapshot');
   const failure = ctx.faults.takeAsyncFailure('RestoreDBClusterFromSnapshot', [id, snapId]);
   const rec: ClusterRecord = { props };
   store.clusters.set(id, rec);
   // No separate "cluster restored" event exists: RDS-EVENT-0170 (created).
-  ctx.scheduler.after(ctx.durations.restoreCluster, () => finishCluster(ctx, rec, failure, 'RDS-EVENT-0170'));
+  ctx.scheduler.after(ctx.durations.restoreCluster, () =>
+    finishCluster(ctx, rec, failure, 'RDS-EVENT-0170', undefined, true),
+  );
   return { DBCluster: clusterView(store, rec) };
 }
 
@@ -312,6 +461,22 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
   set('Port', optInt(p, 'Port'));
   set('ServerlessV2ScalingConfiguration', scaling(p));
   set('EngineVersion', optString(p, 'EngineVersion'));
+  set('NetworkType', optString(p, 'NetworkType'));
+  set('StorageType', optString(p, 'StorageType'));
+  set('Iops', optInt(p, 'Iops'));
+  set('AllocatedStorage', optInt(p, 'AllocatedStorage'));
+  set('DBClusterInstanceClass', optString(p, 'DBClusterInstanceClass'));
+  set('EngineLifecycleSupport', optString(p, 'EngineLifecycleSupport'));
+  set('MonitoringInterval', optInt(p, 'MonitoringInterval'));
+  set('MonitoringRoleArn', optString(p, 'MonitoringRoleArn'));
+  set('PerformanceInsightsEnabled', optBool(p, 'EnablePerformanceInsights'));
+  set('PerformanceInsightsKMSKeyId', optString(p, 'PerformanceInsightsKMSKeyId'));
+  set('PerformanceInsightsRetentionPeriod', optInt(p, 'PerformanceInsightsRetentionPeriod'));
+  set('DatabaseInsightsMode', optString(p, 'DatabaseInsightsMode'));
+  set('DomainMemberships', domainFromParams(p, props.DomainMemberships));
+  if (c.PerformanceInsightsEnabled && props.PerformanceInsightsRetentionPeriod === undefined) {
+    c.PerformanceInsightsRetentionPeriod ??= 7;
+  }
   const sgs = optStringList(p, 'VpcSecurityGroupIds');
   if (sgs) c.VpcSecurityGroups = securityGroups(sgs);
   const logConfig = optStruct(p, 'CloudwatchLogsExportConfiguration');
@@ -322,14 +487,63 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
       (t) => !disable.includes(t),
     );
   }
-  validateClusterSettings({ ...clone(props), ...c }, enable);
+  checkScopes(p, props.Engine, 'ModifyDBCluster', {
+    BacktrackWindow: 'aurora',
+    Domain: 'aurora',
+    DomainIAMRoleName: 'aurora',
+    NetworkType: 'aurora',
+    EnableHttpEndpoint: 'aurora',
+    DBClusterInstanceClass: 'multi-az',
+    AllocatedStorage: 'multi-az',
+    Iops: 'multi-az',
+    MonitoringInterval: 'multi-az',
+    MonitoringRoleArn: 'multi-az',
+  });
+  const httpEndpoint = optBool(p, 'EnableHttpEndpoint');
+  // RDS API reference, ModifyDBCluster EnableHttpEndpoint: "This parameter applies only to Aurora Serverless v1 DB
+  // clusters. To enable or disable the HTTP endpoint for an Aurora Serverless v2 or provisioned DB cluster, use the
+  // EnableHttpEndpoint and DisableHttpEndpoint operations."
+  if (httpEndpoint !== undefined && props.EngineMode !== 'serverless') {
+    throw invalidParameterCombination(
+      `EnableHttpEndpoint in ModifyDBCluster applies only to Aurora Serverless v1 DB clusters; cluster ${oldId} is ${props.EngineMode}: use the EnableHttpEndpoint / DisableHttpEndpoint operations.`,
+    );
+  }
+  if (httpEndpoint !== undefined) c.HttpEndpointEnabled = httpEndpoint;
+  const manage = optBool(p, 'ManageMasterUserPassword');
+  const password = optString(p, 'MasterUserPassword');
+  const rotate = optBool(p, 'RotateMasterUserPassword') ?? false;
+  const secretKms = optString(p, 'MasterUserSecretKmsKeyId');
+  checkModifyManagedPassword({
+    kind: 'cluster',
+    engine: props.Engine,
+    managedNow: props.MasterUserSecret !== undefined,
+    manage,
+    password,
+    kmsKeyId: secretKms,
+    rotate,
+    applyImmediately: optBool(p, 'ApplyImmediately') ?? false,
+  });
+  validateClusterSettings({ ...clone(props), ...c }, enable, 'ModifyDBCluster');
+  // Changing the master password or its management is applied at once (RDS API reference, ModifyDBCluster
+  // ApplyImmediately: "Some modifications, such as turning on deletion protection and changing the master
+  // password, are applied immediately").
+  if (password !== undefined) rec.masterUserPassword = password;
+  if (manage === true && !props.MasterUserSecret)
+    props.MasterUserSecret = store.createSecret('cluster', secretKms);
+  if (manage === false && props.MasterUserSecret) {
+    store.deleteSecret(props.MasterUserSecret);
+    props.MasterUserSecret = undefined;
+  }
+  if (rotate && props.MasterUserSecret) props.MasterUserSecret.SecretStatus = 'rotating';
+  const credentials = manage !== undefined || rotate;
 
   const phase: Partial<ClusterProps> = {};
   for (const [k, v] of Object.entries(c)) {
     if (IMMEDIATE_CLUSTER.includes(k as keyof ClusterProps)) Object.assign(props, { [k]: v });
     else Object.assign(phase, { [k]: v });
   }
-  if (Object.keys(phase).length === 0 && newId === undefined) return { DBCluster: clusterView(store, rec) };
+  if (Object.keys(phase).length === 0 && newId === undefined && !credentials)
+    return { DBCluster: clusterView(store, rec) };
   const failure = ctx.faults.takeAsyncFailure('ModifyDBCluster', [oldId, newId ?? '']);
   if (logConfig)
     props.PendingModifiedValues = {
@@ -357,6 +571,11 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
   props.Status = 'renaming';
   store.clusters.set(newId, rec);
   for (const m of members) m.props.DBClusterIdentifier = newId;
+  // Custom endpoints stay with the renamed cluster under their own names (their DNS names do not contain the cluster
+  // identifier: `<endpoint>.cluster-custom-<hash>.<region>.rds.amazonaws.com`).
+  for (const e of store.clusterEndpoints.values()) {
+    if (e.props.DBClusterIdentifier === oldId) e.props.DBClusterIdentifier = newId;
+  }
   ctx.scheduler.after(ctx.durations.renameCluster, () => {
     apply();
     finishCluster(ctx, rec, failure, 'RDS-EVENT-0172', `from ${oldId} to ${newId}`);
@@ -417,6 +636,10 @@ export function deleteDBCluster(ctx: SimContext, p: Params) {
       return;
     }
     store.clusters.delete(props.DBClusterIdentifier);
+    store.deleteSecret(props.MasterUserSecret);
+    for (const [key, e] of store.clusterEndpoints) {
+      if (e.props.DBClusterIdentifier === props.DBClusterIdentifier) store.clusterEndpoints.delete(key);
+    }
     ctx.events.emit(clusterSource(rec), 'RDS-EVENT-0171');
   };
   ctx.scheduler.after(delay, finish);

@@ -1,7 +1,16 @@
 import { invalidParameterCombination, invalidParameterValue, missingParameter, RdsError } from '../errors';
-import { optBool, optInt, optString, optStringList, optTags, type Params, reqString } from '../protocol';
+import {
+  optBool,
+  optInt,
+  optString,
+  optStringList,
+  optStructList,
+  optTags,
+  type Params,
+  reqString,
+} from '../protocol';
 import { randomToken } from '../random';
-import type { InstanceProps } from '../types';
+import type { DomainMembership, InstanceProps } from '../types';
 import { applyFilters, checkMaxRecords, idFromArn } from './describe';
 import {
   defaultEngineVersion,
@@ -15,14 +24,34 @@ import {
 import {
   DELETABLE_INSTANCE_STATUSES,
   finishInstance,
-  IOPS_STORAGE,
   instanceSource,
-  MONITORING_INTERVALS,
   NO_FINAL_SNAPSHOT_STATUSES,
   STORAGE_TYPES,
-  unsupportedLogTypes,
 } from './lifecycle';
 import { instanceView, paginate } from './render';
+import {
+  checkAllocatedStorage,
+  checkAzWithMultiAz,
+  checkBackupRetention,
+  checkBackupTarget,
+  checkDatabaseInsights,
+  checkInstanceDomain,
+  checkInstanceLifecycle,
+  checkLicenseModel,
+  checkLogTypes,
+  checkMonitoring,
+  checkMultiAz,
+  checkNetworkType,
+  checkPiRetention,
+  checkPort,
+  checkRestoreAllocatedStorage,
+  checkRestoreManagedPassword,
+  DEFAULT_LIFECYCLE,
+  engineFamily,
+  gp3Threshold,
+  instanceHasLifecycle,
+  resolveStorage,
+} from './rules';
 import { startSnapshot } from './snapshots';
 import {
   clone,
@@ -35,13 +64,24 @@ import {
   validateIdentifier,
 } from './store';
 
-export type InstanceSeed = Partial<InstanceProps> & { DBInstanceIdentifier: string; Engine: string };
+export type InstanceSeed = Partial<InstanceProps> & {
+  DBInstanceIdentifier: string;
+  Engine: string;
+  /** Seed only: give the instance an RDS-managed master password secret of its own (a fresh ARN each time). */
+  ManageMasterUserPassword?: boolean;
+};
 
 export const securityGroups = (ids: string[]) =>
   ids.map((id) => ({ VpcSecurityGroupId: id, Status: 'active' }));
 
 /** A complete instance from partial props, filling in what RDS would. */
-export function buildInstance(store: Store, input: InstanceSeed): InstanceProps {
+export function buildInstance(store: Store, seed: InstanceSeed): InstanceProps {
+  const { ManageMasterUserPassword: manage, ...input } = seed;
+  if (manage && !input.MasterUserSecret) {
+    input.MasterUserSecret = { ...store.createSecret('db', undefined), SecretStatus: 'active' };
+  } else if (input.MasterUserSecret) {
+    store.secrets.add(input.MasterUserSecret.SecretArn);
+  }
   const id = input.DBInstanceIdentifier.toLowerCase();
   const engine = input.Engine;
   const version = input.EngineVersion ?? defaultEngineVersion(engine);
@@ -50,7 +90,8 @@ export function buildInstance(store: Store, input: InstanceSeed): InstanceProps 
   store.registerSubnetGroup(subnetName, vpcId);
   const aurora = isAurora(engine);
   const port = input.Endpoint?.Port ?? defaultPort(engine);
-  return {
+  const member = input.DBClusterIdentifier !== undefined;
+  const props: InstanceProps = {
     DBInstanceStatus: 'available',
     EngineVersion: version,
     DBInstanceClass: 'db.t3.micro',
@@ -79,6 +120,16 @@ export function buildInstance(store: Store, input: InstanceSeed): InstanceProps 
     AutoMinorVersionUpgrade: true,
     LicenseModel: defaultLicenseModel(engine),
     StorageEncrypted: false,
+    NetworkType: 'IPV4',
+    DomainMemberships: [],
+    AssociatedRoles: [],
+    DedicatedLogVolume: false,
+    BackupTarget: 'region',
+    // Aurora DB instances inherit the mode from the DB cluster (RDS API reference, DatabaseInsightsMode).
+    DatabaseInsightsMode: aurora ? undefined : 'standard',
+    // RDS API reference, EngineLifecycleSupport: "Default: open-source-rds-extended-support" ("applies only to RDS
+    // for MySQL and RDS for PostgreSQL").
+    EngineLifecycleSupport: instanceHasLifecycle(engine) && !member ? DEFAULT_LIFECYCLE : undefined,
     PendingModifiedValues: {},
     TagList: [],
     ...input,
@@ -94,6 +145,15 @@ export function buildInstance(store: Store, input: InstanceSeed): InstanceProps 
       SubnetGroupStatus: 'Complete',
     },
   };
+  // gp3 reports its baseline when no IOPS/throughput were provisioned (RDS User Guide, CHAP_Storage "gp3 storage":
+  // "3,000 IOPS/125 MiBps" below the threshold, "12,000 IOPS/500 MiBps" at or above it; SQL Server 3,000/125).
+  if (props.StorageType === 'gp3') {
+    const threshold = gp3Threshold(engine);
+    const high = threshold !== undefined && props.AllocatedStorage >= threshold;
+    props.Iops ??= high ? 12000 : 3000;
+    props.StorageThroughput ??= high ? 500 : 125;
+  }
+  return props;
 }
 
 /** Adds an instance to the store (no checks, no events). */
@@ -106,33 +166,83 @@ export function insertInstance(store: Store, props: InstanceProps): InstanceReco
   return rec;
 }
 
-/** Checks of the storage, monitoring and log settings shared by create, restore and modify. */
-export function validateInstanceSettings(props: InstanceProps, logTypes: string[] = []): void {
+/** Checks shared by create, restore and modify (storage sizes and IOPS are checked by `resolveStorage`). */
+export function validateInstanceSettings(
+  props: InstanceProps,
+  opts: { logTypes?: string[]; logParam?: string } = {},
+): void {
   if (!STORAGE_TYPES.has(props.StorageType))
     throw invalidParameterValue(`Invalid storage type: ${props.StorageType}`);
-  if (props.Iops !== undefined && !IOPS_STORAGE.has(props.StorageType)) {
-    throw invalidParameterCombination(`You can't specify IOPS for storage type ${props.StorageType}.`);
-  }
-  if (props.StorageThroughput !== undefined && props.StorageType !== 'gp3') {
-    throw invalidParameterCombination('You can specify StorageThroughput only for gp3 storage.');
-  }
   if (!props.DBInstanceClass.startsWith('db.')) {
     throw invalidParameterValue(`Invalid DB instance class: ${props.DBInstanceClass}`);
   }
-  if (!MONITORING_INTERVALS.has(props.MonitoringInterval)) {
-    throw invalidParameterValue('MonitoringInterval must be one of 0, 1, 5, 10, 15, 30, 60.');
+  checkMonitoring(props.MonitoringInterval, props.MonitoringRoleArn);
+  checkPiRetention(props.PerformanceInsightsEnabled ? props.PerformanceInsightsRetentionPeriod : undefined);
+  checkDatabaseInsights(
+    props.DatabaseInsightsMode,
+    props.PerformanceInsightsEnabled,
+    props.PerformanceInsightsRetentionPeriod,
+  );
+  checkBackupRetention(props.BackupRetentionPeriod);
+  checkNetworkType(props.NetworkType);
+  checkBackupTarget(props.BackupTarget);
+  if (!isAurora(props.Engine)) {
+    checkLicenseModel(props.Engine, props.LicenseModel);
+    checkMultiAz(props.Engine, props.MultiAZ);
   }
-  if (props.MonitoringInterval > 0 && !props.MonitoringRoleArn) {
-    throw invalidParameterCombination(
-      'A MonitoringRoleARN value is required if you specify a MonitoringInterval value other than 0.',
-    );
+  if (opts.logTypes && opts.logTypes.length > 0) {
+    checkLogTypes('instance', props.Engine, opts.logTypes, opts.logParam ?? 'EnableCloudwatchLogsExports');
   }
-  const bad = unsupportedLogTypes(props.Engine, logTypes);
-  if (bad.length > 0) {
-    throw invalidParameterCombination(
-      `You cannot use the log types '${bad.join(', ')}' with engine ${props.Engine}.`,
-    );
+}
+
+/** Domain settings of a request as DomainMemberships (`Domain` = `none` or DisableDomain removes it). */
+export function domainFromParams(
+  p: Params,
+  current: DomainMembership[] = [],
+): DomainMembership[] | undefined {
+  const domain = optString(p, 'Domain');
+  const fqdn = optString(p, 'DomainFqdn');
+  const dnsIps = optStringList(p, 'DomainDnsIps');
+  const role = optString(p, 'DomainIAMRoleName');
+  if (optBool(p, 'DisableDomain') || domain === 'none') return [];
+  if (domain === undefined && fqdn === undefined) {
+    if (role !== undefined && current[0]) return [{ ...current[0], IAMRoleName: role }];
+    return undefined;
   }
+  // RDS API reference, DomainDnsIps: "Two IP addresses must be provided."
+  if (dnsIps !== undefined && dnsIps.length !== 2) {
+    throw invalidParameterValue('DomainDnsIps: two IP addresses must be provided.');
+  }
+  // RDS API reference, DomainFqdn / DomainOu / DomainAuthSecretArn: "Can't be longer than 64 characters."
+  for (const key of ['DomainFqdn', 'DomainOu', 'DomainAuthSecretArn']) {
+    const v = optString(p, key);
+    if (v !== undefined && v.length > 64)
+      throw invalidParameterValue(`${key} can't be longer than 64 characters.`);
+  }
+  return [
+    {
+      Domain: domain ?? fqdn ?? '',
+      Status: 'joined',
+      FQDN: fqdn,
+      IAMRoleName: role,
+      OU: optString(p, 'DomainOu'),
+      AuthSecretArn: optString(p, 'DomainAuthSecretArn'),
+      DnsIps: dnsIps,
+    },
+  ];
+}
+
+export function processorFeaturesFromParams(p: Params): InstanceProps['ProcessorFeatures'] {
+  if (optBool(p, 'UseDefaultProcessorFeatures')) return [];
+  const list = optStructList(p, 'ProcessorFeatures');
+  if (!list) return undefined;
+  return list.map((f) => {
+    const Name = reqString(f, 'Name');
+    // RDS API reference, ProcessorFeature Name: "coreCount", "threadsPerCore".
+    if (Name !== 'coreCount' && Name !== 'threadsPerCore')
+      throw invalidParameterValue(`Invalid ProcessorFeatures name: ${Name} (coreCount or threadsPerCore).`);
+    return { Name, Value: reqString(f, 'Value') };
+  });
 }
 
 function tagsAndGroups(p: Params) {
@@ -153,6 +263,35 @@ export function createDBInstance(ctx: SimContext, p: Params) {
   store.assertInstanceQuota();
   const { tags, sgs, logs } = tagsAndGroups(p);
   const clusterId = optString(p, 'DBClusterIdentifier')?.toLowerCase();
+  const member = clusterId !== undefined;
+  const lifecycle = optString(p, 'EngineLifecycleSupport');
+  checkInstanceLifecycle(engine, lifecycle, member);
+  checkInstanceDomain(engine, optString(p, 'Domain') ?? optString(p, 'DomainFqdn'), member);
+  const insightsMode = optString(p, 'DatabaseInsightsMode');
+  if (member && insightsMode !== undefined) {
+    // RDS API reference, CreateDBInstance DatabaseInsightsMode: "Aurora DB instances inherit this value from the DB
+    // cluster, so you can't change this value."
+    throw invalidParameterCombination(
+      'DatabaseInsightsMode: Aurora DB instances inherit this value from the DB cluster, so you cannot set it.',
+    );
+  }
+  const manage = optBool(p, 'ManageMasterUserPassword');
+  const password = optString(p, 'MasterUserPassword');
+  // RDS API reference, CreateDBInstance ManageMasterUserPassword: "Can't manage the master user password with
+  // Amazon Web Services Secrets Manager if MasterUserPassword is specified."
+  if (manage && password !== undefined) {
+    throw invalidParameterCombination(
+      'ManageMasterUserPassword cannot be turned on when MasterUserPassword is specified.',
+    );
+  }
+  if (optString(p, 'MasterUserSecretKmsKeyId') !== undefined && !manage) {
+    // RDS API reference, CreateDBInstance MasterUserSecretKmsKeyId: "This setting is valid only if the master user
+    // password is managed by RDS in Amazon Web Services Secrets Manager for the DB instance."
+    throw invalidParameterCombination(
+      'MasterUserSecretKmsKeyId is valid only when ManageMasterUserPassword is turned on.',
+    );
+  }
+  checkAzWithMultiAz(optString(p, 'AvailabilityZone'), optBool(p, 'MultiAZ'));
   let seed: InstanceSeed;
   if (clusterId) {
     const cluster = store.cluster(clusterId).props;
@@ -182,6 +321,9 @@ export function createDBInstance(ctx: SimContext, p: Params) {
       KmsKeyId: cluster.KmsKeyId,
       IAMDatabaseAuthenticationEnabled: cluster.IAMDatabaseAuthenticationEnabled,
       PromotionTier: optInt(p, 'PromotionTier') ?? 1,
+      StorageType: cluster.StorageType,
+      NetworkType: cluster.NetworkType,
+      DatabaseInsightsMode: cluster.DatabaseInsightsMode,
     };
   } else {
     if (isAurora(engine))
@@ -189,6 +331,20 @@ export function createDBInstance(ctx: SimContext, p: Params) {
     const storage = optInt(p, 'AllocatedStorage');
     if (storage === undefined) throw missingParameter('AllocatedStorage');
     const subnet = optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP;
+    const iops = optInt(p, 'Iops');
+    // RDS API reference, CreateDBInstance StorageType: "Default: io1, if the Iops parameter is specified.
+    // Otherwise, gp3."
+    const storageType = optString(p, 'StorageType') ?? (iops ? 'io1' : 'gp3');
+    const storageOut = STORAGE_TYPES.has(storageType)
+      ? resolveStorage({
+          engine,
+          storageType,
+          allocated: storage,
+          iops,
+          throughput: optInt(p, 'StorageThroughput'),
+          action: 'CreateDBInstance',
+        })
+      : {};
     seed = {
       DBInstanceIdentifier: id,
       Engine: engine,
@@ -202,15 +358,22 @@ export function createDBInstance(ctx: SimContext, p: Params) {
         SubnetGroupStatus: 'Complete',
       },
       MultiAZ: optBool(p, 'MultiAZ') ?? false,
-      StorageType: optString(p, 'StorageType') ?? (optInt(p, 'Iops') ? 'io1' : 'gp2'),
-      Iops: optInt(p, 'Iops'),
-      StorageThroughput: optInt(p, 'StorageThroughput'),
+      StorageType: storageType,
+      Iops: storageOut.Iops,
+      StorageThroughput: storageOut.StorageThroughput,
       MaxAllocatedStorage: optInt(p, 'MaxAllocatedStorage'),
       StorageEncrypted: optBool(p, 'StorageEncrypted') ?? false,
       KmsKeyId: optString(p, 'KmsKeyId'),
       IAMDatabaseAuthenticationEnabled: optBool(p, 'EnableIAMDatabaseAuthentication') ?? false,
       DeletionProtection: optBool(p, 'DeletionProtection') ?? false,
       VpcSecurityGroups: securityGroups(sgs ?? [DEFAULT_SECURITY_GROUP_ID]),
+      NetworkType: optString(p, 'NetworkType') ?? 'IPV4',
+      DomainMemberships: domainFromParams(p) ?? [],
+      EngineLifecycleSupport: lifecycle ?? (instanceHasLifecycle(engine) ? DEFAULT_LIFECYCLE : undefined),
+      DedicatedLogVolume: optBool(p, 'DedicatedLogVolume') ?? false,
+      ProcessorFeatures: processorFeaturesFromParams(p),
+      BackupTarget: optString(p, 'BackupTarget') ?? 'region',
+      DatabaseInsightsMode: insightsMode ?? 'standard',
     };
   }
   const version = optString(p, 'EngineVersion') ?? seed.EngineVersion ?? defaultEngineVersion(engine);
@@ -251,9 +414,14 @@ export function createDBInstance(ctx: SimContext, p: Params) {
   if (props.PerformanceInsightsEnabled && props.PerformanceInsightsRetentionPeriod === undefined) {
     props.PerformanceInsightsRetentionPeriod = 7;
   }
-  validateInstanceSettings(props, logs);
+  // RDS API reference, CreateDBInstance EnableCloudwatchLogsExports: "This setting doesn't apply to … Amazon Aurora
+  // (CloudWatch Logs exports are managed by the DB cluster.)"
+  validateInstanceSettings(props, { logTypes: member ? [] : logs });
   const failure = ctx.faults.takeAsyncFailure('CreateDBInstance', [id, clusterId ?? '']);
+  if (manage && !member)
+    props.MasterUserSecret = store.createSecret('db', optString(p, 'MasterUserSecretKmsKeyId'));
   const rec = insertInstance(store, props);
+  if (password !== undefined) rec.masterUserPassword = password;
   ctx.scheduler.after(ctx.durations.createInstance, () =>
     finishInstance(ctx, rec, failure, { creating: true, successEvent: 'RDS-EVENT-0005' }),
   );
@@ -278,22 +446,54 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const s = snap.props;
   const engine = s.Engine;
   const version = s.EngineVersion;
+  const fam = engineFamily(engine);
+  const manage = optBool(p, 'ManageMasterUserPassword');
+  const secretKms = optString(p, 'MasterUserSecretKmsKeyId');
+  checkRestoreManagedPassword(engine, manage, secretKms);
+  const requestedStorage = optInt(p, 'AllocatedStorage');
+  checkRestoreAllocatedStorage(engine, requestedStorage);
+  const lifecycle = optString(p, 'EngineLifecycleSupport');
+  checkInstanceLifecycle(engine, lifecycle, false);
+  checkInstanceDomain(engine, optString(p, 'Domain') ?? optString(p, 'DomainFqdn'), false);
+  const port = optInt(p, 'Port');
+  checkPort(port);
+  const multiAZ = optBool(p, 'MultiAZ') ?? false;
+  checkAzWithMultiAz(optString(p, 'AvailabilityZone'), multiAZ);
   const subnet = optString(p, 'DBSubnetGroupName') ?? DEFAULT_SUBNET_GROUP;
-  const storageType = optString(p, 'StorageType') ?? s.StorageType;
-  const iops = optInt(p, 'Iops') ?? (IOPS_STORAGE.has(storageType) ? s.Iops : undefined);
-  const throughput =
-    optInt(p, 'StorageThroughput') ?? (storageType === 'gp3' ? s.StorageThroughput : undefined);
+  const requestIops = optInt(p, 'Iops');
+  // RDS API reference, RestoreDBInstanceFromDBSnapshot StorageType: "Default: io1 if the Iops parameter is
+  // specified, otherwise gp3".
+  const storageType = optString(p, 'StorageType') ?? (requestIops ? 'io1' : 'gp3');
+  const allocated = requestedStorage ?? s.AllocatedStorage;
+  const storage = STORAGE_TYPES.has(storageType)
+    ? resolveStorage({
+        engine,
+        storageType,
+        allocated,
+        iops: requestIops,
+        throughput: optInt(p, 'StorageThroughput'),
+        // RDS API reference, RestoreDBInstanceFromDBSnapshot Iops: "If this parameter isn't specified, the IOPS
+        // value is taken from the backup."
+        fallbackIops: s.Iops,
+        fallbackThroughput: s.StorageThroughput,
+        action: 'RestoreDBInstanceFromDBSnapshot',
+      })
+    : {};
+  // RDS API reference, RestoreDBInstanceFromDBSnapshot DBName: "This parameter only applies to RDS for Oracle and
+  // RDS for SQL Server DB instances. It doesn't apply to the other engines".
+  const dbName =
+    fam === 'oracle' || fam === 'sqlserver' ? (optString(p, 'DBName') ?? src.DBName) : src.DBName;
   const props = buildInstance(store, {
     DBInstanceIdentifier: id,
     Engine: engine,
     EngineVersion: version,
     DBInstanceStatus: 'creating',
     DBInstanceClass: optString(p, 'DBInstanceClass') ?? src.DBInstanceClass,
-    DBName: optString(p, 'DBName') ?? src.DBName,
+    DBName: dbName,
     MasterUsername: s.MasterUsername,
-    Endpoint: { Address: '', Port: optInt(p, 'Port') ?? s.Port, HostedZoneId: '' },
+    Endpoint: { Address: '', Port: port ?? s.Port, HostedZoneId: '' },
     AvailabilityZone: optString(p, 'AvailabilityZone') ?? store.randomAz(),
-    MultiAZ: optBool(p, 'MultiAZ') ?? false,
+    MultiAZ: multiAZ,
     DBParameterGroups: [
       {
         DBParameterGroupName: optString(p, 'DBParameterGroupName') ?? defaultParameterGroup(engine, version),
@@ -313,9 +513,9 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
     },
     VpcSecurityGroups: securityGroups(sgs ?? [DEFAULT_SECURITY_GROUP_ID]),
     StorageType: storageType,
-    AllocatedStorage: optInt(p, 'AllocatedStorage') ?? s.AllocatedStorage,
-    Iops: iops,
-    StorageThroughput: throughput,
+    AllocatedStorage: allocated,
+    Iops: storage.Iops,
+    StorageThroughput: storage.StorageThroughput,
     PubliclyAccessible: optBool(p, 'PubliclyAccessible') ?? false,
     IAMDatabaseAuthenticationEnabled: optBool(p, 'EnableIAMDatabaseAuthentication') ?? false,
     DeletionProtection: optBool(p, 'DeletionProtection') ?? false,
@@ -328,10 +528,20 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
     LicenseModel: optString(p, 'LicenseModel') ?? s.LicenseModel,
     StorageEncrypted: s.Encrypted,
     KmsKeyId: s.KmsKeyId,
+    NetworkType: optString(p, 'NetworkType') ?? 'IPV4',
+    DomainMemberships: domainFromParams(p) ?? [],
+    // RDS API reference, RestoreDBInstanceFromDBSnapshot EngineLifecycleSupport: "By default, this value is set to
+    // open-source-rds-extended-support, which enrolls your DB instance into Amazon RDS Extended Support."
+    EngineLifecycleSupport: lifecycle ?? (instanceHasLifecycle(engine) ? DEFAULT_LIFECYCLE : undefined),
+    DedicatedLogVolume: optBool(p, 'DedicatedLogVolume') ?? false,
+    ProcessorFeatures: processorFeaturesFromParams(p),
+    BackupTarget: optString(p, 'BackupTarget') ?? 'region',
     TagList: tags ?? clone(s.TagList),
   });
-  validateInstanceSettings(props, logs);
+  validateInstanceSettings(props, { logTypes: logs });
+  checkAllocatedStorage(engine, props.StorageType, props.AllocatedStorage);
   const failure = ctx.faults.takeAsyncFailure('RestoreDBInstanceFromDBSnapshot', [id, snapId]);
+  if (manage) props.MasterUserSecret = store.createSecret('db', secretKms);
   const rec = insertInstance(store, props);
   ctx.scheduler.after(ctx.durations.restoreInstance, () =>
     finishInstance(ctx, rec, failure, {
@@ -417,6 +627,13 @@ export function deleteDBInstance(ctx: SimContext, p: Params) {
     }
     if (store.instances.get(props.DBInstanceIdentifier) === rec)
       store.instances.delete(props.DBInstanceIdentifier);
+    // The RDS-managed master password secret goes with its instance.
+    store.deleteSecret(props.MasterUserSecret);
+    // RDS API reference, DescribeDBInstanceAutomatedBackups Filters: "retained - Automated backups for deleted
+    // instances".
+    for (const b of store.automatedBackups.values()) {
+      if (b.DbiResourceId === props.DbiResourceId) b.Status = 'retained';
+    }
     if (rec.isWriter && props.DBClusterIdentifier) electWriter(store, props.DBClusterIdentifier);
     ctx.events.emit(instanceSource(rec), 'RDS-EVENT-0003');
   });

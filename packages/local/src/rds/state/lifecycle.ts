@@ -31,26 +31,13 @@ export function finishInstance(
     return;
   }
   rec.props.DBInstanceStatus = 'available';
+  if (rec.props.MasterUserSecret?.SecretStatus === 'creating')
+    rec.props.MasterUserSecret.SecretStatus = 'active';
   if (opts.successEvent) ctx.events.emit(instanceSource(rec), opts.successEvent, opts.successExtra);
-}
-
-const LOG_TYPES: Record<string, string[]> = {
-  postgres: ['postgresql', 'upgrade', 'iam-db-auth-error'],
-  'aurora-postgresql': ['postgresql', 'instance', 'iam-db-auth-error'],
-  mysql: ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'],
-  mariadb: ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'],
-  'aurora-mysql': ['audit', 'error', 'general', 'slowquery', 'instance', 'iam-db-auth-error'],
-};
-
-/** Log types the engine cannot export, or `[]` (unknown engines accept anything). */
-export function unsupportedLogTypes(engine: string, logTypes: string[]): string[] {
-  const allowed = LOG_TYPES[engine];
-  return allowed ? logTypes.filter((t) => !allowed.includes(t)) : [];
 }
 
 export const IOPS_STORAGE = new Set(['io1', 'io2', 'gp3']);
 export const STORAGE_TYPES = new Set(['standard', 'gp2', 'gp3', 'io1', 'io2', 'aurora', 'aurora-iopt1']);
-export const MONITORING_INTERVALS = new Set([0, 1, 5, 10, 15, 30, 60]);
 
 /** Statuses from which an instance may be deleted. */
 export const DELETABLE_INSTANCE_STATUSES = new Set([

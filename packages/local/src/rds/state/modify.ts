@@ -1,9 +1,21 @@
-import { invalidParameterValue, RdsError } from '../errors';
+import { invalidParameterCombination, invalidParameterValue, RdsError } from '../errors';
 import { optBool, optInt, optString, optStringList, optStruct, type Params, reqString } from '../protocol';
 import type { InstanceProps } from '../types';
-import { securityGroups, validateInstanceSettings } from './instances';
-import { finishInstance, IOPS_STORAGE } from './lifecycle';
+import { isAurora } from './engines';
+import {
+  domainFromParams,
+  processorFeaturesFromParams,
+  securityGroups,
+  validateInstanceSettings,
+} from './instances';
+import { finishInstance, IOPS_STORAGE, STORAGE_TYPES } from './lifecycle';
 import { instanceView } from './render';
+import {
+  checkInstanceDomain,
+  checkInstanceLifecycle,
+  checkModifyManagedPassword,
+  resolveStorage,
+} from './rules';
 import { clone, type SimContext, validateIdentifier } from './store';
 
 type Changes = Partial<InstanceProps>;
@@ -84,6 +96,13 @@ function parseChanges(p: Params, current: InstanceProps): Changes {
   set('AutoMinorVersionUpgrade', optBool(p, 'AutoMinorVersionUpgrade'));
   set('PromotionTier', optInt(p, 'PromotionTier'));
   set('EngineVersion', optString(p, 'EngineVersion'));
+  set('LicenseModel', optString(p, 'LicenseModel'));
+  set('NetworkType', optString(p, 'NetworkType'));
+  set('EngineLifecycleSupport', optString(p, 'EngineLifecycleSupport'));
+  set('DedicatedLogVolume', optBool(p, 'DedicatedLogVolume'));
+  set('DatabaseInsightsMode', optString(p, 'DatabaseInsightsMode'));
+  set('ProcessorFeatures', processorFeaturesFromParams(p));
+  set('DomainMemberships', domainFromParams(p, current.DomainMemberships ?? []));
   if (c.PerformanceInsightsEnabled && current.PerformanceInsightsRetentionPeriod === undefined) {
     c.PerformanceInsightsRetentionPeriod ??= 7;
   }
@@ -114,6 +133,72 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
     store.assertInstanceNameFree(newId);
   }
   const changes = parseChanges(p, props);
+  const member = props.DBClusterIdentifier !== undefined;
+  checkInstanceLifecycle(props.Engine, changes.EngineLifecycleSupport, member);
+  checkInstanceDomain(props.Engine, optString(p, 'Domain') ?? optString(p, 'DomainFqdn'), member);
+  if ((member || isAurora(props.Engine)) && changes.DatabaseInsightsMode !== undefined) {
+    // RDS API reference, ModifyDBInstance DatabaseInsightsMode: "Aurora DB instances inherit this value from the DB
+    // cluster, so you can't change this value."
+    throw invalidParameterCombination(
+      'DatabaseInsightsMode: Aurora DB instances inherit this value from the DB cluster, so you cannot change it.',
+    );
+  }
+  const manage = optBool(p, 'ManageMasterUserPassword');
+  const password = optString(p, 'MasterUserPassword');
+  const rotate = optBool(p, 'RotateMasterUserPassword') ?? false;
+  const secretKms = optString(p, 'MasterUserSecretKmsKeyId');
+  checkModifyManagedPassword({
+    kind: 'instance',
+    engine: props.Engine,
+    managedNow: props.MasterUserSecret !== undefined,
+    manage,
+    password,
+    kmsKeyId: secretKms,
+    rotate,
+    applyImmediately,
+  });
+  const storageTouched = ['StorageType', 'Iops', 'StorageThroughput', 'AllocatedStorage'].some(
+    (k) => p[k] !== undefined,
+  );
+  if (storageTouched && !isAurora(props.Engine)) {
+    const storageType = changes.StorageType ?? props.StorageType;
+    const allocated = changes.AllocatedStorage ?? props.AllocatedStorage;
+    // RDS User Guide, USER_PIOPS.gp3 ("Modifying settings for General Purpose SSD (gp3) storage"): "you can't
+    // reduce the storage size".
+    if (changes.AllocatedStorage !== undefined && changes.AllocatedStorage < props.AllocatedStorage) {
+      throw invalidParameterValue(
+        `Invalid AllocatedStorage ${changes.AllocatedStorage}: you can't reduce the storage size (currently ${props.AllocatedStorage} GiB).`,
+      );
+    }
+    // RDS API reference, ModifyDBInstance AllocatedStorage: "When you increase the allocated storage for a DB
+    // instance that uses Provisioned IOPS (gp3, io1, or io2 storage type), you must also specify the Iops
+    // parameter." (gp3 below its threshold takes no Iops at all: RDS User Guide, CHAP_Storage "gp3 storage".)
+    if (
+      changes.AllocatedStorage !== undefined &&
+      changes.AllocatedStorage > props.AllocatedStorage &&
+      (storageType === 'io1' || storageType === 'io2') &&
+      changes.Iops === undefined
+    ) {
+      throw invalidParameterCombination(
+        'When you increase AllocatedStorage of a Provisioned IOPS instance you must also specify the Iops parameter.',
+      );
+    }
+    if (STORAGE_TYPES.has(storageType)) {
+      const out = resolveStorage({
+        engine: props.Engine,
+        storageType,
+        allocated,
+        iops: changes.Iops,
+        throughput: changes.StorageThroughput,
+        fallbackIops: props.Iops,
+        fallbackThroughput: props.StorageThroughput,
+        action: 'ModifyDBInstance',
+      });
+      if (out.Iops !== props.Iops) changes.Iops = out.Iops;
+      if (out.StorageThroughput !== props.StorageThroughput)
+        changes.StorageThroughput = out.StorageThroughput;
+    }
+  }
   const logConfig = optStruct(p, 'CloudwatchLogsExportConfiguration');
   const enable = logConfig ? (optStringList(logConfig, 'EnableLogTypes') ?? []) : [];
   const disable = logConfig ? (optStringList(logConfig, 'DisableLogTypes') ?? []) : [];
@@ -121,7 +206,18 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
   const logsAfter = logConfig
     ? [...new Set([...props.EnabledCloudwatchLogsExports, ...enable])].filter((t) => !disable.includes(t))
     : undefined;
-  validateInstanceSettings({ ...clone(props), ...changes }, enable);
+  validateInstanceSettings(
+    { ...clone(props), ...changes },
+    {
+      logTypes: enable,
+      logParam: 'CloudwatchLogsExportConfiguration',
+    },
+  );
+  // Password and secret changes are applied as soon as possible whatever ApplyImmediately says (RDS API reference,
+  // ModifyDBInstance MasterUserPassword: "the change is asynchronously applied as soon as possible").
+  const credentials = password !== undefined || manage !== undefined || rotate;
+  let newSecret: InstanceProps['MasterUserSecret'];
+  if (manage === true && !props.MasterUserSecret) newSecret = store.createSecret('db', secretKms);
 
   Object.assign(props, pick(changes, IMMEDIATE, true));
   const later = pick(changes, IMMEDIATE, false);
@@ -136,7 +232,11 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
   }
   const renameNow = applyImmediately && newId !== undefined;
   const hasPhase =
-    Object.keys(phase).length > 0 || port !== undefined || logsAfter !== undefined || renameNow;
+    Object.keys(phase).length > 0 ||
+    port !== undefined ||
+    logsAfter !== undefined ||
+    renameNow ||
+    credentials;
   if (!hasPhase) return { DBInstance: instanceView(rec) };
 
   const visible: Record<string, unknown> = {
@@ -145,11 +245,24 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
     ...(logConfig
       ? { PendingCloudwatchLogsExports: { LogTypesToEnable: enable, LogTypesToDisable: disable } }
       : {}),
+    // RDS API reference, ModifyDBInstance MasterUserPassword: "the MasterUserPassword element exists in the
+    // PendingModifiedValues element" (RDS API operations never return the password itself).
+    ...(password !== undefined ? { MasterUserPassword: '****' } : {}),
   };
+  if (newSecret) props.MasterUserSecret = newSecret;
+  if (rotate && props.MasterUserSecret) props.MasterUserSecret.SecretStatus = 'rotating';
   props.PendingModifiedValues = { ...props.PendingModifiedValues, ...visible };
   const failure = ctx.faults.takeAsyncFailure('ModifyDBInstance', [oldId, newId ?? '']);
   const apply = () => {
     Object.assign(props, phase);
+    if (password !== undefined) rec.masterUserPassword = password;
+    if (manage === false && props.MasterUserSecret) {
+      // "RDS deletes the secret and uses the new password" (RDS API reference, ModifyDBInstance
+      // ManageMasterUserPassword).
+      store.deleteSecret(props.MasterUserSecret);
+      props.MasterUserSecret = undefined;
+    }
+    if (props.MasterUserSecret?.SecretStatus === 'rotating') props.MasterUserSecret.SecretStatus = 'active';
     if (port !== undefined) props.Endpoint.Port = port;
     if (logsAfter) props.EnabledCloudwatchLogsExports = logsAfter;
     const pending = { ...props.PendingModifiedValues };

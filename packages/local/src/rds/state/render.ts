@@ -30,8 +30,15 @@ export function clusterSnapshotView(rec: ClusterSnapshotRecord): Record<string, 
 }
 
 export function clusterView(store: Store, rec: ClusterRecord): Record<string, unknown> {
+  const custom = [...store.clusterEndpoints.values()]
+    .filter(
+      (e) => e.props.DBClusterIdentifier === rec.props.DBClusterIdentifier && e.props.Status !== 'deleting',
+    )
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => e.props.Endpoint);
   return {
     ...clone(rec.props),
+    CustomEndpoints: custom,
     DBClusterMembers: store.members(rec.props.DBClusterIdentifier).map((m) => ({
       DBInstanceIdentifier: m.props.DBInstanceIdentifier,
       IsClusterWriter: m.isWriter,
@@ -51,6 +58,11 @@ export function stateView(store: Store) {
     clusters: [...store.clusters.values()].map((r) => clusterView(store, r)),
     snapshots: [...store.snapshots.values()].map(snapshotView),
     clusterSnapshots: [...store.clusterSnapshots.values()].map(clusterSnapshotView),
+    clusterEndpoints: [...store.clusterEndpoints.values()].map((e) => clone(e.props)),
+    globalClusters: [...store.globalClusters.values()].map((g) => clone(g)),
+    automatedBackups: [...store.automatedBackups.values()].map((b) => clone(b)),
+    /** ARNs of the master password secrets RDS manages (each goes away with its database). */
+    secrets: [...store.secrets],
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   clusterNotFound,
   clusterSnapshotNotFound,
@@ -11,10 +12,14 @@ import type { Faults } from '../faults';
 import { randomToken } from '../random';
 import type { Scheduler } from '../scheduler';
 import type {
+  AutomatedBackupProps,
+  ClusterEndpointProps,
   ClusterProps,
   ClusterSnapshotProps,
   Durations,
+  GlobalClusterProps,
   InstanceProps,
+  MasterUserSecret,
   SnapshotProps,
   Tag,
 } from '../types';
@@ -33,6 +38,8 @@ export interface InstanceRecord {
   hidden: boolean;
   seq: number;
   isWriter: boolean;
+  /** The master password last set by ModifyDBInstance (never in Describe output). */
+  masterUserPassword?: string;
 }
 
 export interface SnapshotRecord {
@@ -45,6 +52,14 @@ export interface SnapshotRecord {
 
 export interface ClusterRecord {
   props: ClusterProps;
+  /** The master password last set by ModifyDBCluster (never in Describe output). */
+  masterUserPassword?: string;
+}
+
+export interface ClusterEndpointRecord {
+  props: ClusterEndpointProps;
+  tags: Tag[];
+  seq: number;
 }
 
 export interface ClusterSnapshotRecord {
@@ -63,9 +78,11 @@ export interface SimContext {
   events: EventBus;
   faults: Faults;
   store: Store;
+  /** The Region StartDBInstanceAutomatedBackupsReplication replicates to (the simulator is one Region). */
+  backupReplicationRegion: string;
 }
 
-type Kind = 'db' | 'snapshot' | 'cluster' | 'cluster-snapshot';
+type Kind = 'db' | 'snapshot' | 'cluster' | 'cluster-snapshot' | 'cluster-endpoint';
 
 /** RDS identifiers: a letter first, then letters, digits or hyphens; no `--`, no trailing hyphen. */
 export function validateIdentifier(id: string, param: string, maxLength = 63): string {
@@ -98,6 +115,12 @@ export class Store {
   readonly snapshots = new Map<string, SnapshotRecord>();
   readonly clusters = new Map<string, ClusterRecord>();
   readonly clusterSnapshots = new Map<string, ClusterSnapshotRecord>();
+  readonly clusterEndpoints = new Map<string, ClusterEndpointRecord>();
+  readonly globalClusters = new Map<string, GlobalClusterProps>();
+  /** Replicated automated backups, by their ARN. */
+  readonly automatedBackups = new Map<string, AutomatedBackupProps>();
+  /** ARNs of the Secrets Manager secrets RDS manages for master passwords (gone with their database). */
+  readonly secrets = new Set<string>();
   private readonly subnetGroups = new Map<string, string>([[DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID]]);
   private seq = 0;
 
@@ -124,6 +147,32 @@ export class Store {
 
   clusterAddress(id: string, reader = false): string {
     return `${id}.cluster-${reader ? 'ro-' : ''}${this.endpointHash}.${this.region}.rds.amazonaws.com`;
+  }
+
+  clusterEndpointAddress(id: string): string {
+    return `${id}.cluster-custom-${this.endpointHash}.${this.region}.rds.amazonaws.com`;
+  }
+
+  /** Key id of the account's AWS managed `aws/secretsmanager` key in this Region. */
+  readonly secretsManagerKeyId = randomUUID();
+
+  /** A new RDS-managed master password secret: `rds!db-<uuid>-<6 chars>` or `rds!cluster-…`. */
+  createSecret(kind: 'db' | 'cluster', kmsKeyId: string | undefined): MasterUserSecret {
+    const arn =
+      `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:rds!${kind}-${randomUUID()}-` +
+      randomToken(6, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+    this.secrets.add(arn);
+    return {
+      SecretArn: arn,
+      SecretStatus: 'creating',
+      // Without MasterUserSecretKmsKeyId "the aws/secretsmanager KMS key is used" (RDS API reference); RDS reports
+      // that AWS managed key by its key ARN.
+      KmsKeyId: kmsKeyId ?? `arn:aws:kms:${this.region}:${this.accountId}:key/${this.secretsManagerKeyId}`,
+    };
+  }
+
+  deleteSecret(secret: MasterUserSecret | undefined): void {
+    if (secret) this.secrets.delete(secret.SecretArn);
   }
 
   availabilityZones(): string[] {

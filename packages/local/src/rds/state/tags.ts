@@ -1,11 +1,15 @@
 import { invalidParameterValue } from '../errors';
 import { optStringList, optTags, type Params, reqString } from '../protocol';
 import type { Tag } from '../types';
+import { clusterEndpointTags } from './cluster-endpoints';
 import { mergeTags, type SimContext } from './store';
 
 /** The tag list of the resource an ARN names (instance, cluster, snapshot or cluster snapshot). */
 function resolve(ctx: SimContext, arn: string): { get(): Tag[]; set(tags: Tag[]): void } {
-  const m = /^arn:aws[\w-]*:rds:([^:]+):(\d+):(db|cluster|snapshot|cluster-snapshot):(.+)$/.exec(arn);
+  const m =
+    /^arn:aws[\w-]*:rds:([^:]+):(\d+):(db|cluster|snapshot|cluster-snapshot|cluster-endpoint):(.+)$/.exec(
+      arn,
+    );
   if (!m || m[1] !== ctx.region || m[2] !== ctx.accountId) {
     throw invalidParameterValue(
       `The specified resource name does not match an RDS resource in this region: ${arn}`,
@@ -13,6 +17,7 @@ function resolve(ctx: SimContext, arn: string): { get(): Tag[]; set(tags: Tag[])
   }
   const id = m[4]!;
   const { store } = ctx;
+  if (m[3] === 'cluster-endpoint') return clusterEndpointTags(store, id);
   const holder =
     m[3] === 'db'
       ? store.instance(id).props
