@@ -1,7 +1,7 @@
 /**
  * bench/cold-start.ts — bundle size and cold-start init time per function (DESIGN.md §7).
  *
- *   npx tsx bench/cold-start.ts [--runs 10] [--repackage 0|1]
+ *   npx tsx bench/cold-start.ts [--runs 10] [--repackage 0|1] [--before <dir of trapheus-<service>.zip>]
  *
  * Uses the packages `npm run package` builds (services/<service>/.serverless/*.zip; rebuilt when missing or older
  * than the sources, or always with --repackage 1). For each function: the zip's size, the bundled handler's size,
@@ -14,7 +14,13 @@ import { join, relative } from 'node:path';
 import { loadProject } from '@trapheus/local';
 import { fmt, machineLine, numberArgs, ROOT, stats, table } from './common';
 
-const opts = numberArgs({ runs: 10, repackage: 0 });
+const beforeAt = process.argv.indexOf('--before');
+const opts = numberArgs(
+  { runs: 10, repackage: 0 },
+  process.argv.slice(2).filter((_a, i) => beforeAt < 0 || (i + 2 !== beforeAt && i + 2 !== beforeAt + 1)),
+);
+/** `--before <dir>`: also measure the zips kept there (e.g. a build with @aws-sdk/* excluded) and compare. */
+const beforeDir = beforeAt >= 0 ? process.argv[beforeAt + 1] : undefined;
 const TMP = join(ROOT, '.tmp', 'bench');
 const NODE_MODULES = join(ROOT, 'node_modules');
 const DUMMY_QUEUE = 'http://127.0.0.1:1/q';
@@ -23,8 +29,7 @@ const SDK_PACKAGES =
   /^(@aws-sdk\/.*|@smithy\/.*|@aws-crypto\/.*|@aws\/.*|tslib|fast-xml-parser|strnum|bowser|uuid|mnemonist|obliterator)$/;
 
 console.log(`Trapheus cold start — bundle size and handler init time per function
-  how:     the zips of \`npm run package\` (esbuild, minified, @aws-sdk/* excluded as the Lambda runtime provides
-           it); each zip is extracted under .tmp/bench and each bundled handler is require()d in a fresh
+  how:     the zips of \`npm run package\` (esbuild, minified, the AWS SDK v3 bundled); each zip is extracted under .tmp/bench and each bundled handler is require()d in a fresh
            \`node ${process.version}\` process, timed with process.hrtime around require() inside the child;
            ${opts.runs} processes per function, median (min–max). @aws-sdk/* resolves from the repo's node_modules
            (NODE_PATH), so the figure includes loading the SDK clients. Module-scope config reads the function's
@@ -147,6 +152,54 @@ const main = async () => {
     console.log('packages: reusing services/*/.serverless/*.zip (newer than their sources)');
   }
 
+  const after = await measure(fns, services, zipOf, 'packaged now (services/*/.serverless)');
+  if (beforeDir) {
+    const before = await measure(
+      fns,
+      services,
+      (service) => {
+        const z = join(beforeDir, `trapheus-${service}.zip`);
+        return existsSync(z) ? z : undefined;
+      },
+      `before (${beforeDir})`,
+    );
+    const rows = [...after.keys()].map((id) => {
+      const a = after.get(id)!;
+      const b = before.get(id);
+      return [
+        id,
+        b ? fmt(b.handlerKiB, 0) : '–',
+        fmt(a.handlerKiB, 0),
+        b ? fmt(b.initMs, 1) : '–',
+        fmt(a.initMs, 1),
+        b ? fmt(b.zipKiB, 0) : '–',
+        fmt(a.zipKiB, 0),
+      ];
+    });
+    console.log('\nbefore → after');
+    console.log(
+      table(
+        ['function', 'bundle KiB before', 'after', 'init ms before', 'after', 'zip KiB before', 'after'],
+        rows,
+      ),
+    );
+  }
+};
+
+interface Measured {
+  zipKiB: number;
+  handlerKiB: number;
+  initMs: number;
+}
+
+const measure = async (
+  fns: Fn[],
+  services: string[],
+  zipFor: (service: string) => string | undefined,
+  title: string,
+): Promise<Map<string, Measured>> => {
+  const measured = new Map<string, Measured>();
+  console.log(`\n${title}`);
   // 2. sizes, extraction, init times
   rmSync(TMP, { recursive: true, force: true });
   mkdirSync(TMP, { recursive: true });
@@ -154,7 +207,7 @@ const main = async () => {
     const rows: string[][] = [];
     const notes: string[] = [];
     for (const service of services) {
-      const zip = zipOf(service);
+      const zip = zipFor(service);
       if (!zip) {
         notes.push(`${service}: no package (services/${service}/.serverless/*.zip missing)`);
         continue;
@@ -222,6 +275,7 @@ const main = async () => {
         if (failure) notes.push(`${service}/${fn.key}: ${failure}`);
         const t = stats(times);
         const p = stats(processMs);
+        measured.set(`${service}/${fn.key}`, { zipKiB, handlerKiB: bundled / 1024, initMs: t.median });
         rows.push([
           `${service}/${fn.key}`,
           fmt(zipKiB, 0),
@@ -264,6 +318,7 @@ const main = async () => {
   } finally {
     rmSync(TMP, { recursive: true, force: true });
   }
+  return measured;
 };
 
 main().catch((err) => {

@@ -2,7 +2,7 @@
 // Packages every service offline (no AWS account) with the same params compose would pass, then lints the
 // generated CloudFormation with cfn-lint when it is installed (errors fail; warnings are printed).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -23,11 +23,12 @@ const params = {
 };
 // The RDS event-subscription mode (rdsSignals=subscription) builds other resources: package and lint it too.
 const variants = [
-  ...Object.entries(params).map(([service, p]) => ({ service, p, label: service })),
+  ...Object.entries(params).map(([service, p]) => ({ service, p, label: service, key: service })),
   ...['snapshot', 'restore', 'cleanup'].map((service) => ({
     service,
     p: { ...params[service], rdsSignals: 'subscription' },
     label: `${service} (rdsSignals=subscription)`,
+    key: `${service}-subscription`,
   })),
 ];
 
@@ -44,7 +45,12 @@ const serverless = join(root, 'node_modules', '.bin', 'serverless');
 const hasCfnLint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 let failed = false;
 
-for (const { service, p, label } of variants) {
+// Each variant's template is kept for scripts/check-packaged-iam.ts (the IAM check's policies as packaged).
+const packaged = join(root, '.tmp', 'packaged');
+rmSync(packaged, { recursive: true, force: true });
+mkdirSync(packaged, { recursive: true });
+
+for (const { service, p, label, key } of variants) {
   const cwd = join(root, 'services', service);
   const args = [
     'package',
@@ -61,6 +67,7 @@ for (const { service, p, label } of variants) {
     continue;
   }
   const dir = join(cwd, '.serverless');
+  copyFileSync(join(dir, 'cloudformation-template-update-stack.json'), join(packaged, `${key}.json`));
   const zips = readdirSync(dir).filter((f) => f.endsWith('.zip'));
   const sizes = zips.map((z) => `${z} ${(statSync(join(dir, z)).size / 1024).toFixed(0)} KiB`).join(', ');
   let lint = 'cfn-lint not installed: skipped';

@@ -94,7 +94,14 @@ describe('serverless.yml wiring', () => {
       );
       for (const s of statements) {
         for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
-        if ([s.Action].flat().some((a) => a === 'rds:DeleteDBInstance' || a === 'rds:DeleteDBCluster')) {
+        // A statement naming only cluster-snapshot ARNs (DeleteDBCluster's second resource) deletes nothing.
+        const onDatabases = [s.Resource]
+          .flat()
+          .some((r: Yaml) => /:(db|cluster):/.test(String(r['Fn::Sub'] ?? r)));
+        if (
+          onDatabases &&
+          [s.Action].flat().some((a) => a === 'rds:DeleteDBInstance' || a === 'rds:DeleteDBCluster')
+        ) {
           const tag = Object.keys(s.Condition.StringLike)[0];
           expect(tag).toMatch(/^aws:ResourceTag\/trapheus:(run-id|restored-by)$/);
           // The original carries the run tag while it is renamed: it may only be deleted under a temp name.
@@ -103,6 +110,67 @@ describe('serverless.yml wiring', () => {
           }
         }
       }
+    }
+  });
+
+  it('cluster creation failures (RDS-EVENT-0354) reach restore and cleanup', () => {
+    for (const service of ['restore', 'cleanup']) {
+      const rule = load(service).resources.Resources.RdsEventsRule;
+      expect(rule.Properties.EventPattern.detail.EventID).toContain('RDS-EVENT-0354');
+    }
+  });
+
+  it('each queue accepts EventBridge messages only from the rules that target it (aws:SourceArn)', () => {
+    for (const service of [...SERVICES, 'notify']) {
+      const resources = load(service).resources.Resources as Record<string, Yaml>;
+      for (const [, policy] of Object.entries(resources).filter(
+        ([, r]) => r.Type === 'AWS::SQS::QueuePolicy',
+      )) {
+        const stmt = policy.Properties.PolicyDocument.Statement.find(
+          (st: Yaml) => st.Principal?.Service === 'events.amazonaws.com',
+        );
+        const arns = [stmt.Condition.ArnEquals['aws:SourceArn']].flat();
+        const named = arns.map((a: Yaml) => (a['Fn::If'] ? a['Fn::If'][1] : a)['Fn::GetAtt'][0]).sort();
+        const queues = [policy.Properties.Queues].flat().map((q: Yaml) => q.Ref);
+        const targeting = rulesOf(load(service))
+          .filter(([, r]) => r.Properties.Targets.some((t: Yaml) => queues.includes(t.Arn['Fn::GetAtt'][0])))
+          .map(([id]) => id)
+          .sort();
+        expect({ service, named }).toEqual({ service, named: targeting });
+        for (const a of arns.filter((x: Yaml) => x['Fn::If'])) {
+          const rule = a['Fn::If'][1]['Fn::GetAtt'][0];
+          expect(a['Fn::If'][0]).toBe(resources[rule]!.Condition);
+        }
+      }
+    }
+  });
+
+  it('RDS event subscriptions name one source type each', () => {
+    const expected: Record<string, string[]> = {
+      snapshot: ['db-cluster-snapshot', 'db-snapshot'],
+      restore: ['db-cluster', 'db-instance'],
+      cleanup: ['db-cluster', 'db-instance'],
+    };
+    for (const service of SERVICES) {
+      const subs = resourcesOf(load(service)).filter(([, r]) => r.Type === 'AWS::RDS::EventSubscription');
+      for (const [, r] of subs) {
+        expect(r.Condition).toBe('UseSubscription');
+        expect(r.Properties.EventCategories.length).toBeGreaterThan(0);
+      }
+      expect(subs.map(([, r]) => r.Properties.SourceType).sort()).toEqual(expected[service]);
+    }
+  });
+
+  it('the runs table survives `serverless remove`', () => {
+    const table = load('snapshot').resources.Resources.RunsTable;
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+  });
+
+  it('the AWS SDK is bundled (no @aws-sdk exclude)', () => {
+    for (const service of [...SERVICES, 'notify']) {
+      expect(JSON.stringify(load(service).custom.esbuild.exclude ?? [])).not.toContain('@aws-sdk');
     }
   });
 

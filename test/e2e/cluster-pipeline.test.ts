@@ -2,7 +2,7 @@
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import type { LocalStack } from '@trapheus/local';
 import { captureCluster, clusterDrift, describeCluster, describeInstance } from '@trapheus/shared';
-import { clientsFor, clusterLayout, freshStack, runRestore, stepsOf } from './stack-helpers';
+import { assertIamClean, clientsFor, clusterLayout, freshStack, runRestore, stepsOf } from './stack-helpers';
 
 jest.setTimeout(120_000);
 
@@ -14,7 +14,11 @@ const LAYOUT = {
 describe('cluster pipeline on the local stack', () => {
   let stack: LocalStack;
   afterEach(async () => {
-    await stack?.stop();
+    try {
+      await assertIamClean(stack);
+    } finally {
+      await stack?.stop();
+    }
   });
 
   const capture = async () => {

@@ -9,7 +9,15 @@ import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
 import { captureInstance, configurationDrift } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
-import { clientsFor, describe1, freshStack, instanceIds, runRestore, stepsOf } from './stack-helpers';
+import {
+  assertIamClean,
+  clientsFor,
+  describe1,
+  freshStack,
+  instanceIds,
+  runRestore,
+  stepsOf,
+} from './stack-helpers';
 
 jest.setTimeout(90_000);
 
@@ -27,7 +35,11 @@ const HAPPY_STEPS = [
 describe('instance pipeline on the local stack', () => {
   let stack: LocalStack;
   afterEach(async () => {
-    await stack?.stop();
+    try {
+      await assertIamClean(stack);
+    } finally {
+      await stack?.stop();
+    }
   });
 
   it('create_snapshot: demo-db is restored in place with its configuration and no temp remains', async () => {

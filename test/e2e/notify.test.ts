@@ -7,14 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
 import { main } from '../../packages/cli/src/main';
-import { freshStack, runRestore } from './stack-helpers';
+import { assertIamClean, freshStack, runRestore } from './stack-helpers';
 
 jest.setTimeout(90_000);
 
 describe('notify on the local stack', () => {
   let stack: LocalStack;
   afterEach(async () => {
-    await stack?.stop();
+    try {
+      await assertIamClean(stack);
+    } finally {
+      await stack?.stop();
+    }
   });
 
   it('a fault in the restore step gives exactly one e-mail and one Slack post per webhook, naming the database and step', async () => {

@@ -1,10 +1,13 @@
 /** Helpers for end-to-end tests on a fresh local stack (real handlers, real SDK clients over HTTP). */
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { type Handler, type LocalStack, startLocalStack } from '@trapheus/local';
 import { buildRunRepository, createAwsClients, type Run } from '@trapheus/shared';
 import { restore } from '../../packages/cli/src/restore';
 import { targetForStack } from '../../packages/cli/src/target';
+import { allGrants, evaluateCalls, formatFinding, statementFindings } from '../iam/evaluate';
+import { type FunctionPolicy, functionPolicies } from '../iam/policies';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -42,6 +45,8 @@ export const runRestore = async (
     requestId?: string;
     snapshot?: string;
     cluster?: boolean;
+    /** how long `--wait` waits for the run to finish (default 60 s) */
+    waitTimeoutSeconds?: number;
   } = {},
 ) => {
   const out: string[] = [];
@@ -56,7 +61,7 @@ export const runRestore = async (
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
       wait: opts.wait ?? true,
       acceptTimeoutSeconds: 20,
-      waitTimeoutSeconds: 60,
+      waitTimeoutSeconds: opts.waitTimeoutSeconds ?? 60,
       pollMs: 50,
     },
     { out: (l) => out.push(l), err: (l) => err.push(l) },
@@ -94,3 +99,39 @@ export const clusterLayout = (stack: LocalStack) => {
 };
 
 export const stepsOf = (run: Run | undefined) => run?.history.map((h) => h.step);
+
+let policies: Map<string, FunctionPolicy> | undefined;
+/** Where the IAM check leaves its records for the summary reporter (test/summary-reporter.js). */
+export const IAM_DIR = join(ROOT, '.tmp', 'iam');
+
+/**
+ * The IAM check (test/iam): every AWS call the stack's Lambda functions made, evaluated against each
+ * function's role as packaged. Throws naming function, action, resource and the missing grant on any denial.
+ * Call it in afterEach, before stack.stop(); the calls and the grants they exercised go to `.tmp/iam/`.
+ */
+const evaluated = new WeakSet<LocalStack>();
+export const assertIamClean = async (stack: LocalStack | undefined) => {
+  if (!stack || evaluated.has(stack)) return;
+  evaluated.add(stack);
+  policies ??= functionPolicies(ROOT, { stage: stack.stage });
+  const calls = stack.iamCalls();
+  const { findings, exercised, checked } = await evaluateCalls(calls, policies);
+  const problems = [...statementFindings(policies.values()), ...findings];
+  mkdirSync(IAM_DIR, { recursive: true });
+  const grants = join(IAM_DIR, 'grants.json');
+  writeFileSync(grants, JSON.stringify(Object.fromEntries(allGrants(policies.values()))));
+  const test = expect.getState().currentTestName ?? '';
+  appendFileSync(
+    join(IAM_DIR, 'calls.jsonl'),
+    `${calls.map((c) => JSON.stringify({ test, ...c })).join('\n')}\n`,
+  );
+  appendFileSync(
+    join(IAM_DIR, 'exercised.jsonl'),
+    `${JSON.stringify({ test, checked, exercised: [...exercised] })}\n`,
+  );
+  if (problems.length) {
+    throw new Error(
+      `IAM check: ${problems.length} denial(s) in ${checked} distinct calls:\n${[...new Set(problems.map(formatFinding))].join('\n')}`,
+    );
+  }
+};

@@ -15,6 +15,8 @@ import {
   startLocalBus,
 } from './bus';
 import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
+import { dynamoIamCalls, sesIamCalls, startRecordingProxy } from './iam-proxy';
+import { type IamCall, IamRecorder, LOCAL_AWS } from './iam-recorder';
 import { startSesLocal, startSlackReceiver } from './outbox';
 import { type RdsSimulator, startRdsSimulator } from './rds';
 
@@ -52,6 +54,11 @@ export interface LocalStack {
   bus: LocalBus;
   slack: Awaited<ReturnType<typeof startSlackReceiver>>;
   ses: Awaited<ReturnType<typeof startSesLocal>>;
+  /**
+   * Every AWS call a Lambda function made so far, as AWS would authorize it (action, resource ARNs, context),
+   * for the IAM check (test/iam). Calls by other credentials (CLI, tests) are not included.
+   */
+  iamCalls(): IamCall[];
   stop(): Promise<void>;
 }
 
@@ -75,22 +82,39 @@ const startDynalite = async (): Promise<{ url: string; stop: () => Promise<void>
  */
 export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalStack> => {
   const stage = opts.stage ?? 'local';
-  const region = opts.region ?? 'us-east-1';
+  const region = opts.region ?? LOCAL_AWS.region;
+  const accountId = LOCAL_AWS.accountId;
+  const iam = new IamRecorder();
   const timeScale = opts.timeScale ?? 60;
   const stops: (() => Promise<void>)[] = [];
   try {
-    const db = await startDynalite();
+    const dynamoServer = await startDynalite();
+    stops.push(dynamoServer.stop);
+    // dynalite and aws-ses-v2-local are not ours: a recording proxy in front of each (IAM check).
+    const db = await startRecordingProxy(
+      dynamoServer.url,
+      (req) => dynamoIamCalls(region, accountId, req),
+      (akid, calls) => iam.recordSigned(akid, calls),
+    );
     stops.push(db.stop);
     const slack = await startSlackReceiver({});
     stops.push(() => slack.stop());
     const ses = await startSesLocal({});
     stops.push(() => ses.stop());
+    const sesProxy = await startRecordingProxy(
+      ses.url,
+      (req) => sesIamCalls(region, accountId, req),
+      (akid, calls) => iam.recordSigned(akid, calls),
+    );
+    stops.push(sesProxy.stop);
 
     let bus: LocalBus | undefined;
     const early: Parameters<LocalBus['publish']>[0][] = [];
     const rds = await startRdsSimulator({
       region,
+      accountId,
       timeScale,
+      recordCall: (akid, calls) => iam.recordSigned(akid, calls),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       onEvent: (event) => {
         const e = event as unknown as EventBridgeEvent;
@@ -106,16 +130,18 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_RDS: opts.rdsEndpoint ?? rds.url,
       AWS_ENDPOINT_URL_DYNAMODB: db.url,
-      AWS_ENDPOINT_URL_SESV2: ses.url,
-      AWS_ENDPOINT_URL_SES: ses.url,
+      AWS_ENDPOINT_URL_SESV2: sesProxy.url,
+      AWS_ENDPOINT_URL_SES: sesProxy.url,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     bus = await startLocalBus({
       rootDir: opts.rootDir,
       stage,
       region,
+      accountId,
       timeScale,
       dynamodbEndpoint: db.url,
+      iam,
       baseEnv: env,
       ...(opts.loadHandler ? { loadHandler: opts.loadHandler } : {}),
       ...(opts.onInvocation ? { onInvocation: opts.onInvocation } : {}),
@@ -142,7 +168,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
         rds: opts.rdsEndpoint ?? rds.url,
         bus: bus.url,
         dynamodb: db.url,
-        ses: ses.url,
+        ses: sesProxy.url,
         slack: slack.url,
       },
       env: {
@@ -155,6 +181,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       bus,
       slack,
       ses,
+      iamCalls: () => iam.calls(),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop().catch(() => undefined);
       },

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { IamRecorder } from '../iam-recorder';
 import { type Delivery, type EventBridgeEvent, EventBridgeLocal, eventTime } from './eventbridge';
+import { busIamCalls } from './iam';
 import {
   type Handler,
   type HandlerLoader,
@@ -92,6 +94,8 @@ export interface LocalBusOptions {
   runSchedules?: boolean;
   /** server port on 127.0.0.1; default 0 (any free port) */
   port?: number;
+  /** IAM check: records the calls each function makes (signed with its own access key id) */
+  iam?: Pick<IamRecorder, 'addFunction' | 'recordSigned' | 'recordFor'>;
 }
 
 export interface LocalBus {
@@ -134,7 +138,22 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     },
   });
   const ssm = new SsmLocal({ region, accountId });
-  const server = await startServer({ sqs, events, ssm }, '127.0.0.1', opts.port ?? 0);
+  const iam = opts.iam;
+  const server = await startServer(
+    { sqs, events, ssm },
+    '127.0.0.1',
+    opts.port ?? 0,
+    iam
+      ? (akid, prefix, op, body, status) =>
+          iam.recordSigned(
+            akid,
+            busIamCalls({ sqs, events, ssm, region, accountId }, prefix, op, body).map((c) => ({
+              ...c,
+              status,
+            })),
+          )
+      : undefined,
+  );
   sqs.endpoint = server.url;
 
   const releaseEnv = installEnvIsolation();
@@ -232,6 +251,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
           { region, accountId, baseEnv, loader, hostEnv },
         );
         functions.set(f.name, { model: f, fn });
+        iam?.addFunction(f.name);
         const slot = new ConcurrencySlot(maxConcurrency);
         for (const ev of f.sqs) {
           if (!ev.enabled) continue;
@@ -242,6 +262,14 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
             );
           }
           consumedQueues.add(queue.name);
+          // The event-source mapping reads the queue with the function's role (serverless grants these).
+          const esm = (action: string) => ({
+            action,
+            resources: [{ type: 'queue', arn: queue.arn }],
+            context: {},
+            via: 'esm',
+          });
+          iam?.recordFor(f.name, [esm('sqs:GetQueueAttributes')]);
           mappings.push(
             new EventSourceMapping(
               queue,
@@ -250,6 +278,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
               { batchSize: ev.batchSize, maximumBatchingWindow: ev.maximumBatchingWindow },
               async (messages) => {
                 running++;
+                iam?.recordFor(f.name, [esm('sqs:ReceiveMessage')]);
                 try {
                   const event = { Records: messages.map((m) => toSqsRecord(m, queue, region)) };
                   const r = await fn.invoke(event);
@@ -261,6 +290,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
                     error = `invalid batchItemFailures response: ${JSON.stringify(r.result)}`;
                   }
                   record(f, s.name, 'sqs', queue.name, messages.length, r, outcome.kind, error, outcome);
+                  if (outcome.kind !== 'error') iam?.recordFor(f.name, [esm('sqs:DeleteMessage')]);
                   return outcome;
                 } finally {
                   running--;

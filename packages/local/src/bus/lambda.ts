@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { accessKeyIdFor } from '../iam-recorder';
 
 /**
  * Runs Lambda handlers in-process with a Lambda-like context and an isolated environment.
@@ -188,10 +189,11 @@ export class LambdaFunction {
     }
     this.env = {
       ...kept,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
       ...opts.baseEnv,
       ...spec.environment,
+      // Its own identity: every local server tells the calling function from the SigV4 credential (IAM check).
+      AWS_ACCESS_KEY_ID: accessKeyIdFor(spec.name),
+      AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: opts.region,
       AWS_DEFAULT_REGION: opts.region,
       AWS_LAMBDA_FUNCTION_NAME: spec.name,

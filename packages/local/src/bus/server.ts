@@ -358,7 +358,21 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(deps: ServerDeps, host = '127.0.0.1', port = 0): Promise<RunningServer> {
+/** IAM check hook: each request's target, body and answer status, with the caller's access key id. */
+export type BusCallRecorder = (
+  accessKeyId: string | undefined,
+  prefix: string,
+  op: string,
+  body: Body,
+  status: number,
+) => void;
+
+export async function startServer(
+  deps: ServerDeps,
+  host = '127.0.0.1',
+  port = 0,
+  record?: BusCallRecorder,
+): Promise<RunningServer> {
   const tables: Record<string, Record<string, Op>> = {};
   for (const [prefix, s] of Object.entries(SERVICES)) tables[prefix] = s.ops(deps);
 
@@ -369,7 +383,12 @@ export async function startServer(deps: ServerDeps, host = '127.0.0.1', port = 0
     const [prefix = '', op = ''] = target.split('.');
     const service = SERVICES[prefix];
     const requestId = randomUUID();
+    let parsed: Body | undefined;
     const reply = (status: number, payload: unknown, extraHeaders: Record<string, string> = {}) => {
+      if (record && parsed && service) {
+        const auth = String(req.headers.authorization ?? '');
+        record(/Credential=([^/,\s]+)\//.exec(auth)?.[1], prefix, op, parsed, status);
+      }
       const text = JSON.stringify(payload);
       res.writeHead(status, {
         'content-type': service?.contentType ?? 'application/x-amz-json-1.1',
@@ -395,6 +414,7 @@ export async function startServer(deps: ServerDeps, host = '127.0.0.1', port = 0
     try {
       const text = Buffer.concat(chunks).toString('utf8');
       body = text ? (JSON.parse(text) as Body) : {};
+      parsed = body;
     } catch {
       reply(400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
       return;

@@ -92,6 +92,8 @@ export interface ProjectOptions {
   env?: Record<string, string | undefined>;
   /** local SQS endpoint used for queue URLs (Ref of a queue); default http://127.0.0.1 */
   sqsEndpoint?: string;
+  /** `--param name=value` for every service: wins over compose params and `params:` */
+  params?: Record<string, unknown>;
 }
 
 export interface BusModel {
@@ -169,6 +171,8 @@ export interface FunctionModel {
   environment: Record<string, string>;
   sqs: SqsEventModel[];
   schedules: ScheduleEventModel[];
+  /** `iamRoleStatements` with variables and intrinsics resolved (the function's own statements); [] if none */
+  iamRoleStatements: Record<string, unknown>[];
 }
 
 export interface ServiceModel {
@@ -770,7 +774,8 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
         case 'param': {
           if (paramCache.has(address)) return paramCache.get(address);
           let v: unknown;
-          if (address in rs.composeParams) v = composeVars.deep(rs.composeParams[address]);
+          if (options.params && address in options.params) v = options.params[address];
+          else if (address in rs.composeParams) v = composeVars.deep(rs.composeParams[address]);
           else {
             const params = isObject(raw.params) ? raw.params : {};
             const byStage = isObject(params[stage]) ? (params[stage] as Record<string, unknown>) : {};
@@ -1029,6 +1034,10 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
         environment,
         sqs,
         schedules,
+        iamRoleStatements: (() => {
+          const st = fget('iamRoleStatements');
+          return Array.isArray(st) ? (cfn.eval(st) as Record<string, unknown>[]) : [];
+        })(),
       });
     }
 

@@ -2,7 +2,8 @@ import { EventBus } from './events';
 import { type FaultController, Faults } from './faults';
 import { createPrng } from './random';
 import { Scheduler } from './scheduler';
-import { startServer } from './server';
+import { type QueryRecorder, startServer } from './server';
+import { type GlobalClusterSeed, seedGlobalCluster } from './state/cluster-endpoints';
 import { type ClusterSeed, seedCluster } from './state/clusters';
 import { buildInstance, type InstanceSeed, insertInstance } from './state/instances';
 import { stateView } from './state/render';
@@ -10,6 +11,8 @@ import { type SimContext, Store } from './state/store';
 import { DEFAULT_DURATIONS, type Durations, type RdsEventBridgeEvent } from './types';
 
 export type { FaultController } from './faults';
+export type { QueryRecorder } from './server';
+export type { GlobalClusterSeed } from './state/cluster-endpoints';
 export type { ClusterSeed } from './state/clusters';
 export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from './state/engines';
 export type { InstanceSeed } from './state/instances';
@@ -37,6 +40,13 @@ export interface RdsSimulatorOptions {
   sourceIdentifierPrefix?: boolean;
   /** Longest a reordered event waits for a later one before it is delivered anyway (real ms); default 1000. */
   reorderMaxHoldMs?: number;
+  /** IAM check: gets what AWS would authorize for each API call, with the caller's access key id. */
+  recordCall?: QueryRecorder;
+  /**
+   * Destination Region of StartDBInstanceAutomatedBackupsReplication (the request's SigV4 scope is not visible to
+   * the simulator); default us-west-2.
+   */
+  backupReplicationRegion?: string;
 }
 
 export type RdsSimulatorState = ReturnType<typeof stateView>;
@@ -50,6 +60,10 @@ export interface RdsSimulator {
   seedInstance(input: InstanceSeed): void;
   /** Adds a cluster (and optional members) that is `available` at once (no event). */
   seedCluster(input: ClusterSeed): void;
+  /** Adds an Aurora global database (DescribeGlobalClusters); member clusters name it in GlobalClusterIdentifier. */
+  seedGlobalCluster(input: GlobalClusterSeed): void;
+  /** The master password last set by ModifyDBInstance/ModifyDBCluster (RDS never returns it in Describe). */
+  masterUserPassword(kind: 'instance' | 'cluster', id: string): string | undefined;
   faults: FaultController;
   /** Plain JSON of all instances, clusters and snapshots, as Describe shows them. */
   snapshotState(): RdsSimulatorState;
@@ -95,9 +109,10 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     events,
     faults,
     store,
+    backupReplicationRegion: opts.backupReplicationRegion ?? 'us-west-2',
   };
   const host = opts.host ?? '127.0.0.1';
-  const { server, port, callCounts } = await startServer(ctx, host, opts.port ?? 0);
+  const { server, port, callCounts } = await startServer(ctx, host, opts.port ?? 0, opts.recordCall);
   return {
     url: `http://${host}:${port}`,
     port,
@@ -114,6 +129,11 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
       );
     },
     seedCluster: (input) => seedCluster(store, input),
+    seedGlobalCluster: (input) => seedGlobalCluster(store, input),
+    masterUserPassword: (kind, id) =>
+      kind === 'instance'
+        ? store.instances.get(id.toLowerCase())?.masterUserPassword
+        : store.clusters.get(id.toLowerCase())?.masterUserPassword,
     faults,
     snapshotState: () => stateView(store),
     callCounts: () => Object.fromEntries(callCounts),

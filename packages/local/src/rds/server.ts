@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { IamCallInput } from '../iam-recorder';
 import { RdsError } from './errors';
 import { parseFaultSpec } from './faults';
+import { authorizeRds } from './iam-resources';
 import { OPERATIONS, requestIdentifiers } from './operations';
 import { errorXml, parseQuery, successXml } from './protocol';
 import { uuid } from './random';
@@ -75,11 +77,33 @@ function handleControl(
   }
 }
 
+/** Recording hook: gets what AWS would authorize for each call, with the caller's access key id. */
+export type QueryRecorder = (accessKeyId: string | undefined, calls: IamCallInput[]) => void;
+
 /** Runs one RDS Query request; returns status and XML. */
-export function handleQuery(ctx: SimContext, calls: Map<string, number>, body: string, requestId: string) {
+export function handleQuery(
+  ctx: SimContext,
+  calls: Map<string, number>,
+  body: string,
+  requestId: string,
+  caller?: { accessKeyId: string | undefined; record: QueryRecorder },
+) {
   const params = parseQuery(body);
   const action = typeof params.Action === 'string' ? params.Action : '';
   calls.set(action || '(none)', (calls.get(action || '(none)') ?? 0) + 1);
+  if (!caller || !action) return runQuery(ctx, params, action, requestId);
+  let auth: ReturnType<typeof authorizeRds> | undefined;
+  try {
+    auth = authorizeRds(ctx, action, params);
+  } catch (err) {
+    console.error('[rds-simulator] IAM recording failed', err);
+  }
+  const out = runQuery(ctx, params, action, requestId);
+  if (auth) caller.record(caller.accessKeyId, auth.finish(out.status));
+  return out;
+}
+
+function runQuery(ctx: SimContext, params: ReturnType<typeof parseQuery>, action: string, requestId: string) {
   try {
     const op = OPERATIONS[action];
     if (!op)
@@ -98,7 +122,14 @@ export function handleQuery(ctx: SimContext, calls: Map<string, number>, body: s
   }
 }
 
-export function startServer(ctx: SimContext, host: string, port: number): Promise<ServerHandle> {
+const accessKeyIdOf = (h: string | undefined) => /Credential=([^/,\s]+)\//.exec(h ?? '')?.[1];
+
+export function startServer(
+  ctx: SimContext,
+  host: string,
+  port: number,
+  record?: QueryRecorder,
+): Promise<ServerHandle> {
   const callCounts = new Map<string, number>();
   const server = createServer((req, res) => {
     readBody(req)
@@ -116,6 +147,7 @@ export function startServer(ctx: SimContext, host: string, port: number): Promis
           callCounts,
           [query, body].filter(Boolean).join('&'),
           requestId,
+          record ? { accessKeyId: accessKeyIdOf(req.headers.authorization), record } : undefined,
         );
         sendXml(res, status, requestId, xml);
       })
