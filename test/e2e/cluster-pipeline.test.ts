@@ -1,7 +1,13 @@
 /** The Aurora cluster pipeline end to end on the local stack. */
 import { DescribeDBClustersCommand } from '@aws-sdk/client-rds';
 import type { LocalStack } from '@trapheus/local';
-import { captureCluster, clusterDrift, describeCluster, describeInstance } from '@trapheus/shared';
+import {
+  captureCluster,
+  clusterDrift,
+  describeCluster,
+  describeCustomEndpoints,
+  describeInstance,
+} from '@trapheus/shared';
 import { assertIamClean, clientsFor, clusterLayout, freshStack, runRestore, stepsOf } from './stack-helpers';
 
 jest.setTimeout(120_000);
@@ -92,6 +98,34 @@ describe('cluster pipeline on the local stack', () => {
       before.members.map((m) => m.DbiResourceId).sort(),
     );
     expect(clusterDrift(before.captured, after.cluster, after.members)).toEqual([]);
+  });
+
+  it('a failure after the custom endpoints moved to the copy rolls back with the endpoints on the original again', async () => {
+    stack = await freshStack();
+    const { rds, runs } = clientsFor(stack);
+    const before = await capture();
+    const endpointsBefore = await describeCustomEndpoints(rds, 'demo-cluster');
+    // The last call of CONFIGURING (untagging the configured copy) fails for good: the endpoints are on the copy.
+    stack.rds.faults.add({
+      kind: 'api-error',
+      operation: 'RemoveTagsFromResource',
+      identifier: 'demo-cluster',
+      code: 'InvalidParameterValue',
+    });
+
+    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+
+    expect(result.code).toBe(2);
+    const run = await runs.get(result.runId);
+    expect(run?.failure).toMatchObject({ step: 'CONFIGURING', code: 'InvalidParameterValue' });
+    const after = await capture();
+    expect(after.cluster.DbClusterResourceId).toBe(before.cluster.DbClusterResourceId);
+    expect(clusterLayout(stack)).toEqual(LAYOUT);
+    const endpointsAfter = await describeCustomEndpoints(rds, 'demo-cluster');
+    expect(endpointsBefore.map((e) => e.DBClusterEndpointIdentifier)).toEqual(['demo-analytics']);
+    expect(
+      endpointsAfter.map((e) => [e.DBClusterEndpointIdentifier, e.DBClusterIdentifier, e.Status]),
+    ).toEqual([['demo-analytics', 'demo-cluster', 'available']]);
   });
 
   it('with every RDS event lost the cluster run still succeeds', async () => {

@@ -4,6 +4,7 @@
  * action that moves reality toward the next step. Steps are written as reconcilers: they look at RDS first,
  * so a redelivered message neither repeats nor skips work.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { outcomeContractFor, STEP_OWNERS } from './contracts';
 import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
@@ -45,6 +46,10 @@ export interface ServiceSteps {
 }
 
 const MAX_STEPS_PER_SIGNAL = 8;
+/** A reconciler's lease on a run: longer than a Lambda invocation (30 s), short enough to recover from a crash. */
+export const LEASE_SECONDS = 60;
+/** How soon a run whose lease was taken is looked at again. */
+const NUDGE_SECONDS = 5;
 
 /**
  * An error that fails the current step with `name` as its code (the run's `failure.code`).
@@ -96,42 +101,65 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
     return done;
   };
 
+  /**
+   * Reconciles one run under its lease: at most one reconciler works on a run at any moment. A run whose lease
+   * another reconciler holds is nudged (looked at again shortly), so the signal is not lost.
+   */
   const reconcile = async (initial: Run, signal: Signal): Promise<void> => {
+    if (isTerminal(initial.step) && !initial.active) return;
+    if (!isTerminal(initial.step) && !owned.has(initial.step)) return;
     const logger = deps.logger.createChild({ persistentKeys: { runId: initial.runId } });
-    const ctx: StepContext = { signal, logger, now };
-    let run = initial;
-    for (let i = 0; i < MAX_STEPS_PER_SIGNAL; i++) {
-      try {
-        if (isTerminal(run.step)) {
-          if (run.active) await finalize(run, logger);
-          return;
-        }
-        if (!owned.has(run.step)) return;
-        const stepFn = (run.kind === 'cluster' ? service.clusterSteps : service.steps)?.[run.step];
-        if (!stepFn) return;
-        const before = run.step;
-        try {
-          run = await stepFn(run, ctx);
-        } catch (err) {
-          if (err instanceof StaleRunError || isTransient(err)) throw err;
-          const failure: RunFailure = {
-            step: run.step,
-            code: err instanceof DeadlineExceededError ? 'DeadlineExceeded' : errorCode(err),
-            message: errorMessage(err),
-            at: now().toISOString(),
-          };
-          logger.error('step failed', { step: run.step, failure });
-          run = await service.onStepFailure(run, failure, ctx);
-        }
-        if (run.step === before) return;
-        logger.info('run advanced', { from: before, to: run.step });
-      } catch (err) {
-        if (!(err instanceof StaleRunError)) throw err;
-        // Someone else moved the run since we read it: read it again and look once more.
-        const fresh = await deps.runs.get(run.runId);
-        if (!fresh) return;
-        run = fresh;
+    const owner = randomUUID();
+    const take = async (): Promise<Run | undefined> => {
+      const leased = await deps.runs.acquireLease(initial.runId, owner, LEASE_SECONDS);
+      if (!leased) {
+        logger.info('run busy with another reconciler: looking again shortly', { step: initial.step });
+        await deps.waiter.nudge(initial.runId, NUDGE_SECONDS);
       }
+      return leased;
+    };
+    const leased = await take();
+    if (!leased) return;
+    let run: Run = leased;
+    const ctx: StepContext = { signal, logger, now };
+    try {
+      for (let i = 0; i < MAX_STEPS_PER_SIGNAL; i++) {
+        try {
+          if (isTerminal(run.step)) {
+            if (run.active) await finalize(run, logger);
+            return;
+          }
+          if (!owned.has(run.step)) return;
+          const stepFn = (run.kind === 'cluster' ? service.clusterSteps : service.steps)?.[run.step];
+          if (!stepFn) return;
+          const before = run.step;
+          try {
+            run = await stepFn(run, ctx);
+          } catch (err) {
+            if (err instanceof StaleRunError || isTransient(err)) throw err;
+            const failure: RunFailure = {
+              step: run.step,
+              code: err instanceof DeadlineExceededError ? 'DeadlineExceeded' : errorCode(err),
+              message: errorMessage(err),
+              at: now().toISOString(),
+            };
+            run = await service.onStepFailure(run, failure, ctx);
+            // Logged once the failure is recorded: a stale result that was discarded is not an error.
+            logger.error('step failed', { step: failure.step, failure, next: run.step });
+          }
+          if (run.step === before) return;
+          logger.info('run advanced', { from: before, to: run.step });
+        } catch (err) {
+          if (!(err instanceof StaleRunError)) throw err;
+          // Our lease lapsed and another reconciler moved the run: take it again, or leave it to that one.
+          logger.info('run changed under us: reading it again', { step: run.step });
+          const fresh = await take();
+          if (!fresh) return;
+          run = fresh;
+        }
+      }
+    } finally {
+      await deps.runs.releaseLease(initial.runId, owner);
     }
   };
 
@@ -154,6 +182,11 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           return;
         }
         await reconcile(run, signal);
+        return;
+      }
+      case 'nudge': {
+        const run = await deps.runs.get(signal.runId);
+        if (run) await reconcile(run, signal);
         return;
       }
       case 'check-back': {

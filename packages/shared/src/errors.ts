@@ -21,6 +21,7 @@ const NOT_FOUND = new Set([
   'DBSnapshotNotFoundFault',
   'DBClusterNotFoundFault',
   'DBClusterSnapshotNotFoundFault',
+  'DBClusterEndpointNotFoundFault',
 ]);
 
 export const isNotFound = (err: unknown): boolean => NOT_FOUND.has(errorCode(err));

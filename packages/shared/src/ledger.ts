@@ -345,7 +345,9 @@ export const CLUSTER_LEDGER = {
     drift: 'DeletionProtection',
     note: 'off at restore so a failed copy stays deletable; back once the copy is good',
   },
-  HttpEndpointEnabled: { how: 'modify', param: 'EnableHttpEndpoint', drift: 'HttpEndpointEnabled' },
+  // RDS API reference, ModifyDBCluster EnableHttpEndpoint: "for an Aurora Serverless v1 DB cluster" only;
+  // provisioned and Serverless v2 clusters turn the Data API on with the EnableHttpEndpoint action.
+  HttpEndpointEnabled: { how: 'recreate', call: 'EnableHttpEndpoint', drift: 'HttpEndpointEnabled' },
   ActivityStreamMode: notCarried(ACTIVITY_STREAM),
   ActivityStreamStatus: notCarried(ACTIVITY_STREAM),
   ActivityStreamKmsKeyId: notCarried(ACTIVITY_STREAM),

@@ -266,7 +266,8 @@ export const describeCustomEndpoints = async (
   clusterId: string,
 ): Promise<DBClusterEndpoint[]> => {
   const out = await rds.send(new DescribeDBClusterEndpointsCommand({ DBClusterIdentifier: clusterId }));
-  return out.DBClusterEndpoints ?? [];
+  // The cluster's own writer and reader endpoints are listed too: keep the custom ones.
+  return (out.DBClusterEndpoints ?? []).filter((e) => e.EndpointType === 'CUSTOM');
 };
 
 /** The temp name of a member instance during a run. */
@@ -380,9 +381,6 @@ export const buildClusterPostModify = (
     original.BackupRetentionPeriod !== restored.BackupRetentionPeriod
   ) {
     changes.BackupRetentionPeriod = original.BackupRetentionPeriod;
-  }
-  if (Boolean(original.HttpEndpointEnabled) !== Boolean(restored.HttpEndpointEnabled)) {
-    changes.EnableHttpEndpoint = Boolean(original.HttpEndpointEnabled);
   }
   if (original.DatabaseInsightsMode && original.DatabaseInsightsMode !== restored.DatabaseInsightsMode) {
     changes.DatabaseInsightsMode = original.DatabaseInsightsMode as DatabaseInsightsMode;

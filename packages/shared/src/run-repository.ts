@@ -191,6 +191,61 @@ export const buildRunRepository = ({
       return write(run, patch);
     },
 
+    /**
+     * Takes the run's lease for `owner` (free, lapsed, or already ours) and returns the run as it is now, or
+     * undefined when another reconciler holds it. Taking it bumps the version: every write of a reconciler
+     * whose lease lapsed meanwhile fails its version condition (fencing).
+     */
+    async acquireLease(runId: string, owner: string, seconds: number): Promise<Run | undefined> {
+      const at = now();
+      try {
+        const out = await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { runId },
+            UpdateExpression: 'SET #lease = :lease, #version = #version + :one',
+            ConditionExpression:
+              'attribute_exists(runId) AND (attribute_not_exists(#lease) OR #lease.#until < :now OR #lease.#owner = :me)',
+            ExpressionAttributeNames: {
+              '#lease': 'lease',
+              '#until': 'until',
+              '#owner': 'owner',
+              '#version': 'version',
+            },
+            ExpressionAttributeValues: {
+              ':lease': { owner, until: new Date(at.getTime() + seconds * 1000).toISOString() },
+              ':now': at.toISOString(),
+              ':me': owner,
+              ':one': 1,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return out.Attributes as Run;
+      } catch (err) {
+        if (isConditionFailure(err)) return undefined;
+        throw err;
+      }
+    },
+
+    /** Gives the lease back (only if `owner` still holds it); the version stays. */
+    async releaseLease(runId: string, owner: string): Promise<void> {
+      try {
+        await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { runId },
+            UpdateExpression: 'REMOVE #lease',
+            ConditionExpression: '#lease.#owner = :me',
+            ExpressionAttributeNames: { '#lease': 'lease', '#owner': 'owner' },
+            ExpressionAttributeValues: { ':me': owner },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+      }
+    },
+
     /** Changes a run without changing its step (progress markers, waits). */
     async update(run: Run, patch: RunPatch): Promise<Run> {
       return write(run, { ...patch });

@@ -114,6 +114,16 @@ export interface Run {
   failure?: RunFailure;
   /** Why a request was rejected, or a terminal note for people. */
   reason?: string;
+  /**
+   * The reconciler working on the run right now (one at a time): its owner token and when the lease lapses. Taking
+   * it bumps the version, so a reconciler whose lease lapsed can no longer write (fencing).
+   */
+  lease?: RunLease;
+}
+
+export interface RunLease {
+  owner: string;
+  until: string;
 }
 
 export const dbKeyOf = (kind: DbKind, identifier: string): string => `${kind}#${identifier}`;

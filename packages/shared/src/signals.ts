@@ -19,11 +19,18 @@ export type Signal =
   | { kind: 'run'; detailType: string; detail: RunSignalDetail }
   | { kind: 'rds'; rds: RdsSignal }
   | { kind: 'check-back'; runId: string; seq: number }
+  /** "Look at run X again": sent to itself by a reconciler that found the run's lease taken. */
+  | { kind: 'nudge'; runId: string }
   | { kind: 'invalid'; reason: string; eventId?: string };
 
 const checkBackSchema = z.object({
   trapheusCheckBack: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
 });
+
+const nudgeSchema = z.object({ trapheusNudge: z.object({ runId: z.string().min(1) }) });
+
+/** The SQS body of a nudge. */
+export const nudgeBody = (runId: string): string => JSON.stringify({ trapheusNudge: { runId } });
 
 /** The SQS body of a check-back. */
 export const checkBackBody = (runId: string, seq: number): string =>
@@ -49,6 +56,8 @@ export const parseSignal = (body: string): Signal => {
 
   const checkBack = checkBackSchema.safeParse(json.value);
   if (checkBack.success) return { kind: 'check-back', ...checkBack.data.trapheusCheckBack };
+  const nudge = nudgeSchema.safeParse(json.value);
+  if (nudge.success) return { kind: 'nudge', runId: nudge.data.trapheusNudge.runId };
 
   const sns = SnsSqsNotificationSchema.safeParse(json.value);
   if (sns.success) {

@@ -8,7 +8,7 @@ import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { ResourceType, Run, RunWait } from './run';
 import { waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
-import { checkBackBody, type Signal } from './signals';
+import { checkBackBody, nudgeBody, type Signal } from './signals';
 
 export interface WaitTiming {
   baseSeconds: number;
@@ -118,6 +118,17 @@ export const buildWaiter = ({
         run.wait.identifier === what.identifier &&
         run.wait.target === what.target;
       return same ? this.notYet(run, signal) : this.start(run, what);
+    },
+
+    /** Asks this worker to look at the run again in `delaySeconds` (its lease was taken by another reconciler). */
+    async nudge(runId: string, delaySeconds: number): Promise<void> {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: nudgeBody(runId),
+          DelaySeconds: delaySeconds,
+        }),
+      );
     },
 
     /** Whether a check-back is the live one of this run (older ones are dropped unread). */

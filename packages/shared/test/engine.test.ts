@@ -182,11 +182,42 @@ describe('engine', () => {
 
     // Assess
     expect(renaming).toHaveBeenCalledTimes(2);
-    expect(seenVersions).toEqual([run.version, run.version + 1]);
+    // Taking the lease bumps the version; the second attempt sees the other worker's write.
+    expect(seenVersions[1]).toBeGreaterThan(seenVersions[0]!);
     expect(renaming.mock.calls[1]?.[0].progress).toEqual({ renameRequested: true });
     const after = await stored();
     expect(after.step).toBe('RESTORING');
     expect(onStepFailure).not.toHaveBeenCalled();
+  });
+
+  it('runs at most one reconciler per run: a second delivery at the same moment is nudged, not run', async () => {
+    // Prepare
+    const run = await runAt('RENAMING');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const renaming = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => {
+      await gate;
+      return deps.runs.transition(r, 'RESTORING');
+    });
+    const engine = buildEngine(deps, restoreService({ RENAMING: renaming, RESTORING: async (r) => r }));
+
+    // Act
+    const first = engine.handle(runSignal(run));
+    await new Promise((r) => setTimeout(r, 10));
+    await engine.handle(runSignal(run));
+    release();
+    await first;
+
+    // Assess
+    expect(renaming).toHaveBeenCalledTimes(1);
+    const nudges = sqsMock
+      .commandCalls(SendMessageCommand)
+      .map((c) => JSON.parse(String(c.args[0].input.MessageBody)));
+    expect(nudges).toEqual([{ trapheusNudge: { runId: run.runId } }]);
+    expect((await stored()).step).toBe('RESTORING');
+    expect((await stored()).lease).toBeUndefined();
   });
 
   it('lets a transient error (Throttling) propagate so SQS retries, without failing the run', async () => {
@@ -207,7 +238,8 @@ describe('engine', () => {
     // Assess
     await expect(handling).rejects.toMatchObject({ name: 'Throttling', message: 'Rate exceeded' });
     expect(onStepFailure).not.toHaveBeenCalled();
-    expect(await stored()).toEqual(run);
+    // Unchanged but for the lease taken (version + 1) and given back.
+    expect(await stored()).toEqual({ ...run, version: run.version + 1 });
   });
 
   it('lets a 5xx error propagate as transient', async () => {

@@ -56,6 +56,53 @@ describe('run repository (DynamoDB)', () => {
   beforeEach(() => ddb.reset());
   afterAll(() => ddb.restore());
 
+  describe('the reconciler lease', () => {
+    it('takes a free or lapsed lease (or its own) with one conditional update that bumps the version', async () => {
+      ddb.on(UpdateCommand).resolves({ Attributes: aRun({ version: 5 }) });
+
+      const leased = await runs.acquireLease('run-0123456789abcdef', 'owner-1', 60);
+
+      expect(leased?.version).toBe(5);
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Key: { runId: 'run-0123456789abcdef' },
+        UpdateExpression: 'SET #lease = :lease, #version = #version + :one',
+        ConditionExpression:
+          'attribute_exists(runId) AND (attribute_not_exists(#lease) OR #lease.#until < :now OR #lease.#owner = :me)',
+        ExpressionAttributeNames: {
+          '#lease': 'lease',
+          '#until': 'until',
+          '#owner': 'owner',
+          '#version': 'version',
+        },
+        ExpressionAttributeValues: {
+          ':lease': { owner: 'owner-1', until: '2026-03-01T10:01:00.000Z' },
+          ':now': NOW,
+          ':me': 'owner-1',
+          ':one': 1,
+        },
+        ReturnValues: 'ALL_NEW',
+      });
+    });
+
+    it('says no (undefined) when another reconciler holds the lease', async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(runs.acquireLease('run-0123456789abcdef', 'owner-2', 60)).resolves.toBeUndefined();
+    });
+
+    it('gives the lease back only if it still holds it', async () => {
+      ddb.on(UpdateCommand).rejects(conditionFailed());
+
+      await expect(runs.releaseLease('run-0123456789abcdef', 'owner-1')).resolves.toBeUndefined();
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
+        UpdateExpression: 'REMOVE #lease',
+        ConditionExpression: '#lease.#owner = :me',
+        ExpressionAttributeValues: { ':me': 'owner-1' },
+      });
+    });
+  });
+
   describe('get', () => {
     it('reads the run with a consistent read and returns the stored item', async () => {
       // Prepare

@@ -68,6 +68,27 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
       if (run.wait) patch.lastCheckSeq = run.wait.checkSeq;
       return write(run, patch);
     },
+    async acquireLease(runId: string, owner: string, seconds: number) {
+      const stored = runs.get(runId);
+      if (!stored) return undefined;
+      const at = now();
+      if (stored.lease && stored.lease.until >= at.toISOString() && stored.lease.owner !== owner)
+        return undefined;
+      const next: Run = {
+        ...stored,
+        lease: { owner, until: new Date(at.getTime() + seconds * 1000).toISOString() },
+        version: stored.version + 1,
+      };
+      runs.set(runId, next);
+      return clone(next);
+    },
+    async releaseLease(runId: string, owner: string) {
+      const stored = runs.get(runId);
+      if (stored?.lease?.owner === owner) {
+        const { lease: _lease, ...rest } = stored;
+        runs.set(runId, rest as Run);
+      }
+    },
     async update(run: Run, patch: RunPatch) {
       return write(run, { ...patch });
     },

@@ -7,6 +7,7 @@ import {
   AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   type DBInstance,
+  EnableHttpEndpointCommand,
   ModifyDBClusterCommand,
   ModifyDBInstanceCommand,
   type RDSClient,
@@ -292,6 +293,19 @@ export const buildClusterRestoreSteps = ({
       if (db.DBInstanceStatus !== 'available')
         return waitInstance(run, m.DBInstanceIdentifier, 'available', ctx);
       members.push(db);
+    }
+    // RDS API reference, ModifyDBCluster EnableHttpEndpoint is for Serverless v1 only: the Data API of a
+    // provisioned or Serverless v2 cluster is turned on with the EnableHttpEndpoint action.
+    if (
+      original.HttpEndpointEnabled &&
+      !cluster.HttpEndpointEnabled &&
+      !run.progress.httpEndpointRequestedAt
+    ) {
+      await rds.send(new EnableHttpEndpointCommand({ ResourceArn: cluster.DBClusterArn }));
+      run = await runs.update(run, {
+        progress: { ...run.progress, httpEndpointRequestedAt: ctx.now().toISOString() },
+      });
+      return waitCluster(run, run.identifier, 'configured', ctx);
     }
     // Custom endpoint names are unique in the Region: move them from the temp (the original) to the copy.
     const endpointsMoved = await syncCustomEndpoints(rds, original.CustomEndpoints, {

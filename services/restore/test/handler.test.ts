@@ -86,6 +86,10 @@ describe('restore worker handler (SQS → reconciler)', () => {
     );
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-throttled' }] });
-    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    // Only the reconciler's lease was taken and given back: the run itself was not written.
+    const runWrites = dynamo
+      .commandCalls(UpdateCommand)
+      .filter((c) => !String(c.args[0].input.UpdateExpression).includes('#lease'));
+    expect(runWrites).toHaveLength(0);
   });
 });

@@ -442,6 +442,13 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       });
       break;
     }
+    case 'EnableHttpEndpoint':
+    case 'DisableHttpEndpoint': {
+      // SAR: EnableHttpEndpoint requires the `cluster` resource type (the ResourceArn).
+      const arn = str(p, 'ResourceArn') ?? '';
+      pre.push(existing(ctx, 'cluster', arn.split(':').slice(6).join(':')));
+      break;
+    }
     case 'AddTagsToResource':
     case 'RemoveTagsFromResource':
     case 'ListTagsForResource': {

@@ -139,8 +139,9 @@ export function describeDBClusterEndpoints(ctx: SimContext, p: Params) {
     );
   }
   if (endpointId) {
+    // RDS API reference, DescribeDBClusterEndpoints: the only documented error is DBClusterNotFoundFault, so an
+    // unknown endpoint identifier gives an empty list, not an error.
     out = out.filter((e) => e.DBClusterEndpointIdentifier === endpointId);
-    if (out.length === 0 && !clusterId) throw endpointNotFound(endpointId);
   }
   out = applyFilters(p, out, ENDPOINT_FILTERS);
   const start = Number(optString(p, 'Marker') ?? 0) || 0;
