@@ -1,3 +1,4 @@
+import { tempIdentifierFor } from '@trapheus/shared';
 import { createHarness, type Harness } from '@trapheus/shared/testing';
 import { buildCleanupSteps } from '../services/cleanup/src/steps';
 import { buildRestoreSteps } from '../services/restore/src/steps';
@@ -85,7 +86,50 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunRolledBack']);
   });
 
-  it('a FAILED run keeps the database locked until a person unlocks it', async () => {
+  // Finding: after a snapshot-quota failure (nothing changed) the next request was REJECTED until `unlock`.
+  it('a failure that changed nothing does not lock the database: the next request goes ahead', async () => {
+    seedOrders(h);
+    h.rds.failNext('CreateDBSnapshot', 'SnapshotQuotaExceeded');
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-1');
+    await h.drain();
+    const [first] = h.memory.all();
+    expect(first?.step).toBe('FAILED');
+    expect(first?.reason).toContain(
+      'not locked: fix the cause, then run `npx trapheus restore orders-db --task create_snapshot`',
+    );
+
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-2');
+
+    const second = h.memory.all().find((r) => r.runId !== first!.runId)!;
+    expect(second.step).not.toBe('REJECTED');
+  });
+
+  // Finding: a bystander under the temp name made the rollback claim both carry the original's resource id,
+  // end FAILED with the database locked, and advise renaming the bystander onto the original's name.
+  it('the temp name taken by another database: nothing is changed, the run says so, no lock, no advice to rename', async () => {
+    seedOrders(h);
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-1');
+    const [first] = h.memory.all();
+    const temp = tempIdentifierFor('orders-db', first!.runId);
+    const bystander = h.rds.seedInstance({ DBInstanceIdentifier: temp, DbiResourceId: 'db-BYSTANDER' });
+
+    await h.drain();
+
+    const run = (await h.runs.get(first!.runId))!;
+    expect(run.step).toBe('ROLLED_BACK');
+    expect(run.failure).toMatchObject({ step: 'RENAMING', code: 'TempNameTaken' });
+    expect(run.progress.databaseState).toBe(
+      `unchanged: the original was never renamed and still answers under orders-db (the temp name ${temp} belongs to another database, which was not touched)`,
+    );
+    expect(h.rds.instances.get(temp)?.DbiResourceId).toBe(bystander.DbiResourceId);
+    expect(h.memory.locks.has('instance#orders-db')).toBe(false);
+    const [outcome] = h.outcomes();
+    expect(outcome?.detail).not.toHaveProperty('tempIdentifier');
+    // The snapshot was taken; the database itself saw no change at all.
+    expect(h.rds.mutatingCalls()).toEqual(['CreateDBSnapshot']);
+  });
+
+  it('a FAILED run that needs a person keeps the database locked until a person unlocks it', async () => {
     seedOrders(h);
     await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-1');
     const [first] = h.memory.all();
@@ -93,6 +137,7 @@ describe('the instance pipeline, end to end over fakes', () => {
     let run = (await h.runs.get(first!.runId))!;
     run = await h.runs.transition(run, 'FAILED', {
       failure: { step: 'SNAPSHOTTING', code: 'X', message: 'x', at: '' },
+      patch: { progress: { needsPerson: true } },
     });
     await h.drain();
 

@@ -33,8 +33,12 @@ const snapshotIdentifierSchema = z
   .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
   .transform((s) => s.toLowerCase());
 
-/** The public `RestoreRequested` detail: the original Python Trapheus keys plus two optional ones. */
-export const restoreRequestedDetailSchema = z.object({
+/**
+ * The public `RestoreRequested` detail: the original Python Trapheus keys plus two optional ones. Strict: a field
+ * this deployment does not know (say a `verify` block for a step it does not have) rejects the request, so a
+ * caller never believes something ran that did not.
+ */
+export const restoreRequestedDetailSchema = z.strictObject({
   identifier: rdsIdentifierSchema,
   task: z.enum(TASKS, {
     error: (iss) => (iss.input === undefined ? 'is required' : `must be one of ${TASKS.join(', ')}`),
@@ -84,6 +88,8 @@ export const runOutcomeDetailSchema = z.object({
   reason: z.string().optional(),
   /** What answers under the original identifier now, in words. */
   databaseState: z.string().optional(),
+  /** The database stays locked until `trapheus unlock` (a FAILED run that needs a person). */
+  locked: z.boolean().optional(),
 });
 export type RunOutcomeDetail = z.infer<typeof runOutcomeDetailSchema>;
 
@@ -134,6 +140,14 @@ export const outcomeContractFor = (step: Step) => {
 export const formatIssues = (issues: readonly z.core.$ZodIssue[]): string =>
   issues
     .map((issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        const at = issue.path.length > 0 ? `${issue.path.join('.')}.` : '';
+        return issue.keys
+          .map(
+            (k) => `field "${at}${k}" is not supported by this deployment (it would be ignored: remove it)`,
+          )
+          .join('; ');
+      }
       const field = issue.path.length > 0 ? issue.path.join('.') : 'detail';
       return `field "${field}" ${issue.message}`;
     })

@@ -74,13 +74,17 @@ export const outcomeDetail = (run: Run, at: string) => ({
   task: run.task,
   step: run.step,
   snapshotIdentifier: run.snapshotIdentifier,
-  ...(run.tempIdentifier ? { tempIdentifier: run.tempIdentifier } : {}),
+  // The temp is named only where it may still exist: after a rollback or a success it is gone.
+  ...(run.tempIdentifier && (run.step === 'CLEANUP_FAILED' || run.step === 'FAILED')
+    ? { tempIdentifier: run.tempIdentifier }
+    : {}),
   createdAt: run.createdAt,
   finishedAt: run.history.at(-1)?.at ?? at,
   history: run.history,
   ...(run.failure ? { failure: run.failure } : {}),
   ...(run.reason ? { reason: run.reason } : {}),
   ...(typeof run.progress.databaseState === 'string' ? { databaseState: run.progress.databaseState } : {}),
+  locked: holdsLockWhenDone(run),
 });
 
 /**
@@ -95,7 +99,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
   /** Publishes a finished run's outcome, releases its lock, and takes it off the active index. */
   const finalize = async (run: Run, logger: Logger): Promise<Run> => {
     await deps.publish(outcomeContractFor(run.step), outcomeDetail(run, now().toISOString()));
-    if (!holdsLockWhenDone(run.step)) await deps.runs.releaseLock(run);
+    if (!holdsLockWhenDone(run)) await deps.runs.releaseLock(run);
     const done = await deps.runs.markFinalized(run);
     logger.info('run finished', { step: run.step, failure: run.failure, reason: run.reason });
     return done;

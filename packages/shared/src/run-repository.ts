@@ -49,8 +49,15 @@ export interface TransitionOptions {
 /** `needsPerson`: the holder FAILED; its database stays locked until a person releases it (`unlock`). */
 export type LockResult = { acquired: true } | { acquired: false; holder: string; needsPerson?: boolean };
 
-/** A FAILED run keeps its database locked: the next scheduled run must not start on a broken database. */
-export const holdsLockWhenDone = (step: Step): boolean => step === 'FAILED';
+/**
+ * A FAILED run that left RDS in a state a person must look at keeps its database locked: the next scheduled run
+ * must not start on a broken database. A failure that changed nothing releases it (the alert says what to run).
+ *
+ * @example
+ * holdsLockWhenDone({ step: 'FAILED', progress: { needsPerson: true } }) // true
+ */
+export const holdsLockWhenDone = (run: Pick<Run, 'step' | 'progress'>): boolean =>
+  run.step === 'FAILED' && run.progress?.needsPerson === true;
 
 /**
  * A run as it starts: at REQUESTED, version 1, active. The one definition of that shape (the in-memory test
@@ -280,8 +287,7 @@ export const buildRunRepository = ({
       if (!holder) return this.acquireLock(run);
       const holderRun = await get(holder);
       if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
-      if (holderRun && holdsLockWhenDone(holderRun.step))
-        return { acquired: false, holder, needsPerson: true };
+      if (holderRun && holdsLockWhenDone(holderRun)) return { acquired: false, holder, needsPerson: true };
       // The holder finished without releasing (it died between its last write and the release): take over.
       try {
         await dynamo.send(

@@ -135,3 +135,24 @@ export const tempIdentifierFor = (identifier: string, runId: string): string => 
   const suffix = `-tr-${runId.replace(/^run-/, '').slice(0, 8)}`;
   return `${identifier.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 };
+
+/**
+ * The CLI command that requests the same restore again (for alerts and reasons after a failure that changed
+ * nothing); the target (`--stage …` or `--local`) is the reader's.
+ *
+ * @example
+ * retryCommand(run) // 'npx trapheus restore orders-db --task create_snapshot'
+ */
+export const retryCommand = (run: {
+  identifier: string;
+  kind: DbKind;
+  task: string;
+  snapshotIdentifier?: string;
+}): string => {
+  const snapshot =
+    run.snapshotIdentifier && run.snapshotIdentifier !== `${run.identifier}-snapshot`
+      ? ` --snapshot ${run.snapshotIdentifier}`
+      : '';
+  const task = (TASKS as readonly string[]).includes(run.task) ? run.task : 'create_snapshot';
+  return `npx trapheus restore ${run.identifier}${run.kind === 'cluster' ? ' --cluster' : ''} --task ${task}${snapshot}`;
+};

@@ -64,8 +64,14 @@ describe('RestoreRequested detail', () => {
     expect(parsed.snapshotIdentifier).toBe('orders-snap');
   });
 
-  it('drops keys it does not know', () => {
-    expect(restoreRequestedDetailSchema.parse({ ...valid, colour: 'blue' })).toEqual(valid);
+  it('refuses keys it does not know, naming each', () => {
+    const parsed = restoreRequestedDetailSchema.safeParse({ ...valid, colour: 'blue', verify: {} });
+
+    expect(parsed.success).toBe(false);
+    expect(formatIssues(parsed.error!.issues)).toBe(
+      'field "colour" is not supported by this deployment (it would be ignored: remove it); ' +
+        'field "verify" is not supported by this deployment (it would be ignored: remove it)',
+    );
   });
 
   it.each([

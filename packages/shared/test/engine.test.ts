@@ -373,13 +373,17 @@ describe('engine', () => {
       ['SUCCEEDED', 'RunSucceeded'],
       ['ROLLED_BACK', 'RunRolledBack'],
       ['FAILED', 'RunFailed'],
+      ['FAILED (needs a person)', 'RunFailed'],
       ['CLEANUP_FAILED', 'RunFailed'],
       ['REJECTED', 'RunFailed'],
     ] as const)(
-      'publishes a %s run as %s, releases the lock and leaves the active index',
-      async (step, detailType) => {
+      'publishes a %s run as %s, releases the lock (unless a person must look) and leaves the active index',
+      async (label, detailType) => {
         // Prepare
-        const run = await runAt(step);
+        const step = label.split(' ')[0] as Step;
+        const needsPerson = label.includes('needs a person');
+        let run = await runAt(step);
+        if (needsPerson) run = await memory.repo.update(run, { progress: { needsPerson: true } });
         expect(run.active).toBe('Y');
         expect(memory.locks.get('instance#orders-db')).toBe(run.runId);
         const engine = buildEngine(deps, restoreService({}));
@@ -410,8 +414,9 @@ describe('engine', () => {
           snapshotIdentifier: 'orders-db-snapshot',
           finishedAt: run.history.at(-1)?.at,
         });
-        // A FAILED run keeps the database locked for a person; every other end releases it.
-        expect(memory.locks.has('instance#orders-db')).toBe(step === 'FAILED');
+        // A FAILED run that needs a person keeps the database locked; every other end releases it.
+        expect(memory.locks.has('instance#orders-db')).toBe(needsPerson);
+        expect(detail.locked).toBe(needsPerson);
         const after = await stored();
         expect(after.active).toBeUndefined();
         expect(after.step).toBe(step);

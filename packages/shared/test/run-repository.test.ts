@@ -547,7 +547,7 @@ describe('run repository (DynamoDB)', () => {
         .resolves({ Item: { runId: 'LOCK#instance#orders-db', holder: 'run-old' } });
       ddb
         .on(GetCommand, { Key: { runId: 'run-old' } })
-        .resolves({ Item: aRun({ runId: 'run-old', step: 'FAILED' }) });
+        .resolves({ Item: aRun({ runId: 'run-old', step: 'FAILED', progress: { needsPerson: true } }) });
 
       const result = await runs.acquireLock(aRun());
 

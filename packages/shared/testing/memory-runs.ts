@@ -6,6 +6,7 @@
 import {
   ALLOWED_TRANSITIONS,
   dbKeyOf,
+  holdsLockWhenDone,
   isTerminal,
   type LockResult,
   type NewRun,
@@ -103,7 +104,7 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
       }
       const holderRun = runs.get(holder);
       if (holderRun && !isTerminal(holderRun.step)) return { acquired: false, holder };
-      if (holderRun && holderRun.step === 'FAILED') return { acquired: false, holder, needsPerson: true };
+      if (holderRun && holdsLockWhenDone(holderRun)) return { acquired: false, holder, needsPerson: true };
       locks.set(run.dbKey, run.runId);
       return { acquired: true };
     },

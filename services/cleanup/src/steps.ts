@@ -168,13 +168,15 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     const current = await describeInstance(rds, run.identifier);
     const isOurCopy = current && tagValue(current.TagList, RESTORED_TAG) === run.runId;
     if (current && current.DbiResourceId === original.DbiResourceId && !isOurCopy) {
-      if (await describeInstance(rds, temp)) {
+      const atTemp = await describeInstance(rds, temp);
+      if (atTemp?.DbiResourceId === original.DbiResourceId) {
         // Two databases claim to be the original: never guess which one to keep.
         throw stepError(
           'AmbiguousOriginal',
           `${run.identifier} and ${temp} both carry the original's resource id`,
         );
       }
+      // A database of another resource id under the temp name is a bystander (it stopped the rename): untouched.
       if (current.DBInstanceStatus !== 'available') {
         return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
       }
@@ -183,12 +185,16 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
           new RemoveTagsFromResourceCommand({ ResourceName: current.DBInstanceArn, TagKeys: [RUN_TAG] }),
         );
       }
+      const renamed = Boolean(run.progress.renameRequestedAt);
       return runs.transition(run, 'ROLLED_BACK', {
-        note: 'original back under its name',
+        note: renamed ? 'original back under its name' : 'nothing was renamed',
         patch: {
           progress: {
             ...run.progress,
-            databaseState: `the original answers under ${run.identifier} again, unchanged`,
+            databaseState: renamed
+              ? `the original answers under ${run.identifier} again, unchanged`
+              : `unchanged: the original was never renamed and still answers under ${run.identifier}` +
+                (atTemp ? ` (the temp name ${temp} belongs to another database, which was not touched)` : ''),
           },
         },
       });
@@ -240,12 +246,13 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
         },
       });
     }
-    // `failure` keeps the cause of the rollback; the rollback's own failure goes into the reason.
+    // `failure` keeps the cause of the rollback; the rollback's own failure goes into the reason. The database
+    // stays locked until a person has looked (`trapheus unlock`).
     return runs.transition(run, 'FAILED', {
       note: `rollback failed: ${failure.code}: ${failure.message}`,
       patch: {
         reason: `the rollback could not finish (${failure.code}: ${failure.message}): a person must look`,
-        progress: { ...run.progress, databaseState: state },
+        progress: { ...run.progress, databaseState: state, needsPerson: true },
       },
     });
   };

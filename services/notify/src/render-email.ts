@@ -19,7 +19,7 @@ const facts = (s: OutcomeSummary): [string, string][] => {
     ['Task', o.task],
     ['Final state', o.step],
     [`Now under ${o.identifier}`, s.databaseNow],
-    ['Temp database', o.tempIdentifier ?? '(none: the original was not renamed)'],
+    ['Temp database', s.tempDatabase],
     ...(o.snapshotIdentifier ? ([['Snapshot', o.snapshotIdentifier]] as [string, string][]) : []),
     ['Run', o.runId],
     ['Started', o.createdAt],

@@ -53,10 +53,7 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
         field('Kind', e(o.kind)),
         field('Task', e(o.task)),
         field('Final state', `*${e(o.step)}*`),
-        field(
-          'Temp database',
-          o.tempIdentifier ? code(o.tempIdentifier) : '(none: the original was not renamed)',
-        ),
+        field('Temp database', o.tempIdentifier ? code(o.tempIdentifier) : e(s.tempDatabase)),
         field('Snapshot', o.snapshotIdentifier ? code(o.snapshotIdentifier) : '(none)'),
       ],
     },

@@ -1,4 +1,4 @@
-import type { RunOutcomeDetail, Step } from '@trapheus/shared';
+import { type RunOutcomeDetail, retryCommand, type Step } from '@trapheus/shared';
 import { asideName, type ManualCommand, rdsCli } from './commands';
 import { formatDuration } from './text';
 
@@ -22,6 +22,8 @@ export interface OutcomeSummary {
   title: string;
   /** What answers under the original identifier now. */
   databaseNow: string;
+  /** The temp database, or why there is none (never a name that no longer exists). */
+  tempDatabase: string;
   timeline: TimelineEntry[];
   totalDuration: string;
   /** What a person should do next, in sentences. */
@@ -50,7 +52,7 @@ const headlineOf = (o: RunOutcomeDetail): string => {
     case 'REJECTED':
       return 'REJECTED — request refused, nothing changed';
     case 'FAILED':
-      return 'FAILED — needs a person';
+      return o.locked ? 'FAILED — needs a person' : 'FAILED — nothing was changed';
     default:
       return `${o.step} — unexpected final state`;
   }
@@ -79,6 +81,14 @@ const defaultDatabaseNow = (o: RunOutcomeDetail): string => {
         ? 'unknown: check both names with the commands below'
         : 'the original: Trapheus did not rename it';
   }
+};
+
+const tempDatabaseOf = (o: RunOutcomeDetail): string => {
+  if (o.tempIdentifier) return o.tempIdentifier;
+  if (!o.history.some((h) => h.step === 'RENAMING')) return '(none: the original was not renamed)';
+  if (o.step === 'SUCCEEDED') return '(none left: deleted after the restore)';
+  if (o.step === 'ROLLED_BACK') return '(none left: the original has its name back)';
+  return '(none)';
 };
 
 const timelineOf = (o: RunOutcomeDetail): TimelineEntry[] =>
@@ -114,7 +124,7 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
     case 'ROLLED_BACK':
       return {
         nextAction: [
-          `The original answers under ${id} again, unchanged. Fix the cause of the failure below, then request the restore again.`,
+          `The original answers under ${id} again, unchanged, and is not locked. Fix the cause of the failure below, then request the restore again: \`${retryCommand(o)}\` (with --stage <stage>).`,
         ],
         commands: [{ comment: 'check the original', command: cli.describe(id) }, ...describeSnapshot],
       };
@@ -148,11 +158,13 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
     default:
       break;
   }
+  const unlock = `npx trapheus unlock ${id}${o.kind === 'cluster' ? ' --cluster' : ''}`;
   if (temp && renamedOriginal(o)) {
     const aside = asideName(id);
     return {
       nextAction: [
         `The rollback did not finish: the original may still be named ${temp}. Check both names, move a restored copy aside if one holds ${id} (do not delete it before checking), then give the original its name back.`,
+        ...(o.locked ? [`${id} stays locked for Trapheus until then: release it with \`${unlock}\`.`] : []),
       ],
       commands: [
         { comment: `what answers under ${id}`, command: cli.describe(id) },
@@ -168,7 +180,9 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
   }
   return {
     nextAction: [
-      `Trapheus did not rename or change ${id}: it still answers under its own name. Fix the cause below, then request the restore again.`,
+      o.locked
+        ? `Check ${id} with the commands below; it stays locked for Trapheus until you release it with \`${unlock}\`.`
+        : `Trapheus did not rename or change ${id}: it still answers under its own name and is not locked. Fix the cause below, then request the restore again: \`${retryCommand(o)}\` (with --stage <stage>).`,
     ],
     commands: [{ comment: 'check the original', command: cli.describe(id) }, ...describeSnapshot],
   };
@@ -189,6 +203,7 @@ export const summarize = (outcome: RunOutcomeDetail): OutcomeSummary => {
     headline,
     title: `${outcome.identifier}: ${headline}`,
     databaseNow: outcome.databaseState ?? defaultDatabaseNow(outcome),
+    tempDatabase: tempDatabaseOf(outcome),
     timeline: timelineOf(outcome),
     totalDuration: formatDuration(Date.parse(outcome.finishedAt) - Date.parse(outcome.createdAt)),
     ...nextActionOf(outcome),

@@ -105,6 +105,7 @@ describe('sendOutcomeEmail', () => {
         '',
         'NEXT ACTION',
         `The rollback did not finish: the original may still be named ${TEMP}. Check both names, move a restored copy aside if one holds orders-db (do not delete it before checking), then give the original its name back.`,
+        'orders-db stays locked for Trapheus until then: release it with `npx trapheus unlock orders-db`.',
         '',
         '  # what answers under orders-db',
         "  aws rds describe-db-instances --db-instance-identifier orders-db --query 'DBInstances[0].[DBInstanceIdentifier,DBInstanceStatus,InstanceCreateTime]' --output text",

@@ -33,10 +33,14 @@ export const failedOutcome = (): RunOutcomeDetail => ({
   },
   reason: 'the rollback could not finish (UnexpectedDatabase): a person must look',
   databaseState: `nothing answers under orders-db; ${TEMP} is available`,
+  locked: true,
 });
 
 export const rolledBackOutcome = (): RunOutcomeDetail => ({
   ...failedOutcome(),
+  // As the engine publishes it: the temp no longer exists, so it is not named; nothing stays locked.
+  tempIdentifier: undefined,
+  locked: false,
   step: 'ROLLED_BACK',
   finishedAt: '2026-11-24T10:40:00.000Z',
   history: [

@@ -59,7 +59,8 @@ describe('Slack message (Block Kit)', () => {
             type: 'mrkdwn',
             text:
               `*Next action*\nThe rollback did not finish: the original may still be named ${TEMP}. ` +
-              'Check both names, move a restored copy aside if one holds orders-db (do not delete it before checking), then give the original its name back.',
+              'Check both names, move a restored copy aside if one holds orders-db (do not delete it before checking), then give the original its name back.\n' +
+              'orders-db stays locked for Trapheus until then: release it with `npx trapheus unlock orders-db`.',
           },
         },
         {
@@ -147,7 +148,7 @@ describe('Slack message (Block Kit)', () => {
         type: 'section',
         text: {
           type: 'mrkdwn',
-          text: '*Next action*\nThe original answers under orders-db again, unchanged. Fix the cause of the failure below, then request the restore again.',
+          text: '*Next action*\nThe original answers under orders-db again, unchanged, and is not locked. Fix the cause of the failure below, then request the restore again: `npx trapheus restore orders-db --task create_snapshot` (with --stage &lt;stage&gt;).',
         },
       },
       {
@@ -294,5 +295,30 @@ describe('e-mail rendering', () => {
     expect(email.text).toContain(
       `aws rds describe-db-instances --db-instance-identifier '<img src=x onerror="alert(1)">\nBcc: a@b.c' --query`,
     );
+  });
+
+  // Finding: the ROLLED_BACK alert named a temp database that no longer existed after the rename back.
+  it('for ROLLED_BACK never names the temp database, which no longer exists', () => {
+    const message = renderSlack(summarize(rolledBackOutcome()));
+
+    expect(JSON.stringify(message)).not.toContain(TEMP);
+    expect(JSON.stringify(message)).toContain('(none left: the original has its name back)');
+  });
+
+  // Finding: a failure that changed nothing told the reader to request again, while the database stayed locked.
+  it('for a FAILED run that changed nothing says it is not locked and gives the command to run again', () => {
+    const summary = summarize({
+      ...failedOutcome(),
+      tempIdentifier: undefined,
+      locked: false,
+      history: failedOutcome()
+        .history.slice(0, 2)
+        .concat([{ step: 'FAILED', at: '2026-11-24T10:05:00.000Z' }]),
+    });
+
+    expect(summary.headline).toBe('FAILED — nothing was changed');
+    expect(summary.nextAction.join(' ')).toContain('is not locked');
+    expect(summary.nextAction.join(' ')).toContain('`npx trapheus restore orders-db --task create_snapshot`');
+    expect(summary.nextAction.join(' ')).not.toContain('unlock');
   });
 });

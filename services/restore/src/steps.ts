@@ -36,6 +36,7 @@ import {
   type RunFailure,
   type RunRepository,
   regionOfArn,
+  retryCommand,
   type ServiceSteps,
   type StepContext,
   stepError,
@@ -361,7 +362,7 @@ export const buildRestoreSteps = ({
       return runs.transition(run, 'FAILED', {
         failure,
         patch: {
-          reason: 'could not capture the original before the restore; nothing was changed',
+          reason: `could not capture the original before the restore; nothing was changed and the database is not locked: fix the cause, then run \`${retryCommand(run)}\``,
           progress: {
             ...run.progress,
             databaseState: 'unchanged: the original still answers under its name',

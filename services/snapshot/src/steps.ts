@@ -30,6 +30,7 @@ import {
   type RunRepository,
   refusalOf,
   restoreRequestedDetailSchema,
+  retryCommand,
   runIdFor,
   type ServiceSteps,
   SNAPSHOT_TAG,
@@ -377,7 +378,9 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     runs.transition(run, 'FAILED', {
       failure,
       patch: {
-        reason: `${run.step === 'REQUESTED' ? 'accepting the request' : 'taking the snapshot'} failed; the database was not changed`,
+        reason:
+          `${run.step === 'REQUESTED' ? 'accepting the request' : 'taking the snapshot'} failed; the database was not ` +
+          `changed and is not locked: fix the cause, then run \`${retryCommand(run)}\``,
         progress: { ...run.progress, databaseState: 'unchanged: the original still answers under its name' },
       },
     });

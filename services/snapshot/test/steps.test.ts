@@ -48,6 +48,16 @@ describe('snapshot service', () => {
       });
     });
 
+    // Finding: a field the deployment does not know was dropped without a word, and the run SUCCEEDED.
+    it('rejects a request with a field this deployment does not know, naming it', async () => {
+      await h.request({ ...request, verify: { timeoutMinutes: 60, hooks: ['masking'] } });
+
+      const run = onlyRun();
+      expect(run.step).toBe('REJECTED');
+      expect(run.reason).toContain('field "verify" is not supported by this deployment');
+      expect(h.rds.calls()).toEqual([]);
+    });
+
     it('drops a message body that is not JSON with a clear reason in the log, creating nothing', async () => {
       const warn = jest.spyOn(Logger.prototype, 'warn');
 
