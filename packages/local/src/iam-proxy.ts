@@ -14,6 +14,16 @@ export interface ProxiedRequest {
   body: string;
 }
 
+/** An answer a fault hook gives instead of forwarding the request. */
+export interface InjectedAnswer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
+}
+
+/** Fault hook of a recording proxy: undefined forwards the request unchanged. */
+export type ProxyInterceptor = (req: ProxiedRequest & { accessKeyId?: string }) => InjectedAnswer | undefined;
+
 export interface RecordingProxy {
   url: string;
   stop(): Promise<void>;
@@ -23,6 +33,7 @@ export async function startRecordingProxy(
   targetUrl: string,
   toCalls: (req: ProxiedRequest) => IamCallInput[],
   record: (accessKeyId: string | undefined, calls: IamCallInput[]) => void,
+  intercept?: ProxyInterceptor,
 ): Promise<RecordingProxy> {
   const target = new URL(targetUrl);
   const server = createServer((req, res) => {
@@ -30,6 +41,38 @@ export async function startRecordingProxy(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const proxied: ProxiedRequest = {
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: body.toString('utf8'),
+      };
+      let injected: InjectedAnswer | undefined;
+      try {
+        const akid = accessKeyIdOf(req.headers.authorization);
+        injected = intercept?.({ ...proxied, ...(akid !== undefined ? { accessKeyId: akid } : {}) });
+      } catch (e) {
+        console.error('[recording-proxy] fault hook threw', e);
+      }
+      if (injected) {
+        try {
+          const calls = toCalls(proxied);
+          if (calls.length)
+            record(
+              accessKeyIdOf(req.headers.authorization),
+              calls.map((c) => ({ ...c, status: injected.status })),
+            );
+        } catch {
+          // recording must never break the call
+        }
+        res.writeHead(injected.status, {
+          'content-type': 'application/x-amz-json-1.0',
+          ...injected.headers,
+          'content-length': String(Buffer.byteLength(injected.body)),
+        });
+        res.end(injected.body);
+        return;
+      }
       const upstream = request(
         {
           host: target.hostname,

@@ -5,3 +5,4 @@ export * from './iam-recorder';
 export * from './outbox';
 export * from './rds';
 export * from './stack';
+export * from './stack-faults';

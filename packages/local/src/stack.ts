@@ -18,7 +18,8 @@ import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
 import { dynamoIamCalls, sesIamCalls, startRecordingProxy } from './iam-proxy';
 import { type IamCall, IamRecorder, LOCAL_AWS } from './iam-recorder';
 import { startSesLocal, startSlackReceiver } from './outbox';
-import { type RdsSimulator, startRdsSimulator } from './rds';
+import { type Quotas, type RdsSimulator, startRdsSimulator } from './rds';
+import { StackFaults } from './stack-faults';
 
 export interface LocalStackOptions {
   rootDir: string;
@@ -40,6 +41,14 @@ export interface LocalStackOptions {
    * events arrive: the runs finish on their check-backs alone.
    */
   rdsEndpoint?: string;
+  /** The simulator's account quotas (raise them for a fleet: `{ maxInstances: 1000 }`). */
+  rdsQuotas?: Partial<Quotas>;
+  /** Max concurrent invocations per function (default 5, the runner's default). */
+  maxConcurrency?: number;
+  /** Fire `rate(...)` schedules (the watchdog) on timers, scaled by timeScale; default false. */
+  runSchedules?: boolean;
+  /** Longest a reordered RDS event is held back (real ms); default the simulator's (1000). */
+  reorderMaxHoldMs?: number;
 }
 
 export interface LocalStack {
@@ -54,6 +63,11 @@ export interface LocalStack {
   bus: LocalBus;
   slack: Awaited<ReturnType<typeof startSlackReceiver>>;
   ses: Awaited<ReturnType<typeof startSesLocal>>;
+  /**
+   * Fault hooks on DynamoDB, the EventBridge/SQS runner and SES (see stack-faults.ts); RDS faults are on
+   * `rds.faults`, Slack's on `slack.failNext`.
+   */
+  faults: StackFaults;
   /**
    * Every AWS call a Lambda function made so far, as AWS would authorize it (action, resource ARNs, context),
    * for the IAM check (test/iam). Calls by other credentials (CLI, tests) are not included.
@@ -85,6 +99,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
   const region = opts.region ?? LOCAL_AWS.region;
   const accountId = LOCAL_AWS.accountId;
   const iam = new IamRecorder();
+  const faults = new StackFaults((akid) => iam.callerOf(akid));
   const timeScale = opts.timeScale ?? 60;
   const stops: (() => Promise<void>)[] = [];
   try {
@@ -95,6 +110,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       dynamoServer.url,
       (req) => dynamoIamCalls(region, accountId, req),
       (akid, calls) => iam.recordSigned(akid, calls),
+      faults.dynamoInterceptor,
     );
     stops.push(db.stop);
     const slack = await startSlackReceiver({});
@@ -105,6 +121,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       ses.url,
       (req) => sesIamCalls(region, accountId, req),
       (akid, calls) => iam.recordSigned(akid, calls),
+      faults.sesInterceptor,
     );
     stops.push(sesProxy.stop);
 
@@ -116,6 +133,9 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       timeScale,
       recordCall: (akid, calls) => iam.recordSigned(akid, calls),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.rdsQuotas ? { quotas: opts.rdsQuotas } : {}),
+      ...(opts.reorderMaxHoldMs !== undefined ? { reorderMaxHoldMs: opts.reorderMaxHoldMs } : {}),
+      onCall: (call) => faults.observeRds(call),
       onEvent: (event) => {
         const e = event as unknown as EventBridgeEvent;
         if (bus) bus.publish(e, 'default');
@@ -143,6 +163,9 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       dynamodbEndpoint: db.url,
       iam,
       baseEnv: env,
+      intercept: faults.busInterceptor,
+      ...(opts.maxConcurrency !== undefined ? { maxConcurrency: opts.maxConcurrency } : {}),
+      ...(opts.runSchedules ? { runSchedules: true } : {}),
       ...(opts.loadHandler ? { loadHandler: opts.loadHandler } : {}),
       ...(opts.onInvocation ? { onInvocation: opts.onInvocation } : {}),
     });
@@ -181,6 +204,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       bus,
       slack,
       ses,
+      faults,
       iamCalls: () => iam.calls(),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop().catch(() => undefined);

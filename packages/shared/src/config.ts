@@ -19,6 +19,12 @@ export const workerConfigSchema = z.object({
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
+/** The snapshot service's own settings. */
+export const snapshotConfigSchema = z.object({
+  /** How many of its own snapshots Trapheus keeps per database (the newest); older ones are retired. */
+  SNAPSHOT_RETENTION: z.coerce.number().int().min(1).max(50).default(1),
+});
+
 /**
  * Reads and validates settings from an environment; a missing or bad variable is named in the error.
  *

@@ -20,6 +20,7 @@ import {
   isTerminal,
   type Run,
   type RunFailure,
+  type RunProgress,
   type Step,
   type Task,
 } from './run';
@@ -33,11 +34,23 @@ export interface NewRun {
   task: Task | 'invalid';
   snapshotIdentifier: string;
   requestId?: string;
+  /** Progress markers the run starts with (e.g. the snapshot base name). */
+  progress?: RunProgress;
 }
 
 /** Fields a step may change on a run. `undefined` removes the attribute. */
 export type RunPatch = Partial<
-  Pick<Run, 'tempIdentifier' | 'original' | 'wait' | 'waitKey' | 'progress' | 'failure' | 'reason'>
+  Pick<
+    Run,
+    | 'tempIdentifier'
+    | 'original'
+    | 'wait'
+    | 'waitKey'
+    | 'progress'
+    | 'failure'
+    | 'reason'
+    | 'snapshotIdentifier'
+  >
 >;
 
 export interface TransitionOptions {
@@ -66,7 +79,7 @@ export const holdsLockWhenDone = (run: Pick<Run, 'step' | 'progress'>): boolean 
  * @example
  * const run = newRun({ runId, identifier: 'orders-db', kind: 'instance', task: 'create_snapshot', snapshotIdentifier }, at);
  */
-export const newRun = (input: NewRun, at: string): Run => ({
+export const newRun = ({ progress, ...input }: NewRun, at: string): Run => ({
   ...input,
   dbKey: dbKeyOf(input.kind, input.identifier),
   step: 'REQUESTED',
@@ -75,7 +88,7 @@ export const newRun = (input: NewRun, at: string): Run => ({
   updatedAt: at,
   history: [{ step: 'REQUESTED', at }],
   active: 'Y',
-  progress: {},
+  progress: progress ?? {},
 });
 
 const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException';

@@ -149,8 +149,11 @@ export const retryCommand = (run: {
   task: string;
   snapshotIdentifier?: string;
 }): string => {
+  // A snapshot task names a run-unique snapshot of its own: only a db_restore names the one it restores.
   const snapshot =
-    run.snapshotIdentifier && run.snapshotIdentifier !== `${run.identifier}-snapshot`
+    run.task === 'db_restore' &&
+    run.snapshotIdentifier &&
+    run.snapshotIdentifier !== `${run.identifier}-snapshot`
       ? ` --snapshot ${run.snapshotIdentifier}`
       : '';
   const task = (TASKS as readonly string[]).includes(run.task) ? run.task : 'create_snapshot';

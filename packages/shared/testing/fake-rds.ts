@@ -142,6 +142,12 @@ export const createFakeRds = (): FakeRds => {
   });
   mock.on(DescribeDBSnapshotsCommand).callsFake((input) => {
     guard('DescribeDBSnapshots', input);
+    if (!input.DBSnapshotIdentifier) {
+      const all = [...snapshots.values()].filter(
+        (x) => !input.DBInstanceIdentifier || x.DBInstanceIdentifier === input.DBInstanceIdentifier,
+      );
+      return { DBSnapshots: structuredClone(all) };
+    }
     const s = snapshots.get(input.DBSnapshotIdentifier as string);
     if (!s) throw awsError('DBSnapshotNotFound');
     return { DBSnapshots: [structuredClone(s)] };

@@ -9,6 +9,8 @@ import {
   type DBInstance,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBClusterSnapshotsCommand,
+  DescribeDBSnapshotsCommand,
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
@@ -47,7 +49,24 @@ export interface SnapshotDeps {
   runs: RunRepository;
   waiter: Waiter;
   publish: Publisher;
+  /** How many of its own snapshots Trapheus keeps per database (the newest); default 1. */
+  snapshotRetention?: number;
 }
+
+/**
+ * The snapshot a `create_snapshot` run takes: a run-unique name under the requested (or default) base, so an
+ * earlier good snapshot is never deleted before the new one is available.
+ *
+ * @example
+ * runSnapshotIdentifier('orders-db-snapshot', 'run-3f2a9c21aa') // 'orders-db-snapshot-3f2a9c21'
+ */
+export const runSnapshotIdentifier = (base: string, runId: string): string =>
+  `${base}-${runId.replace(/^run-/, '').slice(0, 8)}`;
+
+/** Trapheus's own snapshots of a database under a base name: the base itself or `<base>-<run suffix>`. */
+const isTrapheusSnapshotOf = (s: ListedSnapshot, base: string) =>
+  tagValue(s.tags, SNAPSHOT_TAG) !== undefined &&
+  (s.id === base || (/^[0-9a-f]{8}$/.test(s.id.slice(base.length + 1)) && s.id.startsWith(`${base}-`)));
 
 /** Statuses a snapshot can wait out; any other status rejects the request. */
 const BUSY_BUT_FINE = new Set(['available', 'backing-up', 'modifying', 'storage-optimization']);
@@ -71,6 +90,15 @@ interface KindAdapter {
   ): Promise<{ status: string; tags: Tag[]; source?: string; created?: Date } | undefined>;
   createSnapshot(snapshotId: string, dbId: string, tags: Tag[]): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
+  /** The manual snapshots of a database (every page). */
+  listSnapshots(dbId: string): Promise<ListedSnapshot[]>;
+}
+
+interface ListedSnapshot {
+  id: string;
+  status: string;
+  tags: Tag[];
+  created?: Date;
 }
 
 /**
@@ -138,6 +166,31 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     async deleteSnapshot(snapshotId) {
       await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snapshotId }));
     },
+    async listSnapshots(dbId) {
+      const out: ListedSnapshot[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await rds.send(
+          new DescribeDBSnapshotsCommand({
+            DBInstanceIdentifier: dbId,
+            SnapshotType: 'manual',
+            Marker: marker,
+          }),
+        );
+        for (const s of page.DBSnapshots ?? []) {
+          if (s.DBSnapshotIdentifier && s.DBInstanceIdentifier === dbId) {
+            out.push({
+              id: s.DBSnapshotIdentifier,
+              status: s.Status ?? 'unknown',
+              tags: s.TagList ?? [],
+              ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+            });
+          }
+        }
+        marker = page.Marker;
+      } while (marker);
+      return out;
+    },
   },
   cluster: {
     label: 'DB cluster',
@@ -176,6 +229,31 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     async deleteSnapshot(snapshotId) {
       await rds.send(new DeleteDBClusterSnapshotCommand({ DBClusterSnapshotIdentifier: snapshotId }));
     },
+    async listSnapshots(dbId) {
+      const out: ListedSnapshot[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await rds.send(
+          new DescribeDBClusterSnapshotsCommand({
+            DBClusterIdentifier: dbId,
+            SnapshotType: 'manual',
+            Marker: marker,
+          }),
+        );
+        for (const s of page.DBClusterSnapshots ?? []) {
+          if (s.DBClusterSnapshotIdentifier && s.DBClusterIdentifier === dbId) {
+            out.push({
+              id: s.DBClusterSnapshotIdentifier,
+              status: s.Status ?? 'unknown',
+              tags: s.TagList ?? [],
+              ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+            });
+          }
+        }
+        marker = page.Marker;
+      } while (marker);
+      return out;
+    },
   },
 });
 
@@ -186,7 +264,13 @@ const signalOf = (run: Run) => ({
   step: run.step,
 });
 
-export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps): ServiceSteps => {
+export const buildSnapshotSteps = ({
+  rds,
+  runs,
+  waiter,
+  publish,
+  snapshotRetention = 1,
+}: SnapshotDeps): ServiceSteps => {
   const kinds = adapters(rds);
   const reject = (run: Run, reason: string, code: string, ctx: StepContext) => {
     ctx.logger.warn('request rejected', { reason });
@@ -285,6 +369,16 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
       }
       return runs.transition(run, 'SNAPSHOTTING');
     }
+    if (run.progress.snapshotBase !== undefined) {
+      // No snapshot named: the newest available snapshot Trapheus took of this database, else the default name.
+      const base = String(run.progress.snapshotBase);
+      const newest = (await kind.listSnapshots(run.identifier))
+        .filter((s) => s.status === 'available' && isTrapheusSnapshotOf(s, base))
+        .sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0))[0];
+      if (newest && newest.id !== run.snapshotIdentifier) {
+        run = await runs.update(run, { snapshotIdentifier: newest.id });
+      }
+    }
     const snapshot = await kind.describeSnapshot(run.snapshotIdentifier);
     const snapshotLabel = kind.snapshotLabel;
     if (!snapshot) {
@@ -306,7 +400,34 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     return snapshotReady(run, `using existing snapshot ${run.snapshotIdentifier}`);
   };
 
-  /** SNAPSHOTTING: delete a previous snapshot of that name, wait until it is gone, create ours, wait. */
+  /**
+   * Retires Trapheus's older snapshots of this database beyond the retention count, once the run's new one is
+   * available: a good snapshot exists at every moment. Only snapshots Trapheus took (its tag) under the run's base
+   * name are candidates; a snapshot someone else took is never touched.
+   */
+  const retireOlderSnapshots = async (run: Run, ctx: StepContext): Promise<string[]> => {
+    const kind = kinds[run.kind];
+    const base = String(run.progress.snapshotBase ?? run.snapshotIdentifier);
+    const ours = (await kind.listSnapshots(run.identifier))
+      .filter((s) => s.id !== run.snapshotIdentifier && isTrapheusSnapshotOf(s, base))
+      .filter((s) => s.status === 'available' || s.status === 'failed')
+      .sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+    const keepOthers = Math.max(0, snapshotRetention - 1);
+    const retired: string[] = [];
+    for (const old of ours.slice(keepOthers)) {
+      try {
+        await kind.deleteSnapshot(old.id);
+        retired.push(old.id);
+      } catch (err) {
+        // Already going, or gone: nothing to retire. Anything else is worth a line, never a failed run.
+        ctx.logger.warn('could not retire an older snapshot', { snapshotId: old.id, code: errorCode(err) });
+      }
+    }
+    if (retired.length > 0) ctx.logger.info('retired older snapshots', { retired, kept: snapshotRetention });
+    return retired;
+  };
+
+  /** SNAPSHOTTING: create the run's own snapshot (run-unique name), wait until available, retire older ones. */
   const takeSnapshot = async (run: Run, ctx: StepContext): Promise<Run> => {
     const kind = kinds[run.kind];
     const snapshotId = run.snapshotIdentifier;
@@ -320,29 +441,24 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
     const ours = snapshot && tagValue(snapshot.tags, SNAPSHOT_TAG) === run.runId;
 
     if (snapshot && ours) {
-      if (snapshot.status === 'available') return snapshotReady(run, `snapshot ${snapshotId} created`);
+      if (snapshot.status === 'available') {
+        const retired = await retireOlderSnapshots(run, ctx);
+        return snapshotReady(
+          run,
+          `snapshot ${snapshotId} created${retired.length ? `; retired ${retired.join(', ')}` : ''}`,
+        );
+      }
       if (snapshot.status === 'failed' || snapshot.status === 'deleting') {
         throw stepError('SnapshotFailed', `snapshot ${snapshotId} is ${snapshot.status}`);
       }
       return snapshotWait('available');
     }
-
     if (snapshot) {
-      if (snapshot.source !== run.identifier) {
-        throw stepError(
-          'SnapshotNameTaken',
-          `${kind.snapshotLabel} ${snapshotId} is a snapshot of ${snapshot.source ?? 'another database'}: not replaced`,
-        );
-      }
-      // An older snapshot of this database holds the name: replace it (the original tool's behaviour), once settled.
-      if (snapshot.status === 'available' || snapshot.status === 'failed') {
-        ctx.logger.info('deleting the previous snapshot', { snapshotId, created: snapshot.created });
-        await kind.deleteSnapshot(snapshotId);
-        run = await runs.update(run, {
-          progress: { ...run.progress, replacedSnapshotAt: ctx.now().toISOString() },
-        });
-      }
-      return snapshotWait('deleted');
+      // The run-unique name is taken by a snapshot this run did not take: never replaced, never deleted.
+      throw stepError(
+        'SnapshotNameTaken',
+        `${kind.snapshotLabel} ${snapshotId} exists and was not taken by this run (a snapshot of ${snapshot.source ?? 'another database'}): not replaced`,
+      );
     }
 
     const db = await kind.describeDb(run.identifier);
@@ -410,13 +526,18 @@ export const buildSnapshotSteps = ({ rds, runs, waiter, publish }: SnapshotDeps)
       );
     }
     const detail = parsed.data;
+    // A snapshot task takes a run-unique snapshot under the base name; a db_restore without a name restores the
+    // newest snapshot Trapheus took under the default base (resolved when the request is accepted).
+    const base = detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`;
+    const takesSnapshot = detail.task !== 'db_restore';
     const { run, created } = await runs.create({
       runId,
       identifier: detail.identifier,
       kind: detail.isCluster ? 'cluster' : 'instance',
       task: detail.task,
-      snapshotIdentifier: detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`,
+      snapshotIdentifier: takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
+      ...(takesSnapshot || !detail.snapshotIdentifier ? { progress: { snapshotBase: base } } : {}),
     });
     ctx.logger.info(created ? 'run created' : 'request already seen', { runId, step: run.step });
     const kind = detail.isCluster ? 'cluster' : 'instance';

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { runIdFor } from '@trapheus/shared';
 import { createHarness, type Harness } from '@trapheus/shared/testing';
-import { buildSnapshotSteps } from '../src/steps';
+import { buildSnapshotSteps, runSnapshotIdentifier } from '../src/steps';
 
 const request = { identifier: 'orders-db', task: 'create_snapshot', isCluster: false };
 
@@ -104,16 +105,18 @@ describe('snapshot service', () => {
 
     const run = onlyRun();
     expect(run.step).toBe('SNAPSHOTTING');
+    const snapshotId = runSnapshotIdentifier('orders-db-snapshot', run.runId);
+    expect(snapshotId).toBe(`orders-db-snapshot-${run.runId.slice(4, 12)}`);
     expect(h.rds.calls('CreateDBSnapshot').map((c) => c.input)).toEqual([
       {
-        DBSnapshotIdentifier: 'orders-db-snapshot',
+        DBSnapshotIdentifier: snapshotId,
         DBInstanceIdentifier: 'orders-db',
         Tags: [{ Key: 'trapheus:snapshot-run', Value: run.runId }],
       },
     ]);
     expect(run.wait).toMatchObject({
       resourceType: 'db-snapshot',
-      identifier: 'orders-db-snapshot',
+      identifier: snapshotId,
       checkSeq: 1,
     });
     expect(h.queue.map((q) => JSON.parse(q.body))).toEqual([
@@ -122,26 +125,90 @@ describe('snapshot service', () => {
     expect(h.queue[0]?.delaySeconds).toBe(20);
   });
 
-  it('replaces an existing snapshot: deletes it, waits until it is gone, creates it again', async () => {
-    h.rds.seedSnapshot({ DBSnapshotIdentifier: 'orders-db-snapshot', DBInstanceIdentifier: 'orders-db' });
+  // Finding: like the original tool, create_snapshot deleted <id>-snapshot first; when the new one then failed,
+  // the database was left with no snapshot at all.
+  it('keeps the previous snapshots until the new one is available, then retires only its own older ones', async () => {
+    const tag = (runId: string) => [{ Key: 'trapheus:snapshot-run', Value: runId }];
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-snapshot',
+      DBInstanceIdentifier: 'orders-db',
+      TagList: tag('run-old'),
+    });
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-snapshot-0a1b2c3d',
+      DBInstanceIdentifier: 'orders-db',
+      TagList: tag('run-0a1b2c3d'),
+    });
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-before-upgrade',
+      DBInstanceIdentifier: 'orders-db',
+    });
 
     await h.request(request);
-    expect(h.rds.mutatingCalls()).toEqual(['DeleteDBSnapshot']);
-    expect(onlyRun().wait?.target).toBe('deleted');
+    expect(h.rds.mutatingCalls()).toEqual(['CreateDBSnapshot']);
 
     await h.drain();
 
-    expect(h.rds.mutatingCalls()).toEqual(['DeleteDBSnapshot', 'CreateDBSnapshot']);
-    expect(onlyRun().step).toBe('SNAPSHOT_READY');
+    const run = onlyRun();
+    expect(run.step).toBe('SNAPSHOT_READY');
+    expect(
+      h.rds
+        .calls('DeleteDBSnapshot')
+        .map((c) => c.input.DBSnapshotIdentifier)
+        .sort(),
+    ).toEqual(['orders-db-snapshot', 'orders-db-snapshot-0a1b2c3d']);
+    h.rds.settle();
+    expect([...h.rds.snapshots.keys()].sort()).toEqual(
+      ['orders-db-before-upgrade', run.snapshotIdentifier].sort(),
+    );
   });
 
-  it('never replaces a snapshot of another database that holds the name: rejected, nothing deleted', async () => {
-    h.rds.seedSnapshot({ DBSnapshotIdentifier: 'shared-name', DBInstanceIdentifier: 'billing-db' });
+  it('a new snapshot that fails leaves the previous one in place', async () => {
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-snapshot-0a1b2c3d',
+      DBInstanceIdentifier: 'orders-db',
+      TagList: [{ Key: 'trapheus:snapshot-run', Value: 'run-0a1b2c3d' }],
+    });
+    h.rds.failNext('CreateDBSnapshot', 'SnapshotQuotaExceeded');
 
-    await h.request({ ...request, snapshotIdentifier: 'shared-name' });
+    await h.request(request);
+    await h.drain();
+
+    expect(onlyRun().step).toBe('FAILED');
+    expect(h.rds.snapshots.get('orders-db-snapshot-0a1b2c3d')?.Status).toBe('available');
+    expect(h.rds.calls('DeleteDBSnapshot')).toEqual([]);
+  });
+
+  it('db_restore without a snapshot name restores the newest snapshot Trapheus took of the database', async () => {
+    const tag = (runId: string) => [{ Key: 'trapheus:snapshot-run', Value: runId }];
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-snapshot-0a1b2c3d',
+      DBInstanceIdentifier: 'orders-db',
+      TagList: tag('run-0a1b2c3d'),
+      SnapshotCreateTime: new Date('2026-11-01T03:00:00Z'),
+    });
+    h.rds.seedSnapshot({
+      DBSnapshotIdentifier: 'orders-db-snapshot-9f8e7d6c',
+      DBInstanceIdentifier: 'orders-db',
+      TagList: tag('run-9f8e7d6c'),
+      SnapshotCreateTime: new Date('2026-11-02T03:00:00Z'),
+    });
+
+    await h.request({ ...request, task: 'db_restore' });
+
+    expect(onlyRun().step).toBe('SNAPSHOT_READY');
+    expect(onlyRun().snapshotIdentifier).toBe('orders-db-snapshot-9f8e7d6c');
+  });
+
+  it("never replaces a snapshot of another database that holds the run's name: rejected, nothing deleted", async () => {
+    const runId = runIdFor({ requestId: 'nightly-1' });
+    const taken = runSnapshotIdentifier('shared-name', runId);
+    h.rds.seedSnapshot({ DBSnapshotIdentifier: taken, DBInstanceIdentifier: 'billing-db' });
+
+    await h.request({ ...request, snapshotIdentifier: 'shared-name', requestId: 'nightly-1' });
 
     expect(onlyRun().step).toBe('REJECTED');
-    expect(onlyRun().reason).toContain('DB snapshot shared-name exists and is a snapshot of billing-db');
+    expect(onlyRun().reason).toContain(`DB snapshot ${taken} exists and is a snapshot of billing-db`);
     expect(h.rds.mutatingCalls()).toEqual([]);
   });
 
@@ -174,7 +241,7 @@ describe('snapshot service', () => {
 
     expect(onlyRun().step).toBe('SUCCEEDED');
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunSucceeded']);
-    expect(h.rds.snapshots.get('orders-db-snapshot')?.Status).toBe('available');
+    expect(h.rds.snapshots.get(onlyRun().snapshotIdentifier)?.Status).toBe('available');
   });
 
   it('a duplicate delivery of the same request starts one run and one snapshot', async () => {
@@ -239,14 +306,15 @@ describe('snapshot service', () => {
   it('the RDS snapshot event moves the run on without waiting for the check-back', async () => {
     await h.request(request);
     h.rds.settle();
+    const snapshotId = onlyRun().snapshotIdentifier;
 
     await h.deliver(
       'snapshot',
       h.rdsEventBody(
         'RDS DB Snapshot Event',
-        'arn:aws:rds:us-east-1:1:snapshot:orders-db-snapshot',
+        `arn:aws:rds:us-east-1:1:snapshot:${snapshotId}`,
         'RDS-EVENT-0042',
-        'rds:orders-db-snapshot',
+        `rds:${snapshotId}`,
       ),
     );
 

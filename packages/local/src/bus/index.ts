@@ -9,7 +9,7 @@ import {
   LambdaFunction,
   requireFresh,
 } from './lambda';
-import { startServer } from './server';
+import { type BusInterceptor, startServer } from './server';
 import { type FunctionModel, loadProject, type ProjectModel, type TableModel } from './serverless-config';
 import {
   ConcurrencySlot,
@@ -40,6 +40,7 @@ import { type ParameterType, SsmLocal } from './ssm';
 export type { EventBridgeEvent } from './eventbridge';
 export type { Handler } from './lambda';
 export { compilePattern, InvalidEventPatternError, matchesPattern, validatePattern } from './pattern';
+export type { BusFaultAnswer, BusInterceptor, BusRequest } from './server';
 export type { FunctionModel, ProjectModel, ServiceModel } from './serverless-config';
 export { loadProject, ServerlessConfigError } from './serverless-config';
 export type { Message, QueueStats } from './sqs';
@@ -96,6 +97,8 @@ export interface LocalBusOptions {
   port?: number;
   /** IAM check: records the calls each function makes (signed with its own access key id) */
   iam?: Pick<IamRecorder, 'addFunction' | 'recordSigned' | 'recordFor'>;
+  /** Fault hook: sees every EventBridge/SQS/SSM request first and may answer it with a failure. */
+  intercept?: BusInterceptor;
 }
 
 export interface LocalBus {
@@ -140,7 +143,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
   const ssm = new SsmLocal({ region, accountId });
   const iam = opts.iam;
   const server = await startServer(
-    { sqs, events, ssm },
+    { sqs, events, ssm, ...(opts.intercept ? { intercept: opts.intercept } : {}) },
     '127.0.0.1',
     opts.port ?? 0,
     iam

@@ -28,7 +28,30 @@ export interface ServerDeps {
   sqs: SqsBroker;
   events: EventBridgeLocal;
   ssm: SsmLocal;
+  /** Fault hook: sees each request first and may answer it with an injected failure. */
+  intercept?: BusInterceptor;
 }
+
+/** A request as the fault hook sees it. */
+export interface BusRequest {
+  /** the SigV4 access key id (a local function's deployed name) */
+  accessKeyId?: string;
+  /** `AmazonSQS`, `AWSEvents`, `AmazonSSM` */
+  prefix: string;
+  /** `SendMessage`, `PutEvents`, … */
+  op: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * An injected answer: an error for the whole request (nothing done), or, for PutEvents, a partial failure where
+ * the listed entries fail (`FailedEntryCount` > 0) and the others are put.
+ */
+export type BusFaultAnswer =
+  | { kind: 'error'; status: number; type: string; message: string }
+  | { kind: 'fail-entries'; indexes: number[]; code?: string; message?: string };
+
+export type BusInterceptor = (req: BusRequest) => BusFaultAnswer | undefined;
 
 const sqsError = (e: SqsError) =>
   new AwsError(`com.amazonaws.sqs#${e.code}`, e.message, 400, `${e.queryCode};Sender`);
@@ -367,6 +390,9 @@ export type BusCallRecorder = (
   status: number,
 ) => void;
 
+const accessKeyIdOfHeader = (h: string | string[] | undefined) =>
+  /Credential=([^/,\s]+)\//.exec(String(h ?? ''))?.[1];
+
 export async function startServer(
   deps: ServerDeps,
   host = '127.0.0.1',
@@ -417,6 +443,36 @@ export async function startServer(
       parsed = body;
     } catch {
       reply(400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+      return;
+    }
+    const fault = deps.intercept?.({
+      ...(accessKeyIdOfHeader(req.headers.authorization) !== undefined
+        ? { accessKeyId: accessKeyIdOfHeader(req.headers.authorization) }
+        : {}),
+      prefix,
+      op,
+      body,
+    });
+    if (fault?.kind === 'error') {
+      const queryError = prefix === 'AmazonSQS' ? `${fault.type.split('#').pop()};Receiver` : undefined;
+      reply(
+        fault.status,
+        { __type: fault.type, message: fault.message },
+        queryError ? { 'x-amzn-query-error': queryError } : {},
+      );
+      return;
+    }
+    if (fault?.kind === 'fail-entries' && prefix === 'AWSEvents' && op === 'PutEvents') {
+      const entries = Array.isArray(body.Entries) ? (body.Entries as PutEventsEntry[]) : [];
+      const Entries = entries.map((e, i) =>
+        fault.indexes.includes(i)
+          ? {
+              ErrorCode: fault.code ?? 'InternalFailure',
+              ErrorMessage: fault.message ?? 'Injected fault: the entry was not put',
+            }
+          : deps.events.putEvents([e]).Entries[0],
+      );
+      reply(200, { FailedEntryCount: Entries.filter((e) => e && 'ErrorCode' in e).length, Entries });
       return;
     }
     try {

@@ -2,21 +2,27 @@ import { EventBus } from './events';
 import { type FaultController, Faults } from './faults';
 import { createPrng } from './random';
 import { Scheduler } from './scheduler';
-import { type QueryRecorder, startServer } from './server';
+import { type QueryRecorder, type RdsCallObserver, type RdsCallRecord, startServer } from './server';
 import { type GlobalClusterSeed, seedGlobalCluster } from './state/cluster-endpoints';
 import { type ClusterSeed, seedCluster } from './state/clusters';
 import { buildInstance, type InstanceSeed, insertInstance } from './state/instances';
 import { stateView } from './state/render';
-import { type SimContext, Store } from './state/store';
+import { type Quotas, type SimContext, Store } from './state/store';
 import { DEFAULT_DURATIONS, type Durations, type RdsEventBridgeEvent } from './types';
 
 export type { FaultController } from './faults';
-export type { QueryRecorder } from './server';
+export type { QueryRecorder, RdsCallObserver, RdsCallRecord } from './server';
 export type { GlobalClusterSeed } from './state/cluster-endpoints';
 export type { ClusterSeed } from './state/clusters';
 export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from './state/engines';
 export type { InstanceSeed } from './state/instances';
-export { DEFAULT_SECURITY_GROUP_ID, DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID } from './state/store';
+export type { Quotas } from './state/store';
+export {
+  DEFAULT_QUOTAS,
+  DEFAULT_SECURITY_GROUP_ID,
+  DEFAULT_SUBNET_GROUP,
+  DEFAULT_VPC_ID,
+} from './state/store';
 export * from './types';
 
 export interface RdsSimulatorOptions {
@@ -47,6 +53,12 @@ export interface RdsSimulatorOptions {
    * the simulator); default us-west-2.
    */
   backupReplicationRegion?: string;
+  /** Account quotas (default: RDS's, 40 instances, 40 clusters, 100 manual snapshots of each kind). */
+  quotas?: Partial<Quotas>;
+  /** Sees every answered API call, after its state change (fault hooks: "after RDS did X, …"). */
+  onCall?: RdsCallObserver;
+  /** Keep a log of every API call for `callLog()` (default true). */
+  keepCallLog?: boolean;
 }
 
 export type RdsSimulatorState = ReturnType<typeof stateView>;
@@ -73,6 +85,10 @@ export interface RdsSimulator {
   deliveredEvents(): RdsEventBridgeEvent[];
   /** Events produced so far, before faults. */
   emittedEvents(): RdsEventBridgeEvent[];
+  /** Every answered API call, oldest first, with time, caller, status and string parameters. */
+  callLog(): RdsCallRecord[];
+  /** Adds an observer of every answered call; returns a function removing it. */
+  onCall(observer: RdsCallObserver): () => void;
 }
 
 /**
@@ -100,7 +116,7 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     reorderMaxHoldMs: opts.reorderMaxHoldMs,
   });
   const faults = new Faults(random, events);
-  const store = new Store(region, accountId);
+  const store = new Store(region, accountId, opts.quotas);
   const ctx: SimContext = {
     region,
     accountId,
@@ -112,7 +128,19 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     backupReplicationRegion: opts.backupReplicationRegion ?? 'us-west-2',
   };
   const host = opts.host ?? '127.0.0.1';
-  const { server, port, callCounts } = await startServer(ctx, host, opts.port ?? 0, opts.recordCall);
+  const log: RdsCallRecord[] = [];
+  const observers = new Set<RdsCallObserver>(opts.onCall ? [opts.onCall] : []);
+  const keepLog = opts.keepCallLog ?? true;
+  const { server, port, callCounts } = await startServer(
+    ctx,
+    host,
+    opts.port ?? 0,
+    opts.recordCall,
+    (call) => {
+      if (keepLog) log.push(call);
+      for (const o of [...observers]) o(call);
+    },
+  );
   return {
     url: `http://${host}:${port}`,
     port,
@@ -139,5 +167,10 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     callCounts: () => Object.fromEntries(callCounts),
     deliveredEvents: () => events.deliveredEvents(),
     emittedEvents: () => events.emittedEvents(),
+    callLog: () => [...log],
+    onCall: (observer) => {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
   };
 }

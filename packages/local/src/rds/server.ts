@@ -17,6 +17,23 @@ export interface ServerHandle {
   callCounts: Map<string, number>;
 }
 
+/** One answered RDS API call, in the simulator's call log (fault hooks and invariant checks read it). */
+export interface RdsCallRecord {
+  /** epoch ms when the answer was computed (state already changed for an accepted call) */
+  at: number;
+  action: string;
+  /** the SigV4 access key id: a local function's deployed name, or `local` for the CLI/tests */
+  accessKeyId?: string;
+  status: number;
+  /** the error code of a refused call (`DBInstanceNotFound`, `Throttling`, an injected code …) */
+  errorCode?: string;
+  /** the request's top-level string parameters (identifiers, flags) */
+  params: Record<string, string>;
+}
+
+/** Sees every answered call (after the state change), e.g. to arm a fault "after RDS did X". */
+export type RdsCallObserver = (call: RdsCallRecord) => void;
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -87,10 +104,38 @@ export function handleQuery(
   body: string,
   requestId: string,
   caller?: { accessKeyId: string | undefined; record: QueryRecorder },
+  observe?: { accessKeyId: string | undefined; observer: RdsCallObserver },
 ) {
   const params = parseQuery(body);
   const action = typeof params.Action === 'string' ? params.Action : '';
   calls.set(action || '(none)', (calls.get(action || '(none)') ?? 0) + 1);
+  const out = recordedQuery(ctx, params, action, requestId, caller);
+  if (observe && action) {
+    const flat: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) if (typeof v === 'string' && k !== 'Action') flat[k] = v;
+    try {
+      observe.observer({
+        at: Date.now(),
+        action,
+        ...(observe.accessKeyId !== undefined ? { accessKeyId: observe.accessKeyId } : {}),
+        status: out.status,
+        ...(out.code ? { errorCode: out.code } : {}),
+        params: flat,
+      });
+    } catch (err) {
+      console.error('[rds-simulator] call observer threw', err);
+    }
+  }
+  return { status: out.status, xml: out.xml };
+}
+
+function recordedQuery(
+  ctx: SimContext,
+  params: ReturnType<typeof parseQuery>,
+  action: string,
+  requestId: string,
+  caller?: { accessKeyId: string | undefined; record: QueryRecorder },
+) {
   if (!caller || !action) return runQuery(ctx, params, action, requestId);
   let auth: ReturnType<typeof authorizeRds> | undefined;
   try {
@@ -103,7 +148,12 @@ export function handleQuery(
   return out;
 }
 
-function runQuery(ctx: SimContext, params: ReturnType<typeof parseQuery>, action: string, requestId: string) {
+function runQuery(
+  ctx: SimContext,
+  params: ReturnType<typeof parseQuery>,
+  action: string,
+  requestId: string,
+): { status: number; xml: string; code?: string } {
   try {
     const op = OPERATIONS[action];
     if (!op)
@@ -116,9 +166,13 @@ function runQuery(ctx: SimContext, params: ReturnType<typeof parseQuery>, action
     return { status: 200, xml: successXml(action, result, requestId) };
   } catch (err) {
     if (err instanceof RdsError)
-      return { status: err.status, xml: errorXml(err.code, err.message, requestId) };
+      return { status: err.status, xml: errorXml(err.code, err.message, requestId), code: err.code };
     console.error('[rds-simulator] internal error', err);
-    return { status: 500, xml: errorXml('InternalFailure', String((err as Error).message), requestId) };
+    return {
+      status: 500,
+      xml: errorXml('InternalFailure', String((err as Error).message), requestId),
+      code: 'InternalFailure',
+    };
   }
 }
 
@@ -129,6 +183,7 @@ export function startServer(
   host: string,
   port: number,
   record?: QueryRecorder,
+  observer?: RdsCallObserver,
 ): Promise<ServerHandle> {
   const callCounts = new Map<string, number>();
   const server = createServer((req, res) => {
@@ -142,12 +197,14 @@ export function startServer(
         // The Query protocol also allows parameters in the query string (GET).
         const query = url.search.length > 1 ? url.search.slice(1) : '';
         const requestId = uuid();
+        const accessKeyId = accessKeyIdOf(req.headers.authorization);
         const { status, xml } = handleQuery(
           ctx,
           callCounts,
           [query, body].filter(Boolean).join('&'),
           requestId,
-          record ? { accessKeyId: accessKeyIdOf(req.headers.authorization), record } : undefined,
+          record ? { accessKeyId, record } : undefined,
+          observer ? { accessKeyId, observer } : undefined,
         );
         sendXml(res, status, requestId, xml);
       })

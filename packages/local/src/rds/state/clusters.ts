@@ -45,7 +45,6 @@ import {
   clone,
   DEFAULT_SECURITY_GROUP_ID,
   DEFAULT_SUBNET_GROUP,
-  MAX_CLUSTERS,
   type SimContext,
   type Store,
   validateIdentifier,
@@ -181,8 +180,11 @@ export function seedCluster(store: Store, seed: ClusterSeed): void {
 function assertClusterFree(store: Store, id: string): void {
   if (store.clusters.has(id))
     throw new RdsError('DBClusterAlreadyExistsFault', `DB Cluster already exists: ${id}`);
-  if (store.clusters.size >= MAX_CLUSTERS) {
-    throw new RdsError('DBClusterQuotaExceededFault', `Cannot create more than ${MAX_CLUSTERS} DB clusters.`);
+  if (store.clusters.size >= store.quotas.maxClusters) {
+    throw new RdsError(
+      'DBClusterQuotaExceededFault',
+      `Cannot create more than ${store.quotas.maxClusters} DB clusters.`,
+    );
   }
 }
 

@@ -32,6 +32,20 @@ export const MAX_INSTANCES = 40;
 export const MAX_CLUSTERS = 40;
 export const MAX_MANUAL_SNAPSHOTS = 100;
 
+/** Account quotas the simulator enforces (RDS defaults unless raised, e.g. for a fleet soak). */
+export interface Quotas {
+  maxInstances: number;
+  maxClusters: number;
+  /** Per kind: manual DB snapshots, and manual DB cluster snapshots. */
+  maxManualSnapshots: number;
+}
+
+export const DEFAULT_QUOTAS: Quotas = {
+  maxInstances: MAX_INSTANCES,
+  maxClusters: MAX_CLUSTERS,
+  maxManualSnapshots: MAX_MANUAL_SNAPSHOTS,
+};
+
 export interface InstanceRecord {
   props: InstanceProps;
   /** True during the short gap after a rename when the new name cannot be described yet. */
@@ -124,10 +138,15 @@ export class Store {
   private readonly subnetGroups = new Map<string, string>([[DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID]]);
   private seq = 0;
 
+  readonly quotas: Quotas;
+
   constructor(
     readonly region: string,
     readonly accountId: string,
-  ) {}
+    quotas: Partial<Quotas> = {},
+  ) {
+    this.quotas = { ...DEFAULT_QUOTAS, ...quotas };
+  }
 
   nextSeq(): number {
     this.seq += 1;
@@ -229,8 +248,9 @@ export class Store {
   }
 
   assertInstanceQuota(): void {
-    if (this.instances.size >= MAX_INSTANCES) {
-      throw new RdsError('InstanceQuotaExceeded', `Cannot create more than ${MAX_INSTANCES} DB instances.`);
+    const max = this.quotas.maxInstances;
+    if (this.instances.size >= max) {
+      throw new RdsError('InstanceQuotaExceeded', `Cannot create more than ${max} DB instances.`);
     }
   }
 
@@ -241,10 +261,10 @@ export class Store {
         `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
       );
     }
-    if (this.snapshots.size >= MAX_MANUAL_SNAPSHOTS) {
+    if (this.snapshots.size >= this.quotas.maxManualSnapshots) {
       throw new RdsError(
         'SnapshotQuotaExceeded',
-        `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual snapshots.`,
+        `Cannot create more than ${this.quotas.maxManualSnapshots} manual snapshots.`,
       );
     }
   }
@@ -256,10 +276,10 @@ export class Store {
         `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
       );
     }
-    if (this.clusterSnapshots.size >= MAX_MANUAL_SNAPSHOTS) {
+    if (this.clusterSnapshots.size >= this.quotas.maxManualSnapshots) {
       throw new RdsError(
         'SnapshotQuotaExceeded',
-        `Cannot create more than ${MAX_MANUAL_SNAPSHOTS} manual cluster snapshots.`,
+        `Cannot create more than ${this.quotas.maxManualSnapshots} manual cluster snapshots.`,
       );
     }
   }
