@@ -86,6 +86,33 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunRolledBack']);
   });
 
+  // Every message reaches two invocations at the same moment, at every step: one reconciler works, the other is
+  // nudged, and each RDS action happens exactly once.
+  it.each([
+    ['a successful restore', undefined, 'SUCCEEDED'],
+    ['a restore that rolls back', 'incompatible-restore', 'ROLLED_BACK'],
+  ] as const)('%s with every delivery doubled does each RDS action once', async (_label, failure, end) => {
+    h.restore();
+    h = createHarness(
+      { snapshot: buildSnapshotSteps, restore: buildRestoreSteps, cleanup: buildCleanupSteps },
+      { rdsLatency: true },
+    );
+    seedOrders(h);
+    if (failure) h.rds.failAsync('orders-db', failure);
+    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false });
+
+    await h.drain({ copies: 2, rounds: 200 });
+
+    const [run] = h.memory.all();
+    expect(run?.step).toBe(end);
+    const renames = h.rds.calls('ModifyDBInstance').filter((c) => c.input.NewDBInstanceIdentifier);
+    expect(h.rds.calls('CreateDBSnapshot')).toHaveLength(1);
+    expect(h.rds.calls('RestoreDBInstanceFromDBSnapshot')).toHaveLength(1);
+    expect(h.rds.calls('DeleteDBInstance')).toHaveLength(1);
+    expect(renames).toHaveLength(failure ? 2 : 1);
+    expect(h.queue.some((q) => q.body.includes('trapheusNudge'))).toBe(false);
+  });
+
   // Finding: after a snapshot-quota failure (nothing changed) the next request was REJECTED until `unlock`.
   it('a failure that changed nothing does not lock the database: the next request goes ahead', async () => {
     seedOrders(h);

@@ -1,3 +1,4 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -218,6 +219,35 @@ describe('engine', () => {
     expect(nudges).toEqual([{ trapheusNudge: { runId: run.runId } }]);
     expect((await stored()).step).toBe('RESTORING');
     expect((await stored()).lease).toBeUndefined();
+  });
+
+  // Finding: under throttling a step logged `ERROR step failed UnexpectedDatabase` for a stale result that was
+  // then discarded. An ERROR line must mean a failure was recorded.
+  it('logs no ERROR for a step failure that is discarded because the run moved meanwhile', async () => {
+    // Prepare
+    const run = await runAt('RENAMING');
+    const error = jest.spyOn(Logger.prototype, 'error');
+    let first = true;
+    const renaming = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => {
+      if (first) {
+        first = false;
+        // What the step saw is stale: another worker moved the run before its failure could be recorded.
+        await deps.runs.update(r, { progress: { movedByAnother: true } });
+        throw Object.assign(new Error('orders-db is not the copy restored by this run'), {
+          name: 'UnexpectedDatabase',
+        });
+      }
+      return deps.runs.transition(r, 'RESTORING');
+    });
+    const engine = buildEngine(deps, restoreService({ RENAMING: renaming, RESTORING: async (r) => r }));
+
+    // Act
+    await engine.handle(runSignal(run));
+
+    // Assess
+    expect(error).not.toHaveBeenCalled();
+    expect((await stored()).step).toBe('RESTORING');
+    error.mockRestore();
   });
 
   it('lets a transient error (Throttling) propagate so SQS retries, without failing the run', async () => {

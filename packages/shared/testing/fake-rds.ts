@@ -46,7 +46,11 @@ export interface FakeRds {
   client: RDSClient;
 }
 
-export const createFakeRds = (): FakeRds => {
+/**
+ * `latency`: every call yields to the event loop before RDS answers, as a network call does, so two
+ * invocations working at the same moment really interleave (both describe before either acts).
+ */
+export const createFakeRds = ({ latency = false }: { latency?: boolean } = {}): FakeRds => {
   const instances = new Map<string, DBInstance>();
   const snapshots = new Map<string, DBSnapshot>();
   const pending: Pending[] = [];
@@ -58,6 +62,13 @@ export const createFakeRds = (): FakeRds => {
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
   const mock = mockClient(RDSClient);
+  if (latency) {
+    const send = client.send.bind(client) as (...args: unknown[]) => Promise<unknown>;
+    (client as unknown as { send: (...args: unknown[]) => Promise<unknown> }).send = async (...args) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return send(...args);
+    };
+  }
 
   const guard = (command: string, input: Record<string, unknown>) => {
     log.push({ command, input: structuredClone(input) });

@@ -59,10 +59,10 @@ const routeEvent = (detailType: string, detail: { step?: string }): ServiceName 
 
 export const createHarness = (
   builders: Partial<Record<ServiceName, StepBuilder>>,
-  opts: { now?: () => Date } = {},
+  opts: { now?: () => Date; rdsLatency?: boolean } = {},
 ) => {
   const now = opts.now ?? (() => new Date());
-  const rds: FakeRds = createFakeRds();
+  const rds: FakeRds = createFakeRds({ latency: opts.rdsLatency ?? false });
   const memory = buildMemoryRunRepository(now);
   const runs = memory.repo;
   const sqsMock = mockClient(SQSClient);
@@ -172,13 +172,16 @@ export const createHarness = (
      * Delivers queued messages to their services (ignoring delays, as if time passed), settling RDS between
      * rounds, until nothing is left for the services in this harness.
      */
-    async drain({ settle = true, rounds = 50 } = {}) {
+    async drain({ settle = true, rounds = 50, copies = 1 } = {}) {
       for (let i = 0; i < rounds; i++) {
         const ready = queue.filter((d) => d.service !== 'notify' && engines.has(d.service as ServiceName));
         if (ready.length === 0) return;
         for (const d of ready) queue.splice(queue.indexOf(d), 1);
         if (settle) rds.settle();
-        for (const d of ready) await deliver(d.service as ServiceName, d.body);
+        // `copies` > 1 hands each message to that many invocations at the same moment (SQS at-least-once).
+        for (const d of ready) {
+          await Promise.all(Array.from({ length: copies }, () => deliver(d.service as ServiceName, d.body)));
+        }
       }
       throw new Error('drain did not converge');
     },
