@@ -1,5 +1,5 @@
 /**
- * bench/cold-start.ts — bundle size and cold-start init time per function (DESIGN.md §7).
+ * bench/cold-start.ts — bundle size and cold-start init time per function (docs/design.md §7).
  *
  *   npx tsx bench/cold-start.ts [--runs 10] [--repackage 0|1] [--before <dir of trapheus-<service>.zip>]
  *

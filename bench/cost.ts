@@ -1,5 +1,5 @@
 /**
- * bench/cost.ts — Lambda compute and API calls per restore (DESIGN.md §7).
+ * bench/cost.ts — Lambda compute and API calls per restore (docs/design.md §7).
  *
  *   npx tsx bench/cost.ts [--runs 5] [--time-scale 600]
  *

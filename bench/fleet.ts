@@ -1,5 +1,5 @@
 /**
- * bench/fleet.ts — a fleet of concurrent restores under injected faults (DESIGN.md §7).
+ * bench/fleet.ts — a fleet of concurrent restores under injected faults (docs/design.md §7).
  *
  *   npx tsx bench/fleet.ts [--instances 12] [--time-scale 120] [--timeout 150] [--seed 7]
  *

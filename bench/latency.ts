@@ -1,5 +1,5 @@
 /**
- * bench/latency.ts — from an RDS resource reaching its state to the run's next step (DESIGN.md §7).
+ * bench/latency.ts — from an RDS resource reaching its state to the run's next step (docs/design.md §7).
  *
  *   npx tsx bench/latency.ts [--runs 3] [--time-scale 120] [--sample-ms 2]
  *

@@ -1,4 +1,4 @@
-/** Error helpers. RDS wire codes differ from SDK class names (reference/rds.md § Errors). */
+/** Error helpers. RDS wire codes differ from SDK class names (docs/rds-facts.md § Errors). */
 
 /** The AWS error code of an SDK error (`DBInstanceNotFound`, `Throttling`, …), or `Unknown`. */
 export const errorCode = (err: unknown): string => {

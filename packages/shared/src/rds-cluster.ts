@@ -1,6 +1,6 @@
 /**
  * RDS helpers for Aurora DB clusters: describe without exceptions for "not found", capture a cluster and its
- * members, and turn them back into restore, create-member and modify inputs (DESIGN.md §5, issue: clusters).
+ * members, and turn them back into restore, create-member and modify inputs (docs/design.md §5).
  */
 import {
   CreateDBClusterEndpointCommand,

@@ -1,7 +1,7 @@
 /**
  * One internal shape for RDS events, whichever way they arrive: EventBridge `aws.rds` events (with
  * `SourceIdentifier` bare or `rds:`-prefixed) or RDS event-subscription messages through SNS → SQS.
- * An RDS event is a signal to look, never the truth (DESIGN.md §4).
+ * An RDS event is a signal to look, never the truth (docs/design.md §4).
  */
 import type { ResourceType } from './run';
 

@@ -1,6 +1,6 @@
 /**
  * RDS helpers for DB instances: describe without exceptions for "not found", capture an instance's
- * configuration, and turn it back into restore and modify inputs (DESIGN.md §5).
+ * configuration, and turn it back into restore and modify inputs (docs/design.md §5).
  */
 import {
   type DatabaseInsightsMode,
@@ -24,7 +24,7 @@ export const RESTORED_TAG = 'trapheus:restored-by';
 /** Tag put on snapshots this run created. */
 export const SNAPSHOT_TAG = 'trapheus:snapshot-run';
 
-/** Statuses from which an instance never becomes `available` by itself (rds.md § Statuses). */
+/** Statuses from which an instance never becomes `available` by itself (docs/rds-facts.md § Statuses). */
 export const FAILED_STATUSES = new Set([
   'failed',
   'incompatible-restore',
@@ -497,7 +497,7 @@ export const configurationDrift = (
 ): string[] => captureDrift(INSTANCE_DRIFT_KEYS, original, captureInstance(restored, replications));
 
 /**
- * The deletion guard (DESIGN.md §5). Refuses unless the target is exactly the database this run may delete:
+ * The deletion guard (docs/design.md §5). Refuses unless the target is exactly the database this run may delete:
  * - `temp`: the original, renamed by this run: temp identifier, the run tag, the original's resource id;
  * - `restored-copy`: a copy this run restored under the original name, never the original itself.
  */

@@ -1,5 +1,5 @@
 /**
- * The run model: one item per restore run in the runs table (DESIGN.md §3).
+ * The run model: one item per restore run in the runs table (docs/design.md §3).
  */
 
 export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;

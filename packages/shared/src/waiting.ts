@@ -1,5 +1,5 @@
 /**
- * Waiting for RDS without sleeping (DESIGN.md §4): a wait is a record in the run (what, until when) plus one
+ * Waiting for RDS without sleeping (docs/design.md §4): a wait is a record in the run (what, until when) plus one
  * live check-back message on the worker's own queue. RDS events make the worker look earlier; a check-back
  * that finds nothing done yet schedules the next one (1.5× later, up to the maximum); past the deadline the
  * step fails.

@@ -1,6 +1,6 @@
 /**
  * The cleanup service's steps. After success: delete the temp (the original under its run-unique name), with
- * the deletion guard and deletion protection handled as DESIGN.md §5 says. After a failure: roll back, so the
+ * the deletion guard and deletion protection handled as docs/design.md §5 says. After a failure: roll back, so the
  * original answers under its own name again.
  */
 import {
