@@ -5,14 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STEP_OWNERS, TERMINAL_STEPS } from '@trapheus/shared';
+import { RestoreRequested, rulePatternsFor, SERVICES, serviceFor } from '@trapheus/shared';
 import { parse } from 'yaml';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by key paths in these tests
 type Yaml = Record<string, any>;
 const load = (service: string): Yaml =>
   parse(readFileSync(join(__dirname, '..', 'services', service, 'serverless.yml'), 'utf8'));
-const SERVICES = ['snapshot', 'restore', 'cleanup'] as const;
 const resourcesOf = (doc: Yaml) => Object.entries(doc.resources.Resources as Record<string, Yaml>);
 const rulesOf = (doc: Yaml) => resourcesOf(doc).filter(([, r]) => r.Type === 'AWS::Events::Rule');
 const projectRules = (doc: Yaml) =>
@@ -31,42 +30,50 @@ const routed = (doc: Yaml) => {
 };
 
 describe('serverless.yml wiring', () => {
-  it('each service receives RunStalled exactly for the steps it owns (cleanup also for finished runs)', () => {
-    for (const service of SERVICES) {
-      const expected = [...STEP_OWNERS[service], ...(service === 'cleanup' ? TERMINAL_STEPS : [])];
-      expect({ service, steps: [...(routed(load(service)).RunStalled ?? [])].sort() }).toEqual({
+  // The expected patterns come from the pipeline table (packages/shared/src/pipeline.ts): a rule, the table and a
+  // contract cannot disagree. A failure prints what the rule must say.
+  it.each(SERVICES)(
+    '%s: the project-bus rule takes its hand-offs and RunStalled for exactly its steps',
+    (service) => {
+      const expected = rulePatternsFor(service);
+      const got = routed(load(service));
+
+      expect({ service, stalled: [...(got.RunStalled ?? [])].sort() }).toEqual({
         service,
-        steps: [...expected].sort(),
+        stalled: [...expected.stalledSteps].sort(),
       });
-    }
-  });
+      const chain = Object.keys(got).filter((dt) => dt !== 'RunStalled' && dt !== 'RestoreRequested');
+      expect({ service, handoffs: chain.sort() }).toEqual({
+        service,
+        handoffs: [...expected.handoffs].sort(),
+      });
+      for (const dt of expected.handoffs) expect(got[dt]).toEqual(['*']);
+    },
+  );
 
-  it('the chain events go to the service that acts on them', () => {
+  it('the public RestoreRequested goes to the snapshot service (the one intake)', () => {
     expect(routed(load('snapshot')).RestoreRequested).toEqual(['*']);
-    expect(routed(load('restore')).SnapshotReady).toEqual(['*']);
-    expect(routed(load('cleanup')).RestoreCompleted).toEqual(['*']);
-    expect(routed(load('cleanup')).RestoreFailed).toEqual(['*']);
+    expect(serviceFor(RestoreRequested.detailType)).toBe('snapshot');
   });
 
-  it('RDS event rules listen on the default bus for the event ids the waits need', () => {
-    const ids = (service: string) =>
-      rulesOf(load(service))
+  it.each(SERVICES)(
+    '%s: the RDS rule on the default bus is exactly the events its steps wait for',
+    (service) => {
+      const rules = rulesOf(load(service))
         .map(([, r]) => r.Properties)
-        .filter((p) => p.EventPattern.source?.[0] === 'aws.rds')
-        .flatMap((p) => {
-          expect(p.EventBusName).toBe('default');
-          return p.EventPattern.detail.EventID as string[];
-        });
-    expect(ids('snapshot')).toEqual(
-      expect.arrayContaining(['RDS-EVENT-0042', 'RDS-EVENT-0041', 'RDS-EVENT-0075']),
-    );
-    expect(ids('restore')).toEqual(
-      expect.arrayContaining(['RDS-EVENT-0043', 'RDS-EVENT-0005', 'RDS-EVENT-0170', 'RDS-EVENT-0172']),
-    );
-    expect(ids('cleanup')).toEqual(
-      expect.arrayContaining(['RDS-EVENT-0003', 'RDS-EVENT-0171', 'RDS-EVENT-0172']),
-    );
-  });
+        .filter((p) => p.EventPattern.source?.[0] === 'aws.rds');
+      expect(rules).toHaveLength(1);
+      const rule = rules[0]!;
+      const expected = rulePatternsFor(service).rds;
+
+      expect(rule.EventBusName).toBe('default');
+      expect({
+        service,
+        'detail-type': [...rule.EventPattern['detail-type']].sort(),
+        EventID: [...rule.EventPattern.detail.EventID].sort(),
+      }).toEqual({ service, 'detail-type': expected['detail-type'], EventID: expected.detail.EventID });
+    },
+  );
 
   it('every SQS consumer reports batch item failures and its queue has a DLQ', () => {
     for (const service of SERVICES) {

@@ -4,7 +4,7 @@
  * objects by a test, so pattern and validation cannot drift apart.
  */
 import { z } from 'zod';
-import { type DbKind, STEPS, type Step, TASKS } from './run';
+import { type DbKind, STEPS, TASKS } from './run';
 
 export const TRAPHEUS_SOURCE = 'trapheus';
 
@@ -116,20 +116,6 @@ export const RunRolledBack = contract('RunRolledBack', runOutcomeDetailSchema);
 
 /** The signal events every reconciling service may receive. */
 export const SIGNAL_CONTRACTS = [SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled] as const;
-
-/** Steps each service owns: a signal about a run in another service's step is ignored. */
-export const STEP_OWNERS: Readonly<Record<'snapshot' | 'restore' | 'cleanup', readonly Step[]>> = {
-  snapshot: ['REQUESTED', 'SNAPSHOTTING'],
-  restore: ['SNAPSHOT_READY', 'RENAMING', 'RESTORING', 'CONFIGURING'],
-  cleanup: ['CLEANING_UP', 'ROLLING_BACK'],
-};
-
-/** Outcome contract for a terminal step. */
-export const outcomeContractFor = (step: Step) => {
-  if (step === 'SUCCEEDED') return RunSucceeded;
-  if (step === 'ROLLED_BACK') return RunRolledBack;
-  return RunFailed;
-};
 
 /**
  * Turns zod issues into one sentence naming each bad field.

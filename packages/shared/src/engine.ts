@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { outcomeContractFor, STEP_OWNERS } from './contracts';
 import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
+import { handoffInto, outcomeOf, type ServiceName, stepsOwnedBy } from './pipeline';
 import type { Publisher } from './publisher';
 import { isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
@@ -15,7 +15,7 @@ import { holdsLockWhenDone } from './run-repository';
 import type { Signal } from './signals';
 import { DeadlineExceededError, type Waiter } from './waiting';
 
-export type ServiceName = keyof typeof STEP_OWNERS;
+export type { ServiceName };
 
 export interface StepContext {
   signal: Signal;
@@ -94,11 +94,24 @@ export const outcomeDetail = (run: Run, at: string) => ({
  */
 export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
   const now = deps.now ?? (() => new Date());
-  const owned = new Set<Step>(STEP_OWNERS[service.service]);
+  const owned = new Set<Step>(stepsOwnedBy(service.service));
+
+  /** A run that entered another service's step is handed over with that step's hand-off event (the table's). */
+  const handOver = async (run: Run): Promise<void> => {
+    const handoff = handoffInto(run.step, service.service);
+    if (handoff) {
+      await deps.publish(handoff, {
+        runId: run.runId,
+        identifier: run.identifier,
+        kind: run.kind,
+        step: run.step,
+      });
+    }
+  };
 
   /** Publishes a finished run's outcome, releases its lock, and takes it off the active index. */
   const finalize = async (run: Run, logger: Logger): Promise<Run> => {
-    await deps.publish(outcomeContractFor(run.step), outcomeDetail(run, now().toISOString()));
+    await deps.publish(outcomeOf(run.step), outcomeDetail(run, now().toISOString()));
     if (!holdsLockWhenDone(run)) await deps.runs.releaseLock(run);
     const done = await deps.runs.markFinalized(run);
     logger.info('run finished', { step: run.step, failure: run.failure, reason: run.reason });
@@ -153,6 +166,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           }
           if (run.step === before) return;
           logger.info('run advanced', { from: before, to: run.step });
+          await handOver(run);
         } catch (err) {
           if (!(err instanceof StaleRunError)) throw err;
           // Our lease lapsed and another reconciler moved the run: take it again, or leave it to that one.

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './ids';
 export * from './ledger';
 export * from './logging';
+export * from './pipeline';
 export * from './publisher';
 export * from './rds-cluster';
 export * from './rds-events';

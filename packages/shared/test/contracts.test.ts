@@ -1,6 +1,5 @@
 import {
   formatIssues,
-  outcomeContractFor,
   RestoreRequested,
   RunFailed,
   RunRolledBack,
@@ -8,9 +7,9 @@ import {
   restoreRequestedDetailSchema,
   runOutcomeDetailSchema,
   SIGNAL_CONTRACTS,
-  STEP_OWNERS,
   TRAPHEUS_SOURCE,
 } from '../src/contracts';
+import { outcomeOf, PIPELINE, SERVICES, serviceFor, stepsOwnedBy } from '../src/pipeline';
 import { STEPS, TERMINAL_STEPS } from '../src/run';
 
 /** The validation message a requester gets for a detail, or `valid`. */
@@ -162,15 +161,26 @@ describe('event contracts', () => {
     ['CLEANUP_FAILED', RunFailed],
     ['REJECTED', RunFailed],
   ] as const)('publishes a run ending at %s as its outcome contract', (step, contract) => {
-    expect(outcomeContractFor(step)).toBe(contract);
+    expect(outcomeOf(step)).toBe(contract);
   });
 
-  it('gives every non-terminal step after REQUESTED exactly one owning service', () => {
-    const owners = Object.values(STEP_OWNERS).flat();
+  it('gives every non-terminal step exactly one owning service, and every terminal step an outcome', () => {
+    const owned = SERVICES.flatMap((s) => stepsOwnedBy(s));
     const nonTerminal = STEPS.filter((s) => !TERMINAL_STEPS.includes(s));
 
-    expect([...owners].sort()).toEqual([...nonTerminal].sort());
-    expect(new Set(owners).size).toBe(owners.length);
+    expect([...owned].sort()).toEqual([...nonTerminal].sort());
+    expect(new Set(owned).size).toBe(owned.length);
+    expect(TERMINAL_STEPS.filter((s) => !(PIPELINE[s] as { outcome?: unknown }).outcome)).toEqual([]);
+  });
+
+  it('routes each hand-off to the owner of the step it hands over, and RunStalled to the step owner', () => {
+    expect(serviceFor('SnapshotReady')).toBe('restore');
+    expect(serviceFor('RestoreCompleted')).toBe('cleanup');
+    expect(serviceFor('RestoreFailed')).toBe('cleanup');
+    expect(serviceFor('RunStalled', 'SNAPSHOTTING')).toBe('snapshot');
+    expect(serviceFor('RunStalled', 'FAILED')).toBe('cleanup');
+    expect(serviceFor('RunRolledBack')).toBe('notify');
+    expect(serviceFor('RestoreRequested')).toBe('snapshot');
   });
 
   it('validates an outcome detail and refuses one without a runId', () => {

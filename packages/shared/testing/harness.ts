@@ -19,7 +19,7 @@ import {
   type ServiceName,
   type ServiceSteps,
   type Signal,
-  STEP_OWNERS,
+  serviceFor,
   type Waiter,
 } from './deps';
 import { createFakeRds, type FakeRds } from './fake-rds';
@@ -43,19 +43,9 @@ export interface Delivery {
 
 const QUEUE_URL = (s: string) => `https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-${s}-test`;
 
-const routeEvent = (detailType: string, detail: { step?: string }): ServiceName | 'notify' | undefined => {
-  if (detailType === 'RestoreRequested') return 'snapshot';
-  if (detailType === 'SnapshotReady') return 'restore';
-  if (detailType === 'RestoreCompleted' || detailType === 'RestoreFailed') return 'cleanup';
-  if (detailType.startsWith('Run') && detailType !== 'RunStalled') return 'notify';
-  if (detailType === 'RunStalled') {
-    for (const [service, steps] of Object.entries(STEP_OWNERS)) {
-      if ((steps as readonly string[]).includes(detail.step ?? '')) return service as ServiceName;
-    }
-    return 'cleanup';
-  }
-  return undefined;
-};
+/** Where the bus would deliver a Trapheus event: the pipeline table's routing (the rules are checked against it). */
+const routeEvent = (detailType: string, detail: { step?: string }): ServiceName | 'notify' | undefined =>
+  serviceFor(detailType, detail.step);
 
 export const createHarness = (
   builders: Partial<Record<ServiceName, StepBuilder>>,

@@ -31,9 +31,7 @@ import {
   isBusy,
   isNotFound,
   memberTempIdentifier,
-  type Publisher,
   RESTORED_TAG,
-  RestoreCompleted,
   RUN_TAG,
   type Run,
   type RunRepository,
@@ -46,23 +44,14 @@ import {
   type Waiter,
 } from '@trapheus/shared';
 
-const signalOf = (run: Run) => ({
-  runId: run.runId,
-  identifier: run.identifier,
-  kind: run.kind,
-  step: run.step,
-});
-
 export const buildClusterRestoreSteps = ({
   rds,
   runs,
   waiter,
-  publish,
 }: {
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
-  publish: Publisher;
 }): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING', StepFn>> => {
   const originalOf = (run: Run) => capturedOf<CapturedCluster>(run);
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -323,7 +312,8 @@ export const buildClusterRestoreSteps = ({
     for (const arn of [cluster.DBClusterArn, ...members.map((m) => m.DBInstanceArn)]) {
       await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RESTORED_TAG] }));
     }
-    const next = await runs.transition(run, 'CLEANING_UP', {
+    // The engine hands the run over to cleanup (PIPELINE: CLEANING_UP → RestoreCompleted).
+    return runs.transition(run, 'CLEANING_UP', {
       note: 'restored cluster and members available and configured',
       patch: {
         progress: {
@@ -332,8 +322,6 @@ export const buildClusterRestoreSteps = ({
         },
       },
     });
-    await publish(RestoreCompleted, signalOf(next));
-    return next;
   };
 
   return {

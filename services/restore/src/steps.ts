@@ -27,10 +27,7 @@ import {
   FAILED_STATUSES,
   isBusy,
   isNotFound,
-  type Publisher,
   RESTORED_TAG,
-  RestoreCompleted,
-  RestoreFailed,
   RUN_TAG,
   type Run,
   type RunFailure,
@@ -50,7 +47,6 @@ export interface RestoreDeps {
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
-  publish: Publisher;
   /** An RDS client in another Region (cross-Region automated backup replication is managed from there). */
   rdsIn?: (region: string) => RDSClient;
 }
@@ -98,13 +94,6 @@ export const describeReplications = async (
 /** Post-restore modifies (first one included) before a remaining difference fails the step. */
 const MAX_MODIFY_ATTEMPTS = 3;
 
-const signalOf = (run: Run) => ({
-  runId: run.runId,
-  identifier: run.identifier,
-  kind: run.kind,
-  step: run.step,
-});
-
 /** A mutating call RDS may answer "busy" (or "already there", for a redelivered message): true when sent. */
 const attemptCall = async (call: () => Promise<unknown>): Promise<boolean> => {
   try {
@@ -120,13 +109,7 @@ const attemptCall = async (call: () => Promise<unknown>): Promise<boolean> => {
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
-export const buildRestoreSteps = ({
-  rds,
-  runs,
-  waiter,
-  publish,
-  rdsIn = defaultRdsIn,
-}: RestoreDeps): ServiceSteps => {
+export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: RestoreDeps): ServiceSteps => {
   const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
@@ -344,7 +327,8 @@ export const buildRestoreSteps = ({
         new RemoveTagsFromResourceCommand({ ResourceName: db.DBInstanceArn, TagKeys: [RESTORED_TAG] }),
       );
     }
-    const next = await runs.transition(run, 'CLEANING_UP', {
+    // The engine hands the run over to cleanup (PIPELINE: CLEANING_UP → RestoreCompleted).
+    return runs.transition(run, 'CLEANING_UP', {
       note: 'restored copy available and configured',
       patch: {
         progress: {
@@ -353,8 +337,6 @@ export const buildRestoreSteps = ({
         },
       },
     });
-    await publish(RestoreCompleted, signalOf(next));
-    return next;
   };
 
   const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
@@ -370,12 +352,11 @@ export const buildRestoreSteps = ({
         },
       });
     }
-    const next = await runs.transition(run, 'ROLLING_BACK', {
+    // The engine hands the run over to cleanup (PIPELINE: ROLLING_BACK → RestoreFailed).
+    return runs.transition(run, 'ROLLING_BACK', {
       failure,
       note: `${failure.code}: ${failure.message}`,
     });
-    await publish(RestoreFailed, signalOf(next));
-    return next;
   };
 
   return {
@@ -386,7 +367,7 @@ export const buildRestoreSteps = ({
       RESTORING: restoreSnapshot,
       CONFIGURING: configureRestored,
     },
-    clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter, publish }),
+    clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter }),
     onStepFailure,
   };
 };

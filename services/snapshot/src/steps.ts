@@ -25,7 +25,6 @@ import {
   formatIssues,
   INSTANCE_LEDGER,
   MAX_TAGS,
-  type Publisher,
   type ResourceType,
   type Run,
   type RunFailure,
@@ -36,7 +35,6 @@ import {
   runIdFor,
   type ServiceSteps,
   SNAPSHOT_TAG,
-  SnapshotReady,
   type StepContext,
   stepError,
   TASKS,
@@ -48,7 +46,6 @@ export interface SnapshotDeps {
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
-  publish: Publisher;
   /** How many of its own snapshots Trapheus keeps per database (the newest); default 1. */
   snapshotRetention?: number;
 }
@@ -257,18 +254,10 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
   },
 });
 
-const signalOf = (run: Run) => ({
-  runId: run.runId,
-  identifier: run.identifier,
-  kind: run.kind,
-  step: run.step,
-});
-
 export const buildSnapshotSteps = ({
   rds,
   runs,
   waiter,
-  publish,
   snapshotRetention = 1,
 }: SnapshotDeps): ServiceSteps => {
   const kinds = adapters(rds);
@@ -288,9 +277,8 @@ export const buildSnapshotSteps = ({
         patch: { progress: { ...run.progress, databaseState: 'unchanged; snapshot created' } },
       });
     }
-    const next = await runs.transition(run, 'SNAPSHOT_READY', { note });
-    await publish(SnapshotReady, signalOf(next));
-    return next;
+    // The engine hands the run over to restore (PIPELINE: SNAPSHOT_READY → SnapshotReady).
+    return runs.transition(run, 'SNAPSHOT_READY', { note });
   };
 
   /** REQUESTED: one active run per database, the database exists, and for db_restore the snapshot does. */
