@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { CapturedCluster, CapturedInstance } from './captured';
 import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
 import { handoffInto, outcomeOf, type ServiceName, stepsOwnedBy } from './pipeline';
 import type { Publisher } from './publisher';
@@ -60,10 +61,27 @@ const NUDGE_SECONDS = 5;
 export const stepError = (name: string, message: string): Error =>
   Object.assign(new Error(message), { name });
 
-/** The configuration a run captured before touching anything; a step that needs it and finds none fails. */
-export const capturedOf = <T>(run: Run): T => {
-  if (!run.original) throw stepError('MissingOriginal', `run ${run.runId} has no captured configuration`);
-  return run.original as unknown as T;
+/**
+ * The instance a run captured before touching anything; a step that needs it and finds none fails.
+ *
+ * @example
+ * const original = instanceOriginal(run); // CapturedInstance
+ */
+export const instanceOriginal = (run: Run): CapturedInstance => {
+  const original = run.original;
+  if (original?.kind !== 'instance') {
+    throw stepError('MissingOriginal', `run ${run.runId} has no captured instance configuration`);
+  }
+  return original;
+};
+
+/** The cluster a run captured before touching anything (see instanceOriginal). */
+export const clusterOriginal = (run: Run): CapturedCluster => {
+  const original = run.original;
+  if (original?.kind !== 'cluster') {
+    throw stepError('MissingOriginal', `run ${run.runId} has no captured cluster configuration`);
+  }
+  return original;
 };
 
 /** Builds the outcome detail published when a run ends. */

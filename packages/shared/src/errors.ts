@@ -91,6 +91,14 @@ export class StaleRunError extends Error {
   }
 }
 
+/** A run item that does not have the run's shape (a foreign or damaged item): never handed to a step. */
+export class RunCorruptError extends Error {
+  constructor(runId: string, problems: string) {
+    super(`run ${runId} in the runs table is not a valid run: ${problems}`);
+    this.name = 'RunCorruptError';
+  }
+}
+
 export class RunNotFoundError extends Error {
   constructor(runId: string) {
     super(`run ${runId} not found`);

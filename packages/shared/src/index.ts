@@ -1,4 +1,5 @@
 /** The one public entry of @trapheus/shared. */
+export * from './captured';
 export * from './clients';
 export * from './config';
 export * from './contracts';

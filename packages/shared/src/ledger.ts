@@ -9,8 +9,7 @@
  * `ModifyDBInstanceMessage` and `ModifyDBClusterMessage` doc comments). See docs/rds-facts.md.
  */
 import type { DBCluster, DBInstance } from '@aws-sdk/client-rds';
-import type { CapturedCluster } from './rds-cluster';
-import type { CapturedInstance } from './rds-instance';
+import type { CapturedCluster, CapturedInstance } from './captured';
 
 /** How one field of the original survives the restore. */
 export type LedgerEntry<C> =

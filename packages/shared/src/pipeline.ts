@@ -211,7 +211,11 @@ export const rulePatternsFor = (service: ServiceName) => {
 export const pipelineMarkdown = (): string => {
   const rows = STEPS.map((step) => {
     const s = spec(step);
-    const entry = s.handoff ? `\`${s.handoff.detailType}\`` : s.outcome ? `publishes \`${s.outcome.detailType}\`` : '';
+    const entry = s.handoff
+      ? `\`${s.handoff.detailType}\``
+      : s.outcome
+        ? `publishes \`${s.outcome.detailType}\``
+        : '';
     const events = s.rdsEvents.length ? s.rdsEvents.map((e) => e.replace('RDS-EVENT-', '')).join(', ') : '';
     return `| \`${step}\` | ${s.owner} | ${entry} | ${s.fn} | ${events} |`;
   });

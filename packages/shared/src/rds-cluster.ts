@@ -17,12 +17,11 @@ import {
   type ModifyDBClusterCommandInput,
   type RDSClient,
   type RestoreDBClusterFromSnapshotCommandInput,
-  type Tag,
 } from '@aws-sdk/client-rds';
+import type { CapturedCluster, CapturedEndpoint, CapturedMember } from './captured';
 import { ifFound, UnsafeDeleteError } from './errors';
 import { CLUSTER_LEDGER, driftKeys } from './ledger';
 import {
-  type CapturedDomain,
   captureDomain,
   captureDrift,
   isDefaultGroup,
@@ -51,88 +50,6 @@ export const describeClusterSnapshot = (
       (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier })))
         .DBClusterSnapshots?.[0],
   );
-
-/** A member instance of the cluster, as captured before anything is touched. */
-export interface CapturedMember {
-  DBInstanceIdentifier: string;
-  DbiResourceId: string;
-  IsClusterWriter: boolean;
-  PromotionTier?: number;
-  DBInstanceClass?: string;
-  DBParameterGroupName?: string;
-  AvailabilityZone?: string;
-  PubliclyAccessible?: boolean;
-  MonitoringInterval?: number;
-  MonitoringRoleArn?: string;
-  PerformanceInsightsEnabled?: boolean;
-  PerformanceInsightsKMSKeyId?: string;
-  PerformanceInsightsRetentionPeriod?: number;
-  CACertificateIdentifier?: string;
-  AutoMinorVersionUpgrade?: boolean;
-  PreferredMaintenanceWindow?: string;
-  Tags: Tag[];
-}
-
-export interface CapturedCluster {
-  DBClusterIdentifier: string;
-  DbClusterResourceId: string;
-  Engine?: string;
-  EngineVersion?: string;
-  EngineMode?: string;
-  DBClusterParameterGroup?: string;
-  DBSubnetGroup?: string;
-  VpcSecurityGroupIds: string[];
-  Port?: number;
-  DatabaseName?: string;
-  KmsKeyId?: string;
-  StorageEncrypted?: boolean;
-  IAMDatabaseAuthenticationEnabled?: boolean;
-  DeletionProtection?: boolean;
-  CopyTagsToSnapshot?: boolean;
-  BacktrackWindow?: number;
-  EnabledCloudwatchLogsExports: string[];
-  ServerlessV2ScalingConfiguration?: {
-    MinCapacity?: number;
-    MaxCapacity?: number;
-    SecondsUntilAutoPause?: number;
-  };
-  PreferredBackupWindow?: string;
-  PreferredMaintenanceWindow?: string;
-  BackupRetentionPeriod?: number;
-  Tags: Tag[];
-  /** Writer first, then readers by promotion tier. */
-  members: CapturedMember[];
-  AvailabilityZones?: string[];
-  OptionGroupName?: string;
-  /** `aurora` or `aurora-iopt1` (I/O-Optimized). */
-  StorageType?: string;
-  NetworkType?: string;
-  Domain?: CapturedDomain;
-  EngineLifecycleSupport?: string;
-  AssociatedRoles?: { RoleArn: string; FeatureName?: string }[];
-  /** The RDS Data API. */
-  HttpEndpointEnabled?: boolean;
-  MonitoringInterval?: number;
-  MonitoringRoleArn?: string;
-  PerformanceInsightsEnabled?: boolean;
-  PerformanceInsightsKMSKeyId?: string;
-  PerformanceInsightsRetentionPeriod?: number;
-  DatabaseInsightsMode?: string;
-  ManageMasterUserPassword?: boolean;
-  MasterUserSecretKmsKeyId?: string;
-  LocalWriteForwarding?: boolean;
-  VPCNetworkingEnabled?: boolean;
-  InternetAccessGatewayEnabled?: boolean;
-  /** Custom endpoints (DescribeDBClusterEndpoints), sorted by identifier. */
-  CustomEndpoints?: CapturedEndpoint[];
-}
-
-export interface CapturedEndpoint {
-  DBClusterEndpointIdentifier: string;
-  EndpointType: string;
-  StaticMembers?: string[];
-  ExcludedMembers?: string[];
-}
 
 const defined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -187,6 +104,7 @@ export const captureCluster = (
         a.DBInstanceIdentifier.localeCompare(b.DBInstanceIdentifier),
     );
   return defined({
+    kind: 'cluster',
     DBClusterIdentifier: cluster.DBClusterIdentifier,
     DbClusterResourceId: cluster.DbClusterResourceId,
     Engine: cluster.Engine,
@@ -439,7 +357,7 @@ export const clusterDrift = (
 };
 
 const originalCluster = (run: Run): CapturedCluster => {
-  const original = run.original as unknown as CapturedCluster | undefined;
+  const original = run.original?.kind === 'cluster' ? run.original : undefined;
   if (!original?.DbClusterResourceId) {
     throw new UnsafeDeleteError(`run ${run.runId} has no captured cluster: refusing to delete`);
   }

@@ -13,6 +13,7 @@ import {
   type RestoreDBInstanceFromDBSnapshotCommandInput,
   type Tag,
 } from '@aws-sdk/client-rds';
+import type { CapturedBackupReplication, CapturedDomain, CapturedInstance } from './captured';
 import { ifFound, UnsafeDeleteError } from './errors';
 import { driftKeys, INSTANCE_LEDGER } from './ledger';
 import type { Run } from './run';
@@ -67,87 +68,6 @@ export const userTags = (tags: readonly Tag[] | undefined): Tag[] =>
     .filter((t) => t.Key && !TRAPHEUS_TAGS.has(t.Key) && !isReservedTag(t.Key))
     .map((t) => ({ Key: t.Key, Value: t.Value }));
 
-/** The configuration of an instance as Trapheus keeps it in the run (plain JSON). */
-export interface CapturedInstance {
-  DBInstanceIdentifier: string;
-  DbiResourceId: string;
-  Engine?: string;
-  EngineVersion?: string;
-  DBInstanceClass?: string;
-  DBSubnetGroupName?: string;
-  VpcSecurityGroupIds: string[];
-  DBParameterGroupName?: string;
-  OptionGroupName?: string;
-  MultiAZ?: boolean;
-  AvailabilityZone?: string;
-  StorageType?: string;
-  AllocatedStorage?: number;
-  Iops?: number;
-  StorageThroughput?: number;
-  Port?: number;
-  PubliclyAccessible?: boolean;
-  IAMDatabaseAuthenticationEnabled?: boolean;
-  DeletionProtection?: boolean;
-  CopyTagsToSnapshot?: boolean;
-  CACertificateIdentifier?: string;
-  EnabledCloudwatchLogsExports: string[];
-  AutoMinorVersionUpgrade?: boolean;
-  LicenseModel?: string;
-  Tags: Tag[];
-  MonitoringInterval?: number;
-  MonitoringRoleArn?: string;
-  PerformanceInsightsEnabled?: boolean;
-  PerformanceInsightsKMSKeyId?: string;
-  PerformanceInsightsRetentionPeriod?: number;
-  MaxAllocatedStorage?: number;
-  PreferredMaintenanceWindow?: string;
-  PreferredBackupWindow?: string;
-  BackupRetentionPeriod?: number;
-  DBClusterIdentifier?: string;
-  PromotionTier?: number;
-  /** The master password is managed in Secrets Manager (that secret is deleted with the temp). */
-  ManageMasterUserPassword?: boolean;
-  MasterUserSecretKmsKeyId?: string;
-  NetworkType?: string;
-  /** The Kerberos / Active Directory domain membership (RDS allows one). */
-  Domain?: CapturedDomain;
-  EngineLifecycleSupport?: string;
-  DedicatedLogVolume?: boolean;
-  DatabaseInsightsMode?: string;
-  ProcessorFeatures?: { Name?: string; Value?: string }[];
-  BackupTarget?: string;
-  CustomerOwnedIpEnabled?: boolean;
-  DBCapacityReservationIdentifier?: string;
-  /** Associated IAM roles, sorted (re-created with AddRoleToDBInstance). */
-  AssociatedRoles?: { RoleArn: string; FeatureName?: string }[];
-  /** Cross-Region automated backup replications (re-created in each destination Region). */
-  AutomatedBackupsReplications?: CapturedBackupReplication[];
-  AdditionalStorageVolumes?: {
-    VolumeName: string;
-    AllocatedStorage?: number;
-    IOPS?: number;
-    MaxAllocatedStorage?: number;
-    StorageThroughput?: number;
-    StorageType?: string;
-  }[];
-}
-
-export interface CapturedDomain {
-  Domain: string;
-  IAMRoleName?: string;
-  FQDN?: string;
-  OU?: string;
-  AuthSecretArn?: string;
-  DnsIps?: string[];
-}
-
-export interface CapturedBackupReplication {
-  /** The destination Region, from the replicated backup's ARN. */
-  Region: string;
-  BackupRetentionPeriod?: number;
-  KmsKeyId?: string;
-}
-
 /** `arn:aws:rds:us-west-2:123456789012:auto-backup:ab-…` → `us-west-2`. */
 export const regionOfArn = (arn: string | undefined): string | undefined => arn?.split(':')[3] || undefined;
 
@@ -173,6 +93,7 @@ export const captureInstance = (
   if (!db.DBInstanceIdentifier || !db.DbiResourceId)
     throw new Error('instance without identifier or resource id');
   return defined({
+    kind: 'instance',
     DBInstanceIdentifier: db.DBInstanceIdentifier,
     DbiResourceId: db.DbiResourceId,
     Engine: db.Engine,
@@ -502,7 +423,7 @@ export const configurationDrift = (
  * - `restored-copy`: a copy this run restored under the original name, never the original itself.
  */
 export const assertDeletable = (run: Run, db: DBInstance, role: 'temp' | 'restored-copy'): void => {
-  const original = run.original as CapturedInstance | undefined;
+  const original = run.original?.kind === 'instance' ? run.original : undefined;
   if (!original) throw new UnsafeDeleteError(`run ${run.runId} has no captured original: refusing to delete`);
   if (role === 'temp') {
     if (!run.tempIdentifier || db.DBInstanceIdentifier !== run.tempIdentifier) {

@@ -12,7 +12,9 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { errorCode, StaleRunError } from './errors';
+import { z } from 'zod';
+import { formatIssues } from './contracts';
+import { errorCode, RunCorruptError, StaleRunError } from './errors';
 import {
   ALLOWED_TRANSITIONS,
   type DbKind,
@@ -21,11 +23,98 @@ import {
   type Run,
   type RunFailure,
   type RunProgress,
+  STEPS,
   type Step,
+  TASKS,
   type Task,
 } from './run';
 
 export const LOCK_PREFIX = 'LOCK#';
+
+const tagSchema = z.object({ Key: z.string().optional(), Value: z.string().optional() });
+/** The captured original: the fields every step relies on are checked; the rest is carried as stored. */
+const capturedSchema = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('instance'),
+    DBInstanceIdentifier: z.string(),
+    DbiResourceId: z.string(),
+    VpcSecurityGroupIds: z.array(z.string()),
+    EnabledCloudwatchLogsExports: z.array(z.string()),
+    Tags: z.array(tagSchema),
+  }),
+  z.looseObject({
+    kind: z.literal('cluster'),
+    DBClusterIdentifier: z.string(),
+    DbClusterResourceId: z.string(),
+    VpcSecurityGroupIds: z.array(z.string()),
+    EnabledCloudwatchLogsExports: z.array(z.string()),
+    Tags: z.array(tagSchema),
+    members: z.array(
+      z.looseObject({
+        DBInstanceIdentifier: z.string(),
+        DbiResourceId: z.string(),
+        IsClusterWriter: z.boolean(),
+        Tags: z.array(tagSchema),
+      }),
+    ),
+  }),
+]);
+
+/** A run as stored in DynamoDB: every item read is validated before a step sees it. */
+export const runSchema = z.looseObject({
+  runId: z.string().min(1),
+  dbKey: z.string().min(1),
+  identifier: z.string(),
+  kind: z.enum(['instance', 'cluster']),
+  task: z.enum([...TASKS, 'invalid']),
+  snapshotIdentifier: z.string(),
+  requestId: z.string().optional(),
+  step: z.enum(STEPS),
+  version: z.number().int().positive(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  history: z.array(z.object({ step: z.enum(STEPS), at: z.string(), note: z.string().optional() })),
+  tempIdentifier: z.string().optional(),
+  original: capturedSchema.optional(),
+  wait: z
+    .object({
+      resourceType: z.enum(['db-instance', 'db-cluster', 'db-snapshot', 'db-cluster-snapshot']),
+      identifier: z.string(),
+      target: z.string(),
+      since: z.string(),
+      deadline: z.string(),
+      checkSeq: z.number().int(),
+      attempt: z.number().int(),
+      nextCheckAt: z.string(),
+    })
+    .optional(),
+  lastCheckSeq: z.number().int().optional(),
+  waitKey: z.string().optional(),
+  active: z.string().optional(),
+  progress: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  failure: z
+    .object({ step: z.enum(STEPS), code: z.string(), message: z.string(), at: z.string() })
+    .optional(),
+  reason: z.string().optional(),
+  lease: z.object({ owner: z.string(), until: z.string() }).optional(),
+});
+
+/**
+ * A run item read from the table, validated: a corrupt or foreign item stops with an error naming what is wrong,
+ * never reaches a step as a half-typed object.
+ *
+ * @example
+ * const run = parseRun(out.Item);
+ */
+export const parseRun = (item: unknown): Run => {
+  const parsed = runSchema.safeParse(item);
+  if (!parsed.success) {
+    const id = (item as { runId?: unknown } | undefined)?.runId;
+    throw new RunCorruptError(String(id ?? '(no runId)'), formatIssues(parsed.error.issues));
+  }
+  const run: Run = parsed.data as Run;
+  return run;
+};
 
 export interface NewRun {
   runId: string;
@@ -131,7 +220,7 @@ export const buildRunRepository = ({
     const out = await dynamo.send(
       new GetCommand({ TableName: tableName, Key: { runId }, ConsistentRead: true }),
     );
-    return out.Item as Run | undefined;
+    return out.Item ? parseRun(out.Item) : undefined;
   };
 
   /** Writes `patch` (+ optional new step) if the run is still at `run.step` and `run.version`. */
@@ -156,7 +245,7 @@ export const buildRunRepository = ({
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes as Run;
+      return parseRun(out.Attributes);
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleRunError(run.runId, `${run.step} v${run.version}`);
       throw err;
@@ -241,7 +330,7 @@ export const buildRunRepository = ({
             ReturnValues: 'ALL_NEW',
           }),
         );
-        return out.Attributes as Run;
+        return parseRun(out.Attributes);
       } catch (err) {
         if (isConditionFailure(err)) return undefined;
         throw err;
@@ -379,7 +468,7 @@ export const buildRunRepository = ({
           ExpressionAttributeValues: { ':k': waitKey },
         }),
       );
-      return (out.Items ?? []) as Run[];
+      return (out.Items ?? []).map(parseRun);
     },
 
     /** Runs of one database, newest first. */
@@ -394,7 +483,7 @@ export const buildRunRepository = ({
           Limit: limit,
         }),
       );
-      return (out.Items ?? []) as Run[];
+      return (out.Items ?? []).map(parseRun);
     },
 
     /** Runs that are not terminal (for the watchdog). */
@@ -411,7 +500,7 @@ export const buildRunRepository = ({
             ExclusiveStartKey: start,
           }),
         );
-        items.push(...((out.Items ?? []) as Run[]));
+        items.push(...(out.Items ?? []).map(parseRun));
         start = out.LastEvaluatedKey;
       } while (start);
       return items;
@@ -430,7 +519,7 @@ export const buildRunRepository = ({
             ExclusiveStartKey: start,
           }),
         );
-        items.push(...((out.Items ?? []) as Run[]));
+        items.push(...(out.Items ?? []).map(parseRun));
         start = out.LastEvaluatedKey;
       } while (start);
       return items.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, limit);

@@ -1,6 +1,7 @@
 /**
  * The run model: one item per restore run in the runs table (docs/design.md §3).
  */
+import type { CapturedOriginal } from './captured';
 
 export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
 export type Task = (typeof TASKS)[number];
@@ -101,8 +102,8 @@ export interface Run {
   history: HistoryEntry[];
   /** The name the original database carries while the restored copy takes its place. */
   tempIdentifier?: string;
-  /** Configuration of the original, captured before anything is changed. */
-  original?: Record<string, unknown>;
+  /** Configuration of the original, captured before anything is changed (`kind` says which shape). */
+  original?: CapturedOriginal;
   wait?: RunWait;
   /** The last check-back sequence used, kept when a wait ends so sequences never repeat within a run. */
   lastCheckSeq?: number;

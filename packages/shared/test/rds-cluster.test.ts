@@ -90,7 +90,7 @@ const run = (patch: Partial<Run> = {}): Run => ({
   updatedAt: '',
   history: [],
   progress: {},
-  original: captured as unknown as Record<string, unknown>,
+  original: captured,
   tempIdentifier: tempIdentifierFor('shop', RUN_ID),
   ...patch,
 });

@@ -7,12 +7,12 @@ import {
   RDSClient,
 } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
+import type { CapturedInstance } from '../src/captured';
 import { UnsafeDeleteError } from '../src/errors';
 import {
   assertDeletable,
   buildPostRestoreModify,
   buildRestoreInput,
-  type CapturedInstance,
   captureInstance,
   configurationDrift,
   describeInstance,
@@ -104,6 +104,7 @@ const freshlyRestored = (overrides: Partial<DBInstance> = {}): DBInstance =>
 describe('captureInstance', () => {
   it('keeps everything the restore must bring back, and no Trapheus tag', () => {
     expect(captureInstance(ordersDb())).toEqual({
+      kind: 'instance',
       DBInstanceIdentifier: 'orders-db',
       DbiResourceId: 'db-ABCDEFGHIJKLMNOPQRSTUVWXY1',
       Engine: 'postgres',
@@ -149,6 +150,7 @@ describe('captureInstance', () => {
     const minimal = captureInstance({ DBInstanceIdentifier: 'tiny', DbiResourceId: 'db-TINY' });
 
     expect(minimal).toEqual({
+      kind: 'instance',
       DBInstanceIdentifier: 'tiny',
       DbiResourceId: 'db-TINY',
       VpcSecurityGroupIds: [],
@@ -559,7 +561,7 @@ describe('assertDeletable', () => {
     history: [],
     progress: {},
     tempIdentifier: TEMP,
-    original: captured() as unknown as Record<string, unknown>,
+    original: captured(),
     ...overrides,
   });
   /** The original after this run tagged and renamed it. */

@@ -56,6 +56,23 @@ describe('run repository (DynamoDB)', () => {
   beforeEach(() => ddb.reset());
   afterAll(() => ddb.restore());
 
+  describe('validation of what the table returns', () => {
+    it('refuses an item that is not a run, naming what is wrong, before any step sees it', async () => {
+      ddb.on(GetCommand).resolves({ Item: { ...aRun(), step: 'DANCING', version: 'four' } });
+
+      await expect(runs.get('run-0123456789abcdef')).rejects.toMatchObject({
+        name: 'RunCorruptError',
+        message: expect.stringContaining('field "step" '),
+      });
+    });
+
+    it('refuses a captured original of neither kind', async () => {
+      ddb.on(GetCommand).resolves({ Item: aRun({ original: { DBInstanceIdentifier: 'x' } as never }) });
+
+      await expect(runs.get('run-0123456789abcdef')).rejects.toMatchObject({ name: 'RunCorruptError' });
+    });
+  });
+
   describe('the reconciler lease', () => {
     it('takes a free or lapsed lease (or its own) with one conditional update that bumps the version', async () => {
       ddb.on(UpdateCommand).resolves({ Attributes: aRun({ version: 5 }) });

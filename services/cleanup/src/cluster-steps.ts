@@ -17,8 +17,7 @@ import {
   assertClusterDeletable,
   assertMemberDeletable,
   attempt,
-  type CapturedCluster,
-  capturedOf,
+  clusterOriginal,
   describeCluster,
   describeClusterSnapshot,
   describeInstance,
@@ -48,7 +47,7 @@ export const buildClusterCleanupSteps = ({
   runs: RunRepository;
   waiter: Waiter;
 }): Partial<Record<'CLEANING_UP' | 'ROLLING_BACK', StepFn>> => {
-  const originalOf = (run: Run) => capturedOf<CapturedCluster>(run);
+  const originalOf = (run: Run) => clusterOriginal(run);
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
     waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
   const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -102,7 +101,7 @@ export const buildClusterCleanupSteps = ({
     let finalSnapshot: string | undefined;
     if (role === 'temp') {
       const source = await describeClusterSnapshot(rds, run.snapshotIdentifier);
-      const original = run.original as unknown as CapturedCluster;
+      const original = clusterOriginal(run);
       const snapshotOfThis =
         source?.Status === 'available' && source.DbClusterResourceId === original.DbClusterResourceId;
       const backupsKept = source?.Status === 'available' && (cluster.BackupRetentionPeriod ?? 0) > 0;

@@ -12,14 +12,12 @@ import {
 } from '@aws-sdk/client-rds';
 import {
   assertDeletable,
-  type CapturedCluster,
-  type CapturedInstance,
-  capturedOf,
   describeCluster,
   describeInstance,
   describeSnapshot,
   errorCode,
   FAILED_STATUSES,
+  instanceOriginal,
   isBusy,
   memberTempIdentifier,
   RESTORED_TAG,
@@ -54,7 +52,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     return `${describeState(run.identifier, current)}; ${describeState(run.tempIdentifier ?? '(none)', renamed)}`;
   };
   const clusterState = async (run: Run) => {
-    const original = run.original as unknown as CapturedCluster | undefined;
+    const original = run.original?.kind === 'cluster' ? run.original : undefined;
     const names = [run.identifier, ...(run.tempIdentifier ? [run.tempIdentifier] : [])];
     const parts: string[] = [];
     for (const name of names) {
@@ -73,7 +71,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     return parts.join('; ');
   };
 
-  const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
+  const originalOf = (run: Run) => instanceOriginal(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
 
@@ -118,7 +116,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     let finalSnapshot: string | undefined;
     if (role === 'temp') {
       const source = await describeSnapshot(rds, run.snapshotIdentifier);
-      const original = run.original as unknown as CapturedInstance;
+      const original = instanceOriginal(run);
       const snapshotOfThis =
         source?.Status === 'available' && source.DbiResourceId === original.DbiResourceId;
       const backupsKept = source?.Status === 'available' && (db.BackupRetentionPeriod ?? 0) > 0;

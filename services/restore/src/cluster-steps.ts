@@ -19,10 +19,9 @@ import {
   buildClusterPostModify,
   buildClusterRestoreInput,
   buildMemberCreateInput,
-  type CapturedCluster,
   captureCluster,
-  capturedOf,
   clusterDrift,
+  clusterOriginal,
   describeCluster,
   describeCustomEndpoints,
   describeInstance,
@@ -53,7 +52,7 @@ export const buildClusterRestoreSteps = ({
   runs: RunRepository;
   waiter: Waiter;
 }): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING', StepFn>> => {
-  const originalOf = (run: Run) => capturedOf<CapturedCluster>(run);
+  const originalOf = (run: Run) => clusterOriginal(run);
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
     waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
   const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -76,7 +75,7 @@ export const buildClusterRestoreSteps = ({
     ctx.logger.info('captured the original cluster', { original });
     return runs.transition(run, 'RENAMING', {
       patch: {
-        original: original as unknown as Record<string, unknown>,
+        original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
       },
     });

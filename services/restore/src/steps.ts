@@ -18,13 +18,12 @@ import {
   buildPostRestoreModify,
   buildRestoreInput,
   type CapturedBackupReplication,
-  type CapturedInstance,
-  capturedOf,
   captureInstance,
   configurationDrift,
   describeInstance,
   errorCode,
   FAILED_STATUSES,
+  instanceOriginal,
   isBusy,
   isNotFound,
   RESTORED_TAG,
@@ -110,7 +109,7 @@ const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
 export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: RestoreDeps): ServiceSteps => {
-  const originalOf = (run: Run) => capturedOf<CapturedInstance>(run);
+  const originalOf = (run: Run) => instanceOriginal(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
 
@@ -125,7 +124,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     ctx.logger.info('captured the original configuration', { original });
     return runs.transition(run, 'RENAMING', {
       patch: {
-        original: original as unknown as Record<string, unknown>,
+        original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
       },
     });
