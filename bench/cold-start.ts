@@ -74,7 +74,8 @@ const zipEntries = (zip: string): Map<string, number> => {
   const text = execFileSync('unzip', ['-l', zip], { encoding: 'utf8' });
   for (const line of text.split('\n')) {
     const m = /^\s*(\d+)\s+\S+\s+\S+\s+(\S.*)$/.exec(line);
-    if (m && !m[2]!.endsWith('/')) out.set(m[2]!.trim(), Number(m[1]));
+    const [, size, name] = m ?? [];
+    if (size && name && !name.endsWith('/')) out.set(name.trim(), Number(size));
   }
   return out;
 };
@@ -163,8 +164,7 @@ const main = async () => {
       },
       `before (${beforeDir})`,
     );
-    const rows = [...after.keys()].map((id) => {
-      const a = after.get(id)!;
+    const rows = [...after].map(([id, a]) => {
       const b = before.get(id);
       return [
         id,

@@ -20,7 +20,7 @@ export const ROOT = join(__dirname, '..');
 
 /** One line about the machine, for the header: other processes' load skews every wall-time figure. */
 export const machineLine = (): string =>
-  `  machine: ${cpus().length} cores, 1-min load average ${loadavg()[0]!.toFixed(2)} at start, node ${process.version}`;
+  `  machine: ${cpus().length} cores, 1-min load average ${(loadavg()[0] ?? 0).toFixed(2)} at start, node ${process.version}`;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -199,7 +199,8 @@ export const median = (xs: number[]): number => {
   if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const at = (i: number) => s[i] ?? Number.NaN;
+  return s.length % 2 ? at(mid) : (at(mid - 1) + at(mid)) / 2;
 };
 
 export const stats = (xs: number[]) => ({
@@ -215,7 +216,7 @@ export const table = (header: string[], rows: string[][]): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
@@ -228,10 +229,10 @@ export const numberArgs = <T extends Record<string, number>>(
 ): T => {
   const out: Record<string, number> = { ...defaults };
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i] ?? '';
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
-    if (!m) throw new Error(`unexpected argument ${arg}`);
-    const key = m[1]!.replace(/-([a-z])/g, (_s, c: string) => c.toUpperCase());
+    if (!m?.[1]) throw new Error(`unexpected argument ${arg}`);
+    const key = m[1].replace(/-([a-z])/g, (_s, c: string) => c.toUpperCase());
     if (!(key in defaults))
       throw new Error(`unknown option --${m[1]} (known: ${Object.keys(defaults).join(', ')})`);
     const raw = m[2] ?? argv[++i];

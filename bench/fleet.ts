@@ -100,10 +100,8 @@ const main = async () => {
     const duplicates = [...accepted].filter(([, n]) => n > 1);
     // Each SUCCEEDED run must show each action accepted once for its database, or the wire tap missed calls.
     const missing = final
-      .filter((r) => r?.step === 'SUCCEEDED')
-      .flatMap((r) =>
-        ACTIONS.filter((a) => !accepted.has(`${a} ${r!.identifier}`)).map((a) => `${a} ${r!.identifier}`),
-      );
+      .flatMap((r) => (r?.step === 'SUCCEEDED' ? [r.identifier] : []))
+      .flatMap((id) => ACTIONS.filter((a) => !accepted.has(`${a} ${id}`)).map((a) => `${a} ${id}`));
     const throttled = rdsCalls.filter((c) => c.status === 400).length;
     const callCounts = stack.rds.callCounts();
 

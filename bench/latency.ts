@@ -211,7 +211,7 @@ const main = async () => {
   ];
   const rows = STEPS.map((step) => {
     const pick = (ms: Measure[]) =>
-      ms.filter((m) => m.step === step && m.latency !== undefined).map((m) => m.latency!);
+      ms.flatMap((m) => (m.step === step && m.latency !== undefined ? [m.latency] : []));
     const a = stats(pick(on.measures));
     const b = stats(pick(off.measures));
     const source = on.measures.find((m) => m.step === step)?.source === 'event' ? 'event Date' : 'sampler';

@@ -69,7 +69,9 @@ function resolver(t: Template, params: Record<string, string>) {
       }
       if (k === 'Fn::Sub')
         return String(Array.isArray(arg) ? arg[0] : arg).replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
-          name.includes('.') && !name.startsWith('AWS::') ? arnOf(name.split('.')[0]!) : String(pseudo[name]),
+          name.includes('.') && !name.startsWith('AWS::')
+            ? arnOf(name.split('.')[0] ?? name)
+            : String(pseudo[name]),
         );
       if (k === 'Fn::Join') {
         const [d, list] = arg as [string, unknown[]];
@@ -102,7 +104,7 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.json'))) {
     if (r.Type !== 'AWS::Lambda::Function') continue;
     const p = r.Properties ?? {};
     const fnName = String(p.FunctionName);
-    const roleId = ((p.Role as Json)['Fn::GetAtt'] as string[])[0]!;
+    const roleId = ((p.Role as Json)['Fn::GetAtt'] as string[])[0] ?? '';
     const role = t.Resources[roleId];
     const doc = ((role?.Properties?.Policies as Json[] | undefined)?.[0]?.PolicyDocument ?? {}) as Json;
     const packaged = (evaluate(doc.Statement) as Json[]).map(normalizeStatement);

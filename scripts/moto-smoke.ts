@@ -90,7 +90,8 @@ const main = async (): Promise<number> => {
       await rds.send(new DeleteDBSnapshotCommand({ DBSnapshotIdentifier: snap.DBSnapshotIdentifier }));
     }
     const before = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'smoke-db' })))
-      .DBInstances![0]!;
+      .DBInstances?.[0];
+    if (!before) throw new Error('moto did not return smoke-db');
     const stack = await startLocalStack({
       rootDir: join(__dirname, '..'),
       timeScale: 100,
@@ -116,7 +117,8 @@ const main = async (): Promise<number> => {
       const snapshotOnly = await run('create_snapshot_only');
       const full = await run('create_snapshot');
       const after = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'smoke-db' })))
-        .DBInstances![0]!;
+        .DBInstances?.[0];
+      if (!after) throw new Error('smoke-db is gone after the runs');
       const drift = configurationDrift(captureInstance(before), after);
       const all = (await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? [];
       console.log(

@@ -135,7 +135,8 @@ export const follow = async (
   let started: number | undefined;
   const show = (run: Run) => {
     for (; printed < run.history.length; printed++) {
-      const entry = run.history[printed]!;
+      const entry = run.history[printed];
+      if (!entry) break;
       const prev = run.history[printed - 1];
       const took = prev
         ? ` (${prev.step} took ${((Date.parse(entry.at) - Date.parse(prev.at)) / 1000).toFixed(1)}s)`

@@ -75,6 +75,17 @@ export const instanceOriginal = (run: Run): CapturedInstance => {
   return original;
 };
 
+/**
+ * The run's temp name (set when the original was captured); a step that needs it and finds none fails.
+ *
+ * @example
+ * const temp = tempOf(run); // 'orders-db-tr-3f2a9c21'
+ */
+export const tempOf = (run: Run): string => {
+  if (!run.tempIdentifier) throw stepError('MissingTemp', `run ${run.runId} has no temp identifier`);
+  return run.tempIdentifier;
+};
+
 /** The cluster a run captured before touching anything (see instanceOriginal). */
 export const clusterOriginal = (run: Run): CapturedCluster => {
   const original = run.original;

@@ -33,6 +33,7 @@ import {
   stepError,
   syncCustomEndpoints,
   tagValue,
+  tempOf,
   type Waiter,
 } from '@trapheus/shared';
 
@@ -55,7 +56,7 @@ export const buildClusterCleanupSteps = ({
 
   /** Deletes a member this run may delete; returns the identifier to wait on, or undefined when gone. */
   const deleteMember = async (run: Run, db: DBInstance, role: 'temp' | 'restored-copy', ctx: StepContext) => {
-    const id = db.DBInstanceIdentifier!;
+    const id = db.DBInstanceIdentifier ?? '';
     if (db.DBInstanceStatus === 'deleting') return id;
     assertMemberDeletable(run, db, role);
     if (!settled(db.DBInstanceStatus)) return id;
@@ -76,7 +77,7 @@ export const buildClusterCleanupSteps = ({
     role: 'temp' | 'restored-copy',
     ctx: StepContext,
   ) => {
-    const id = cluster.DBClusterIdentifier!;
+    const id = cluster.DBClusterIdentifier ?? '';
     if (cluster.Status === 'deleting') return waitCluster(run, id, 'deleted', ctx);
     assertClusterDeletable(run, cluster, role);
     if (!settled(cluster.Status)) return waitCluster(run, id, 'available', ctx);
@@ -132,8 +133,9 @@ export const buildClusterCleanupSteps = ({
       const db = await describeInstance(rds, temp);
       if (db) pending.push(await deleteMember(run, db, 'temp', ctx));
     }
-    if (pending.length > 0) return waitInstance(run, pending[0]!, 'deleted', ctx);
-    const cluster = await describeCluster(rds, run.tempIdentifier!);
+    const [first] = pending;
+    if (first) return waitInstance(run, first, 'deleted', ctx);
+    const cluster = await describeCluster(rds, tempOf(run));
     if (cluster) return deleteCluster(run, cluster, 'temp', ctx);
     return runs.transition(run, 'SUCCEEDED', {
       note: `temp cluster ${run.tempIdentifier} and its members deleted`,
@@ -149,7 +151,7 @@ export const buildClusterCleanupSteps = ({
   /** ROLLING_BACK: new members and cluster away, temp cluster and members back under their names. */
   const rollBack: StepFn = async (run, ctx) => {
     const original = originalOf(run);
-    const temp = run.tempIdentifier!;
+    const temp = tempOf(run);
     const current = await describeCluster(rds, run.identifier);
     if (current && current.DbClusterResourceId !== original.DbClusterResourceId) {
       const pending: string[] = [];
@@ -158,7 +160,8 @@ export const buildClusterCleanupSteps = ({
         if (db && db.DBClusterIdentifier === run.identifier)
           pending.push(await deleteMember(run, db, 'restored-copy', ctx));
       }
-      if (pending.length > 0) return waitInstance(run, pending[0]!, 'deleted', ctx);
+      const [first] = pending;
+      if (first) return waitInstance(run, first, 'deleted', ctx);
       return deleteCluster(run, current, 'restored-copy', ctx);
     }
     if (!current) {
@@ -217,7 +220,8 @@ export const buildClusterCleanupSteps = ({
       }
       pending.push(member.DBInstanceIdentifier);
     }
-    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    const [first] = pending;
+    if (first) return waitInstance(run, first, 'available', ctx);
     // Custom endpoints moved to the copy went with it: put them back on the original.
     if (!(await syncCustomEndpoints(rds, original.CustomEndpoints, { target: run.identifier }))) {
       return waitCluster(run, run.identifier, 'custom endpoints', ctx);

@@ -29,6 +29,7 @@ import {
   type StepContext,
   stepError,
   tagValue,
+  tempOf,
   type Waiter,
 } from '@trapheus/shared';
 import { buildClusterCleanupSteps } from './cluster-steps';
@@ -85,7 +86,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     role: 'temp' | 'restored-copy',
     ctx: StepContext,
   ): Promise<Run> => {
-    const id = db.DBInstanceIdentifier!;
+    const id = db.DBInstanceIdentifier ?? '';
     if (db.DBInstanceStatus === 'deleting')
       return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
     assertDeletable(run, db, role);
@@ -143,7 +144,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
 
   /** CLEANING_UP: delete the temp; done when it is gone. */
   const deleteTemp = async (run: Run, ctx: StepContext): Promise<Run> => {
-    const temp = run.tempIdentifier!;
+    const temp = tempOf(run);
     const db = await describeInstance(rds, temp);
     if (!db) {
       return runs.transition(run, 'SUCCEEDED', {
@@ -162,7 +163,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
   /** ROLLING_BACK: remove a restored copy if any, then rename the temp back to the original name. */
   const rollBack = async (run: Run, ctx: StepContext): Promise<Run> => {
     const original = originalOf(run);
-    const temp = run.tempIdentifier!;
+    const temp = tempOf(run);
     const current = await describeInstance(rds, run.identifier);
     const isOurCopy = current && tagValue(current.TagList, RESTORED_TAG) === run.runId;
     if (current && current.DbiResourceId === original.DbiResourceId && !isOurCopy) {

@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type SlackReceiver, startSlackReceiver } from '@trapheus/local/src/outbox/slack-receiver';
+import { type SlackReceiver, startSlackReceiver } from '@trapheus/local';
 import { ConfigError } from '@trapheus/shared';
 import { mockClient } from 'aws-sdk-client-mock';
 import { loadWebhookList, type Webhook } from '../src/config';

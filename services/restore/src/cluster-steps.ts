@@ -40,6 +40,7 @@ import {
   syncCustomEndpoints,
   tagValue,
   tempIdentifierFor,
+  tempOf,
   type Waiter,
 } from '@trapheus/shared';
 
@@ -65,10 +66,10 @@ export const buildClusterRestoreSteps = ({
     if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
     const members: DBInstance[] = [];
     for (const m of cluster.DBClusterMembers ?? []) {
-      const db = await describeInstance(rds, m.DBInstanceIdentifier!);
+      const db = await describeInstance(rds, m.DBInstanceIdentifier ?? '');
       if (!db) throw stepError('DBInstanceNotFound', `member ${m.DBInstanceIdentifier} not found`);
       if (db.DBInstanceStatus !== 'available')
-        return waitInstance(run, db.DBInstanceIdentifier!, 'available', ctx);
+        return waitInstance(run, db.DBInstanceIdentifier ?? '', 'available', ctx);
       members.push(db);
     }
     const original = captureCluster(cluster, members, await describeCustomEndpoints(rds, run.identifier));
@@ -125,9 +126,10 @@ export const buildClusterRestoreSteps = ({
       if (sent) ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
       pending.push(temp);
     }
-    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    const [first] = pending;
+    if (first) return waitInstance(run, first, 'available', ctx);
 
-    const temp = run.tempIdentifier!;
+    const temp = tempOf(run);
     const renamed = await describeCluster(rds, temp);
     if (renamed) {
       if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
@@ -243,7 +245,8 @@ export const buildClusterRestoreSteps = ({
       if (memberStatus !== 'available') pending.push(member.DBInstanceIdentifier);
       else if (member.IsClusterWriter) writerReady = true;
     }
-    if (pending.length > 0) return waitInstance(run, pending[0]!, 'available', ctx);
+    const [first] = pending;
+    if (first) return waitInstance(run, first, 'available', ctx);
     return runs.transition(run, 'CONFIGURING', {
       note: `cluster restored from ${run.snapshotIdentifier} with ${original.members.length} members`,
       patch: { progress: { ...run.progress, restoredResourceId: cluster.DbClusterResourceId ?? '' } },

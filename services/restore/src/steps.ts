@@ -38,6 +38,7 @@ import {
   stepError,
   tagValue,
   tempIdentifierFor,
+  tempOf,
   type Waiter,
 } from '@trapheus/shared';
 import { buildClusterRestoreSteps } from './cluster-steps';
@@ -133,7 +134,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
   /** RENAMING: tag the original with the run, rename it to the temp name, wait until it is available. */
   const renameOriginal = async (run: Run, ctx: StepContext): Promise<Run> => {
     const original = originalOf(run);
-    const temp = run.tempIdentifier!;
+    const temp = tempOf(run);
     const renamed = await describeInstance(rds, temp);
     if (renamed) {
       if (renamed.DbiResourceId !== original.DbiResourceId) {
