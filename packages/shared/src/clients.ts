@@ -23,6 +23,24 @@ export const endpointFor = (service: string, env: NodeJS.ProcessEnv = process.en
   env.AWS_ENDPOINT_URL ||
   undefined;
 
+/**
+ * The options every SDK v3 client of the project gets: Region, retries, the endpoint from
+ * `AWS_ENDPOINT_URL_<SERVICE>` (the first of `services` that is set) and, for an explicit env, its credentials.
+ *
+ * @example
+ * new SESv2Client(awsClientConfig(['SESV2', 'SES'], 'eu-west-1'))
+ */
+export const awsClientConfig = (
+  services: string | readonly string[],
+  region: string,
+  env: NodeJS.ProcessEnv = process.env,
+) => {
+  const names = typeof services === 'string' ? [services] : services;
+  const service =
+    names.find((n) => endpointFor(n, { ...env, AWS_ENDPOINT_URL: undefined })) ?? names[0] ?? '';
+  return common(service, region, env);
+};
+
 const common = (service: string, region: string, env: NodeJS.ProcessEnv) => {
   const endpoint = endpointFor(service, env);
   // The SDK's default chain reads process.env; an explicit env (the CLI aiming at the local stack) brings

@@ -3,28 +3,33 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { errorCode } from './errors';
 import { parseSignal, type Signal } from './signals';
 
 /**
- * Wraps a signal handler as an SQS Lambda handler with partial batch responses: a record whose handling
- * throws goes back to its queue (and, after maxReceiveCount, to the DLQ); the others are done.
+ * The one SQS batch wrapper of the project: a record handler becomes an SQS Lambda handler with partial batch
+ * responses (Powertools batch): a record whose handling throws goes back to its queue (and, after
+ * maxReceiveCount, to the DLQ); the others are done. `redact` cleans secrets (webhook URLs) out of the logged
+ * error; `parallel` handles the records of a batch at the same time (notify's independent deliveries).
  *
  * @example
- * export const main = sqsWorker(logger, (signal) => engine.handle(signal));
+ * export const main = sqsBatchHandler(deps.logger, (record) => sendOutcomeEmail(record, deps), { parallel: true });
  */
-export const sqsWorker = (
+export const sqsBatchHandler = (
   logger: Logger,
-  handleSignal: (signal: Signal, record: SQSRecord) => Promise<void>,
+  handleRecord: (record: SQSRecord) => Promise<unknown>,
+  opts: { redact?: (text: string) => string; parallel?: boolean } = {},
 ) => {
+  const redact = opts.redact ?? ((text: string) => text);
   const processor = new BatchProcessor(EventType.SQS);
   const recordHandler = async (record: SQSRecord) => {
     try {
-      await handleSignal(parseSignal(record.body), record);
+      await handleRecord(record);
     } catch (err) {
       logger.warn('record will be retried', {
         messageId: record.messageId,
         receiveCount: record.attributes.ApproximateReceiveCount,
-        error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+        error: { name: errorCode(err), message: redact(err instanceof Error ? err.message : String(err)) },
       });
       throw err;
     }
@@ -33,8 +38,19 @@ export const sqsWorker = (
     processPartialResponse(event, recordHandler, processor, {
       context,
       throwOnFullBatchFailure: false,
-      // One record at a time: two signals about the same run must not reconcile it concurrently.
-      processInParallel: false,
+      processInParallel: opts.parallel ?? false,
     });
   return middy(handler).use(injectLambdaContext(logger, { resetKeys: true }));
 };
+
+/**
+ * A reconciling worker: each record becomes a `Signal`, handled one at a time (the per-run lease makes that a
+ * throughput choice, not a safety one).
+ *
+ * @example
+ * export const main = sqsWorker(logger, (signal) => engine.handle(signal));
+ */
+export const sqsWorker = (
+  logger: Logger,
+  handleSignal: (signal: Signal, record: SQSRecord) => Promise<void>,
+) => sqsBatchHandler(logger, (record) => handleSignal(parseSignal(record.body), record));

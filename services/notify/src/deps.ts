@@ -4,7 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createLogger, endpointFor, loadConfig } from '@trapheus/shared';
+import { awsClientConfig, createLogger, loadConfig } from '@trapheus/shared';
 import { emailSettings, type NotifyEnv, notifyEnvSchema, type Webhook } from './config';
 import { buildDeliveryLedger } from './deliveries';
 import type { EmailDeps } from './functions/email/send-email';
@@ -21,25 +21,22 @@ import { buildWebhookSource } from './webhooks';
  * sesEndpoint({ AWS_ENDPOINT_URL_SES: 'http://127.0.0.1:8005' }) // 'http://127.0.0.1:8005'
  */
 export const sesEndpoint = (env: NodeJS.ProcessEnv): string | undefined =>
-  env.AWS_ENDPOINT_URL_SESV2 || env.AWS_ENDPOINT_URL_SES || env.AWS_ENDPOINT_URL || undefined;
+  awsClientConfig(SES_ENDPOINT_NAMES, 'us-east-1', env).endpoint;
 
-const clientConfig = (region: string, endpoint: string | undefined) => ({
-  region,
-  maxAttempts: 4,
-  ...(endpoint ? { endpoint } : {}),
-});
+/** SES v2's own endpoint variable, then the SES one the local stack and older setups use. */
+const SES_ENDPOINT_NAMES = ['SESV2', 'SES'] as const;
 
 const base = (env: NodeJS.ProcessEnv) => {
   const config: NotifyEnv = loadConfig(notifyEnvSchema, env);
   const logger = createLogger(env.POWERTOOLS_SERVICE_NAME ?? 'trapheus-notify');
-  const sqs = new SQSClient(clientConfig(config.AWS_REGION, endpointFor('SQS', env)));
+  const sqs = new SQSClient(awsClientConfig('SQS', config.AWS_REGION, env));
   return { config, logger, sqs };
 };
 
 const ledgerFor = (config: NotifyEnv, env: NodeJS.ProcessEnv) =>
   buildDeliveryLedger({
     dynamo: DynamoDBDocumentClient.from(
-      new DynamoDBClient(clientConfig(config.AWS_REGION, endpointFor('DYNAMODB', env))),
+      new DynamoDBClient(awsClientConfig('DYNAMODB', config.AWS_REGION, env)),
       { marshallOptions: { removeUndefinedValues: true } },
     ),
     tableName: config.DELIVERIES_TABLE,
@@ -48,7 +45,7 @@ const ledgerFor = (config: NotifyEnv, env: NodeJS.ProcessEnv) =>
 /** The webhook source, remembering the URLs it loaded so error messages can be cleaned of them. */
 const webhooksFor = (config: NotifyEnv, env: NodeJS.ProcessEnv, logger: ReturnType<typeof createLogger>) => {
   const provider = new SSMProvider({
-    awsSdkV3Client: new SSMClient(clientConfig(config.AWS_REGION, endpointFor('SSM', env))),
+    awsSdkV3Client: new SSMClient(awsClientConfig('SSM', config.AWS_REGION, env)),
   });
   const source = buildWebhookSource({
     provider,
@@ -79,7 +76,7 @@ export const buildEmailDeps = (env: NodeJS.ProcessEnv): EmailDeps => {
   return {
     logger,
     sqs,
-    ses: new SESv2Client(clientConfig(config.AWS_REGION, sesEndpoint(env))),
+    ses: new SESv2Client(awsClientConfig(SES_ENDPOINT_NAMES, config.AWS_REGION, env)),
     ledger: ledgerFor(config, env),
     config: {
       ...settings,
