@@ -3,6 +3,7 @@
  * configuration, and turn it back into restore and modify inputs (docs/design.md §5).
  */
 import {
+  AddTagsToResourceCommand,
   type DatabaseInsightsMode,
   type DBInstance,
   type DBSnapshot,
@@ -14,7 +15,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { CapturedBackupReplication, CapturedDomain, CapturedInstance } from './captured';
-import { ifFound, UnsafeDeleteError } from './errors';
+import { ifFound, isBusy, isNotFound, UnsafeDeleteError } from './errors';
 import { driftKeys, INSTANCE_LEDGER } from './ledger';
 import type { Run } from './run';
 
@@ -447,5 +448,37 @@ export const assertDeletable = (run: Run, db: DBInstance, role: 'temp' | 'restor
   }
   if (tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
     throw new UnsafeDeleteError(`${db.DBInstanceIdentifier} does not carry ${RESTORED_TAG}=${run.runId}`);
+  }
+};
+
+/** What a tag-then-rename call did: asked RDS, found the database busy, or found it gone (a rename under way). */
+export type RenameResult = 'requested' | 'busy' | 'gone';
+
+/**
+ * Puts the run's tag on a database of the original, then renames it (instances, cluster members and clusters
+ * alike): the tag is what later allows deleting it, so it goes on just before the rename. A busy database
+ * (a backup window) or one already gone under its old name (a redelivered step renamed it) is reported, never
+ * treated as a failure.
+ *
+ * @example
+ * const result = await tagThenRename(rds, { arn: db.DBInstanceArn, runId, rename: () => rds.send(new ModifyDBInstanceCommand(…)) });
+ */
+export const tagThenRename = async (
+  rds: RDSClient,
+  target: { arn: string | undefined; runId: string; rename: () => Promise<unknown> },
+): Promise<RenameResult> => {
+  try {
+    await rds.send(
+      new AddTagsToResourceCommand({
+        ResourceName: target.arn,
+        Tags: [{ Key: RUN_TAG, Value: target.runId }],
+      }),
+    );
+    await target.rename();
+    return 'requested';
+  } catch (err) {
+    if (isBusy(err)) return 'busy';
+    if (isNotFound(err)) return 'gone';
+    throw err;
   }
 };

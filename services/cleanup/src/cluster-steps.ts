@@ -36,6 +36,7 @@ import {
   tempOf,
   type Waiter,
 } from '@trapheus/shared';
+import { guardedDelete } from './guarded-delete';
 
 const settled = (status: string | undefined) => status === 'available' || FAILED_STATUSES.has(status ?? '');
 
@@ -70,59 +71,50 @@ export const buildClusterCleanupSteps = ({
     return id;
   };
 
-  /** Deletes a cluster this run may delete once it has no members; returns the run waiting for it. */
-  const deleteCluster = async (
-    run: Run,
-    cluster: DBCluster,
-    role: 'temp' | 'restored-copy',
-    ctx: StepContext,
-  ) => {
-    const id = cluster.DBClusterIdentifier ?? '';
-    if (cluster.Status === 'deleting') return waitCluster(run, id, 'deleted', ctx);
-    assertClusterDeletable(run, cluster, role);
-    if (!settled(cluster.Status)) return waitCluster(run, id, 'available', ctx);
-    if (cluster.DeletionProtection) {
-      const lifted = await attempt(() =>
-        rds.send(
-          new ModifyDBClusterCommand({
-            DBClusterIdentifier: id,
-            DeletionProtection: false,
-            ApplyImmediately: true,
-          }),
-        ),
-      );
-      if (!lifted) return waitCluster(run, id, 'available', ctx);
-      run = await runs.update(run, {
-        progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
-      });
-      return waitCluster(run, id, 'unprotected', ctx);
-    }
-    // As for instances: the temp skips its final snapshot only when the source snapshot is of this cluster or
-    // its automated backups (kept by the delete) hold its history.
-    let finalSnapshot: string | undefined;
-    if (role === 'temp') {
-      const source = await describeClusterSnapshot(rds, run.snapshotIdentifier);
-      const original = clusterOriginal(run);
-      const snapshotOfThis =
-        source?.Status === 'available' && source.DbClusterResourceId === original.DbClusterResourceId;
-      const backupsKept = source?.Status === 'available' && (cluster.BackupRetentionPeriod ?? 0) > 0;
-      finalSnapshot = snapshotOfThis || backupsKept ? undefined : `${id}-final`;
-    }
-    try {
-      await rds.send(
-        new DeleteDBClusterCommand({
-          DBClusterIdentifier: id,
-          ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
-          // The temp's automated backups are the original cluster's point-in-time history: keep them.
-          DeleteAutomatedBackups: false,
-        }),
-      );
-    } catch (err) {
-      if (!['InvalidDBClusterStateFault', 'DBClusterNotFoundFault'].includes(errorCode(err))) throw err;
-    }
-    ctx.logger.info('cluster delete requested', { id, role, finalSnapshot });
-    return waitCluster(run, id, 'deleted', ctx);
-  };
+  /** Deletes a cluster this run may delete once it has no members (guarded): see guarded-delete.ts. */
+  const deleteCluster = (run: Run, cluster: DBCluster, role: 'temp' | 'restored-copy', ctx: StepContext) =>
+    guardedDelete(
+      { runs, waiter },
+      {
+        resourceType: 'db-cluster',
+        guard: (r, asRole) => assertClusterDeletable(r, cluster, asRole),
+        liftProtection: (id) =>
+          rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: id,
+              DeletionProtection: false,
+              ApplyImmediately: true,
+            }),
+          ),
+        snapshotOfThis: async (r) => {
+          const source = await describeClusterSnapshot(rds, r.snapshotIdentifier);
+          const available = source?.Status === 'available';
+          return {
+            available,
+            ofThis: available && source?.DbClusterResourceId === clusterOriginal(r).DbClusterResourceId,
+          };
+        },
+        remove: (id, finalSnapshot) =>
+          rds.send(
+            new DeleteDBClusterCommand({
+              DBClusterIdentifier: id,
+              ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
+              // The temp's automated backups are the original cluster's point-in-time history: keep them.
+              DeleteAutomatedBackups: false,
+            }),
+          ),
+        alreadyGoing: ['InvalidDBClusterStateFault', 'DBClusterNotFoundFault'],
+      },
+      run,
+      {
+        id: cluster.DBClusterIdentifier ?? '',
+        status: cluster.Status ?? 'unknown',
+        deletionProtection: Boolean(cluster.DeletionProtection),
+        backupRetentionPeriod: cluster.BackupRetentionPeriod ?? 0,
+      },
+      role,
+      ctx,
+    );
 
   /** CLEANING_UP: temp members, then the temp cluster. */
   const deleteTemp: StepFn = async (run, ctx) => {

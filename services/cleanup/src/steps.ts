@@ -16,7 +16,6 @@ import {
   describeInstance,
   describeSnapshot,
   errorCode,
-  FAILED_STATUSES,
   instanceOriginal,
   isBusy,
   memberTempIdentifier,
@@ -33,6 +32,7 @@ import {
   type Waiter,
 } from '@trapheus/shared';
 import { buildClusterCleanupSteps } from './cluster-steps';
+import { guardedDelete } from './guarded-delete';
 
 export interface CleanupDeps {
   rds: RDSClient;
@@ -76,71 +76,50 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
 
-  /**
-   * Deletes one database this run may delete (guarded), lifting deletion protection first if needed.
-   * Returns the run waiting for the deletion.
-   */
-  const deleteGuarded = async (
-    run: Run,
-    db: DBInstance,
-    role: 'temp' | 'restored-copy',
-    ctx: StepContext,
-  ): Promise<Run> => {
-    const id = db.DBInstanceIdentifier ?? '';
-    if (db.DBInstanceStatus === 'deleting')
-      return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
-    assertDeletable(run, db, role);
-    const settled = db.DBInstanceStatus === 'available' || FAILED_STATUSES.has(db.DBInstanceStatus ?? '');
-    if (!settled) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
-    if (db.DeletionProtection) {
-      try {
-        await rds.send(
-          new ModifyDBInstanceCommand({
-            DBInstanceIdentifier: id,
-            DeletionProtection: false,
-            ApplyImmediately: true,
-          }),
-        );
-      } catch (err) {
-        if (isBusy(err)) return waiter.waitFor(run, instanceWait(id, 'available'), ctx.signal);
-        throw err;
-      }
-      ctx.logger.info('lifted deletion protection before delete', { id });
-      run = await runs.update(run, {
-        progress: { ...run.progress, [`deletionProtectionLifted:${id}`]: ctx.now().toISOString() },
-      });
-      return waiter.waitFor(run, instanceWait(id, 'unprotected'), ctx.signal);
-    }
-    // A restored copy holds nothing the snapshot does not. The temp (the original) skips its final snapshot only
-    // when the run's source snapshot exists and is of this database, or when its automated backups (kept by
-    // the delete below) already hold its history; otherwise a final snapshot is taken.
-    let finalSnapshot: string | undefined;
-    if (role === 'temp') {
-      const source = await describeSnapshot(rds, run.snapshotIdentifier);
-      const original = instanceOriginal(run);
-      const snapshotOfThis =
-        source?.Status === 'available' && source.DbiResourceId === original.DbiResourceId;
-      const backupsKept = source?.Status === 'available' && (db.BackupRetentionPeriod ?? 0) > 0;
-      finalSnapshot = snapshotOfThis || backupsKept ? undefined : `${id}-final`;
-    }
-    try {
-      await rds.send(
-        new DeleteDBInstanceCommand({
-          DBInstanceIdentifier: id,
-          ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
-          // The temp's automated backups are the original's point-in-time history: keep them.
-          DeleteAutomatedBackups: false,
-        }),
-      );
-    } catch (err) {
-      if (!['InvalidDBInstanceState', 'DBInstanceNotFound'].includes(errorCode(err))) throw err;
-    }
-    ctx.logger.info('delete requested', { id, role, finalSnapshot });
-    run = await runs.update(run, {
-      progress: { ...run.progress, [`deleteRequestedAt:${id}`]: ctx.now().toISOString() },
-    });
-    return waiter.waitFor(run, instanceWait(id, 'deleted'), ctx.signal);
-  };
+  /** Deletes one database this run may delete (guarded): see guarded-delete.ts. */
+  const deleteGuarded = (run: Run, db: DBInstance, role: 'temp' | 'restored-copy', ctx: StepContext) =>
+    guardedDelete(
+      { runs, waiter },
+      {
+        resourceType: 'db-instance',
+        guard: (r, asRole) => assertDeletable(r, db, asRole),
+        liftProtection: (id) =>
+          rds.send(
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: id,
+              DeletionProtection: false,
+              ApplyImmediately: true,
+            }),
+          ),
+        snapshotOfThis: async (r) => {
+          const source = await describeSnapshot(rds, r.snapshotIdentifier);
+          const available = source?.Status === 'available';
+          return {
+            available,
+            ofThis: available && source?.DbiResourceId === instanceOriginal(r).DbiResourceId,
+          };
+        },
+        remove: (id, finalSnapshot) =>
+          rds.send(
+            new DeleteDBInstanceCommand({
+              DBInstanceIdentifier: id,
+              ...(finalSnapshot ? { FinalDBSnapshotIdentifier: finalSnapshot } : { SkipFinalSnapshot: true }),
+              // The temp's automated backups are the original's point-in-time history: keep them.
+              DeleteAutomatedBackups: false,
+            }),
+          ),
+        alreadyGoing: ['InvalidDBInstanceState', 'DBInstanceNotFound'],
+      },
+      run,
+      {
+        id: db.DBInstanceIdentifier ?? '',
+        status: db.DBInstanceStatus ?? 'unknown',
+        deletionProtection: Boolean(db.DeletionProtection),
+        backupRetentionPeriod: db.BackupRetentionPeriod ?? 0,
+      },
+      role,
+      ctx,
+    );
 
   /** CLEANING_UP: delete the temp; done when it is gone. */
   const deleteTemp = async (run: Run, ctx: StepContext): Promise<Run> => {

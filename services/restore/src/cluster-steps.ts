@@ -4,7 +4,6 @@
  * create the members under their original names (writer first), then apply what restore does not accept.
  */
 import {
-  AddTagsToResourceCommand,
   CreateDBInstanceCommand,
   type DBInstance,
   EnableHttpEndpointCommand,
@@ -28,16 +27,15 @@ import {
   errorCode,
   FAILED_STATUSES,
   isBusy,
-  isNotFound,
   memberTempIdentifier,
   RESTORED_TAG,
-  RUN_TAG,
   type Run,
   type RunRepository,
   type StepContext,
   type StepFn,
   stepError,
   syncCustomEndpoints,
+  tagThenRename,
   tagValue,
   tempIdentifierFor,
   tempOf,
@@ -106,14 +104,10 @@ export const buildClusterRestoreSteps = ({
           `${member.DBInstanceIdentifier} is no longer the member captured by this run`,
         );
       }
-      await rds.send(
-        new AddTagsToResourceCommand({
-          ResourceName: db.DBInstanceArn,
-          Tags: [{ Key: RUN_TAG, Value: run.runId }],
-        }),
-      );
-      const sent = await attempt(
-        () =>
+      const result = await tagThenRename(rds, {
+        arn: db.DBInstanceArn,
+        runId: run.runId,
+        rename: () =>
           rds.send(
             new ModifyDBInstanceCommand({
               DBInstanceIdentifier: member.DBInstanceIdentifier,
@@ -121,8 +115,8 @@ export const buildClusterRestoreSteps = ({
               ApplyImmediately: true,
             }),
           ),
-        (err) => isBusy(err) || isNotFound(err),
-      );
+      });
+      const sent = result === 'requested';
       if (sent) ctx.logger.info('member rename requested', { from: member.DBInstanceIdentifier, to: temp });
       pending.push(temp);
     }
@@ -151,25 +145,20 @@ export const buildClusterRestoreSteps = ({
       );
     }
     if (cluster.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
-    await rds.send(
-      new AddTagsToResourceCommand({
-        ResourceName: cluster.DBClusterArn,
-        Tags: [{ Key: RUN_TAG, Value: run.runId }],
-      }),
-    );
-    try {
-      await rds.send(
-        new ModifyDBClusterCommand({
-          DBClusterIdentifier: run.identifier,
-          NewDBClusterIdentifier: temp,
-          ApplyImmediately: true,
-        }),
-      );
-    } catch (err) {
-      if (isBusy(err)) return waitCluster(run, run.identifier, 'available', ctx);
-      if (isNotFound(err)) return waitCluster(run, temp, 'available', ctx);
-      throw err;
-    }
+    const result = await tagThenRename(rds, {
+      arn: cluster.DBClusterArn,
+      runId: run.runId,
+      rename: () =>
+        rds.send(
+          new ModifyDBClusterCommand({
+            DBClusterIdentifier: run.identifier,
+            NewDBClusterIdentifier: temp,
+            ApplyImmediately: true,
+          }),
+        ),
+    });
+    if (result === 'busy') return waitCluster(run, run.identifier, 'available', ctx);
+    if (result === 'gone') return waitCluster(run, temp, 'available', ctx);
     ctx.logger.info('cluster rename requested', { from: run.identifier, to: temp });
     run = await runs.update(run, {
       progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() },

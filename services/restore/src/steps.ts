@@ -5,7 +5,6 @@
  */
 import {
   AddRoleToDBInstanceCommand,
-  AddTagsToResourceCommand,
   type DBInstance,
   DescribeDBInstanceAutomatedBackupsCommand,
   ModifyDBInstanceCommand,
@@ -25,9 +24,7 @@ import {
   FAILED_STATUSES,
   instanceOriginal,
   isBusy,
-  isNotFound,
   RESTORED_TAG,
-  RUN_TAG,
   type Run,
   type RunFailure,
   type RunRepository,
@@ -36,6 +33,7 @@ import {
   type ServiceSteps,
   type StepContext,
   stepError,
+  tagThenRename,
   tagValue,
   tempIdentifierFor,
   tempOf,
@@ -160,27 +158,21 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     if (db.DBInstanceStatus !== 'available' || pendingRename) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     }
-    // The run's tag goes on the original just before the rename: it is what allows deleting it later.
-    await rds.send(
-      new AddTagsToResourceCommand({
-        ResourceName: db.DBInstanceArn,
-        Tags: [{ Key: RUN_TAG, Value: run.runId }],
-      }),
-    );
-    try {
-      await rds.send(
-        new ModifyDBInstanceCommand({
-          DBInstanceIdentifier: run.identifier,
-          NewDBInstanceIdentifier: temp,
-          ApplyImmediately: true,
-        }),
-      );
-    } catch (err) {
-      // Busy: rename later. Not found: a concurrent delivery of this same step renamed it a moment ago.
-      if (isBusy(err)) return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
-      if (isNotFound(err)) return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
-      throw err;
-    }
+    const result = await tagThenRename(rds, {
+      arn: db.DBInstanceArn,
+      runId: run.runId,
+      rename: () =>
+        rds.send(
+          new ModifyDBInstanceCommand({
+            DBInstanceIdentifier: run.identifier,
+            NewDBInstanceIdentifier: temp,
+            ApplyImmediately: true,
+          }),
+        ),
+    });
+    // Busy: rename later. Gone: a concurrent delivery of this same step renamed it a moment ago.
+    if (result === 'busy') return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    if (result === 'gone') return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     ctx.logger.info('rename requested', { from: run.identifier, to: temp });
     run = await runs.update(run, {
       progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() },
