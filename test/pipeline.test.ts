@@ -44,9 +44,25 @@ describe('the instance pipeline, end to end over fakes', () => {
   });
   afterEach(() => h.restore());
 
-  it('create_snapshot: snapshots, renames, restores with the same configuration, deletes the temp', async () => {
+  it.each([
+    [
+      'swap (the default): restores beside the original, configures, swaps the names, deletes the temp',
+      undefined,
+      ['RESTORING', 'CONFIGURING', 'SWAPPING'],
+    ],
+    [
+      'rename_first: renames the original, restores under its name, configures, deletes the temp',
+      'rename_first',
+      ['RENAMING', 'RESTORING', 'CONFIGURING'],
+    ],
+  ] as const)('create_snapshot, %s', async (_label, strategy, middle) => {
     const original = seedOrders(h);
-    await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false });
+    await h.request({
+      identifier: 'orders-db',
+      task: 'create_snapshot',
+      isCluster: false,
+      ...(strategy ? { strategy } : {}),
+    });
     await h.drain();
 
     const [run] = h.memory.all();
@@ -55,12 +71,12 @@ describe('the instance pipeline, end to end over fakes', () => {
       'REQUESTED',
       'SNAPSHOTTING',
       'SNAPSHOT_READY',
-      'RENAMING',
-      'RESTORING',
-      'CONFIGURING',
+      ...middle,
       'CLEANING_UP',
       'SUCCEEDED',
     ]);
+    expect(run?.progress.downtimeStartedAt).toBeDefined();
+    expect(run?.progress.downtimeEndedAt).toBeDefined();
     const restored = h.rds.instances.get('orders-db');
     expect(restored?.DbiResourceId).not.toBe(original.DbiResourceId);
     expect(restored?.DBParameterGroups?.[0]?.DBParameterGroupName).toBe('orders-pg16');
@@ -71,9 +87,9 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunSucceeded']);
   });
 
-  it('a failed restore rolls back: the original is back under its name and nothing else remains', async () => {
+  it('a failed restore (before the swap) deletes the copy: the original never moved, nothing else remains', async () => {
     const original = seedOrders(h);
-    h.rds.failAsync('orders-db', 'incompatible-restore');
+    h.rds.failAsync('*', 'incompatible-restore');
     await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false });
     await h.drain();
 
@@ -84,6 +100,9 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.rds.instances.get('orders-db')?.DbiResourceId).toBe(original.DbiResourceId);
     expect(h.rds.instances.get('orders-db')?.TagList).toEqual([{ Key: 'team', Value: 'orders' }]);
     expect(h.outcomes().map((o) => o.detailType)).toEqual(['RunRolledBack']);
+    expect(h.rds.calls('ModifyDBInstance').filter((c) => c.input.NewDBInstanceIdentifier)).toEqual([]);
+    expect(run?.progress.databaseState).toContain('the original was never renamed');
+    expect(run?.progress.downtimeStartedAt).toBeUndefined();
   });
 
   // Every message reaches two invocations at the same moment, at every step: one reconciler works, the other is
@@ -98,7 +117,7 @@ describe('the instance pipeline, end to end over fakes', () => {
       { rdsLatency: true },
     );
     seedOrders(h);
-    if (failure) h.rds.failAsync('orders-db', failure);
+    if (failure) h.rds.failAsync('*', failure);
     await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false });
 
     await h.drain({ copies: 2, rounds: 200 });
@@ -109,7 +128,8 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(h.rds.calls('CreateDBSnapshot')).toHaveLength(1);
     expect(h.rds.calls('RestoreDBInstanceFromDBSnapshot')).toHaveLength(1);
     expect(h.rds.calls('DeleteDBInstance')).toHaveLength(1);
-    expect(renames).toHaveLength(failure ? 2 : 1);
+    // swap: the original aside and the copy to the name; a failed restore never renames anything.
+    expect(renames).toHaveLength(failure ? 0 : 2);
     expect(h.queue.some((q) => q.body.includes('trapheusNudge'))).toBe(false);
   });
 
@@ -144,16 +164,23 @@ describe('the instance pipeline, end to end over fakes', () => {
 
     const run = (await h.runs.get(first!.runId))!;
     expect(run.step).toBe('ROLLED_BACK');
-    expect(run.failure).toMatchObject({ step: 'RENAMING', code: 'TempNameTaken' });
+    expect(run.failure).toMatchObject({ step: 'SWAPPING', code: 'TempNameTaken' });
     expect(run.progress.databaseState).toBe(
-      `unchanged: the original was never renamed and still answers under orders-db (the temp name ${temp} belongs to another database, which was not touched)`,
+      `unchanged: the original was never renamed and kept answering under orders-db; the copy ${run.copyIdentifier} was deleted (the temp name ${temp} belongs to another database, which was not touched)`,
     );
     expect(h.rds.instances.get(temp)?.DbiResourceId).toBe(bystander.DbiResourceId);
     expect(h.memory.locks.has('instance#orders-db')).toBe(false);
     const [outcome] = h.outcomes();
     expect(outcome?.detail).not.toHaveProperty('tempIdentifier');
-    // The snapshot was taken; the database itself saw no change at all.
-    expect(h.rds.mutatingCalls()).toEqual(['CreateDBSnapshot']);
+    // The database itself saw no change at all: every change was to the run's snapshot and copy.
+    const onOriginal = h.rds
+      .calls()
+      .filter((c) => !c.command.startsWith('Describe') && c.command !== 'CreateDBSnapshot')
+      .filter(
+        (c) =>
+          c.input.DBInstanceIdentifier === 'orders-db' || String(c.input.ResourceName).endsWith(':orders-db'),
+      );
+    expect(onOriginal).toEqual([]);
   });
 
   it('a FAILED run that needs a person keeps the database locked until a person unlocks it', async () => {

@@ -24,7 +24,12 @@ describe('wait carried over from the restore step into the rollback', () => {
   it('a RESTORING deadline makes the rollback fail at once instead of rolling back', async () => {
     const original = h.rds.seedInstance({ DBInstanceIdentifier: 'orders-db' });
     h.rds.seedSnapshot({ DBSnapshotIdentifier: 'orders-db-snapshot' });
-    await h.request({ identifier: 'orders-db', task: 'db_restore', isCluster: false });
+    await h.request({
+      identifier: 'orders-db',
+      task: 'db_restore',
+      isCluster: false,
+      strategy: 'rename_first',
+    });
     await pump(); // SnapshotReady → restore: capture, tag, rename requested
     h.rds.settle(); // rename done
     await pump(); // check-back: temp available → RESTORING → restore requested (creating)

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
-import { captureInstance, configurationDrift } from '@trapheus/shared';
+import { captureInstance, configurationDrift, copyIdentifierFor, runIdFor } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
 import {
   assertIamClean,
@@ -25,9 +25,9 @@ const HAPPY_STEPS = [
   'REQUESTED',
   'SNAPSHOTTING',
   'SNAPSHOT_READY',
-  'RENAMING',
   'RESTORING',
   'CONFIGURING',
+  'SWAPPING',
   'CLEANING_UP',
   'SUCCEEDED',
 ];
@@ -160,5 +160,121 @@ describe('instance pipeline on the local stack', () => {
     expect(status.text).toContain('step: SUCCEEDED');
     expect(status.text).toMatch(/SNAPSHOTTING\s+\d+\.\ds/);
     expect(missing.code).toBe(1);
+  });
+
+  describe('restore beside, then swap', () => {
+    it('the original keeps serving while the copy is restored and configured; downtime is the two renames', async () => {
+      stack = await freshStack();
+      const { rds, runs } = clientsFor(stack);
+      const before = (await describe1(rds, 'demo-db'))!;
+      const seen = new Set<string>();
+      const sampler = setInterval(() => {
+        const demo = stack.rds.snapshotState().instances.find((i) => i.DBInstanceIdentifier === 'demo-db');
+        if (demo?.DbiResourceId === before.DbiResourceId) seen.add('original serving');
+      }, 5);
+
+      const result = await runRestore(stack);
+      clearInterval(sampler);
+
+      expect(result.code).toBe(0);
+      const run = (await runs.get(result.runId))!;
+      expect(stepsOf(run)).toEqual(HAPPY_STEPS);
+      const at = (step: string) => Date.parse(run.history.find((h) => h.step === step)?.at ?? '');
+      const downtime =
+        Date.parse(String(run.progress.downtimeEndedAt)) - Date.parse(String(run.progress.downtimeStartedAt));
+      // The original's name stopped answering only in SWAPPING, after the restore and the configuration.
+      expect(Date.parse(String(run.progress.downtimeStartedAt))).toBeGreaterThanOrEqual(at('SWAPPING'));
+      expect(downtime).toBeGreaterThan(0);
+      expect(downtime).toBeLessThan(at('CLEANING_UP') - at('RESTORING'));
+      expect(seen.has('original serving')).toBe(true);
+      const after = (await describe1(rds, 'demo-db'))!;
+      expect(after.DbiResourceId).not.toBe(before.DbiResourceId);
+      expect(after.Endpoint?.Address).toBe(before.Endpoint?.Address);
+      expect(configurationDrift(captureInstance(before), after)).toEqual([]);
+      expect(instanceIds(stack)).toEqual(['demo-db']);
+    });
+
+    it('a failure before the swap deletes the copy: the original is untouched (resource id, endpoint, tags)', async () => {
+      stack = await freshStack();
+      const { rds, runs } = clientsFor(stack);
+      const before = (await describe1(rds, 'demo-db'))!;
+      stack.rds.faults.add({
+        kind: 'async-failure',
+        operation: 'RestoreDBInstanceFromDBSnapshot',
+        status: 'incompatible-restore',
+      });
+
+      const result = await runRestore(stack);
+
+      expect(result.code).toBe(2);
+      const run = (await runs.get(result.runId))!;
+      expect(run.failure).toMatchObject({ step: 'RESTORING', code: 'incompatible-restore' });
+      expect(run.history.at(-1)?.note).toBe('failed before the swap: the original was never moved');
+      const after = (await describe1(rds, 'demo-db'))!;
+      expect([after.DbiResourceId, after.Endpoint?.Address, after.TagList]).toEqual([
+        before.DbiResourceId,
+        before.Endpoint?.Address,
+        before.TagList,
+      ]);
+      expect(stack.rds.callCounts().ModifyDBInstance ?? 0).toBe(0);
+      expect(instanceIds(stack)).toEqual(['demo-db']);
+    });
+
+    it('a failure between the two renames puts the names back', async () => {
+      stack = await freshStack();
+      const { rds, runs } = clientsFor(stack);
+      const before = (await describe1(rds, 'demo-db'))!;
+      const requestId = 'swap-fails-half-way';
+      const side = copyIdentifierFor('demo-db', runIdFor({ requestId }));
+      // Once the copy is configured, its rename to the name fails for good (the original is renamed aside first).
+      const started = await runRestore(stack, { requestId, wait: false });
+      for (let i = 0; i < 2000; i++) {
+        if ((await runs.get(started.runId))?.step === 'SWAPPING') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      stack.rds.faults.add({
+        kind: 'api-error',
+        operation: 'ModifyDBInstance',
+        identifier: side,
+        code: 'InvalidParameterCombination',
+        count: 1,
+      });
+
+      const result = await runRestore(stack, { requestId });
+
+      expect(result.code).toBe(2);
+      const run = (await runs.get(result.runId))!;
+      expect(run.failure).toMatchObject({ step: 'SWAPPING', code: 'InvalidParameterCombination' });
+      expect(run.history.at(-1)?.note).toBe('names put back during the swap');
+      expect(run.progress.databaseState).toContain('the names were put back');
+      const after = (await describe1(rds, 'demo-db'))!;
+      expect([after.DbiResourceId, after.Endpoint?.Address]).toEqual([
+        before.DbiResourceId,
+        before.Endpoint?.Address,
+      ]);
+      expect(instanceIds(stack)).toEqual(['demo-db']);
+    });
+
+    it('strategy rename_first keeps the original order: rename, restore under the name, configure', async () => {
+      stack = await freshStack();
+      const { runs } = clientsFor(stack);
+
+      const result = await runRestore(stack, { strategy: 'rename_first' });
+
+      expect(result.code).toBe(0);
+      const run = (await runs.get(result.runId))!;
+      expect(stepsOf(run)).toEqual([
+        'REQUESTED',
+        'SNAPSHOTTING',
+        'SNAPSHOT_READY',
+        'RENAMING',
+        'RESTORING',
+        'CONFIGURING',
+        'CLEANING_UP',
+        'SUCCEEDED',
+      ]);
+      expect(run.progress.downtimeEndedAt).toBeDefined();
+      expect(instanceIds(stack)).toEqual(['demo-db']);
+    });
   });
 });

@@ -45,6 +45,7 @@ export const runRestore = async (
     requestId?: string;
     snapshot?: string;
     cluster?: boolean;
+    strategy?: 'swap' | 'rename_first';
     /** how long `--wait` waits for the run to finish (default 60 s) */
     waitTimeoutSeconds?: number;
   } = {},
@@ -59,6 +60,7 @@ export const runRestore = async (
       task: opts.task ?? 'create_snapshot',
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
+      ...(opts.strategy ? { strategy: opts.strategy } : {}),
       wait: opts.wait ?? true,
       acceptTimeoutSeconds: 20,
       waitTimeoutSeconds: opts.waitTimeoutSeconds ?? 60,

@@ -15,7 +15,8 @@ export const USAGE = `Usage:
   trapheus local fault --throttle <p> | --reset
   trapheus local outbox [--json]                      captured e-mails and Slack posts
   trapheus restore <identifier> [--cluster] [--task ${TASKS.join('|')}]
-                   [--snapshot <id>] [--request-id <id>] [--wait] [--timeout <s>] [--local] [--stage <stage>]
+                   [--snapshot <id>] [--request-id <id>] [--strategy swap|rename_first]
+                   [--wait] [--timeout <s>] [--local] [--stage <stage>]
   trapheus status <runId> [--json] [--local] [--stage <stage>]
   trapheus runs [--identifier <id>] [--cluster] [--json] [--local] [--stage <stage>]
   trapheus unlock <identifier> [--cluster] [--local] [--stage <stage>]   after a FAILED run has been dealt with
@@ -29,6 +30,7 @@ const OPTIONS = {
   task: { type: 'string', default: 'create_snapshot' },
   snapshot: { type: 'string' },
   'request-id': { type: 'string' },
+  strategy: { type: 'string' },
   wait: { type: 'boolean', default: false },
   timeout: { type: 'string' },
   local: { type: 'boolean', default: false },
@@ -120,6 +122,7 @@ const run = async (
           task: values.task,
           snapshot: values.snapshot,
           requestId: values['request-id'],
+          ...(values.strategy ? { strategy: values.strategy } : {}),
           wait: values.wait,
           acceptTimeoutSeconds: 60,
           waitTimeoutSeconds: timeout,

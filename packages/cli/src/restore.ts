@@ -20,6 +20,8 @@ export interface RestoreOptions {
   task: string;
   snapshot?: string;
   requestId?: string;
+  /** `swap` (default) or `rename_first`. */
+  strategy?: string;
   wait: boolean;
   acceptTimeoutSeconds: number;
   waitTimeoutSeconds?: number;
@@ -62,6 +64,7 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
     isCluster: opts.cluster,
     ...(opts.snapshot ? { snapshotIdentifier: opts.snapshot } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
+    ...(opts.strategy ? { strategy: opts.strategy } : {}),
   };
   const parsed = restoreRequestedDetailSchema.safeParse(detail);
   if (!parsed.success) {

@@ -4,7 +4,7 @@
  * objects by a test, so pattern and validation cannot drift apart.
  */
 import { z } from 'zod';
-import { type DbKind, STEPS, TASKS } from './run';
+import { type DbKind, STEPS, STRATEGIES, TASKS } from './run';
 
 export const TRAPHEUS_SOURCE = 'trapheus';
 
@@ -52,6 +52,8 @@ export const restoreRequestedDetailSchema = z.strictObject({
     .min(1, 'must not be empty')
     .max(128, 'must be at most 128 characters')
     .optional(),
+  /** `swap` (default): restore beside the original, then swap the names; `rename_first`: the original tool's order. */
+  strategy: z.enum(STRATEGIES, { error: `must be one of ${STRATEGIES.join(', ')}` }).optional(),
 });
 export type RestoreRequestedDetail = z.infer<typeof restoreRequestedDetailSchema>;
 

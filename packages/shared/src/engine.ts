@@ -153,14 +153,26 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
    */
   const reconcile = async (initial: Run, signal: Signal): Promise<void> => {
     if (isTerminal(initial.step) && !initial.active) return;
-    if (!isTerminal(initial.step) && !owned.has(initial.step)) return;
     const logger = deps.logger.createChild({ persistentKeys: { runId: initial.runId } });
+    if (!isTerminal(initial.step) && !owned.has(initial.step)) {
+      // A run another service owns. If it sits in a hand-off step this service moves runs into, the hand-off
+      // may have failed to publish (the message is being retried): publish it again; a duplicate is harmless.
+      if (signal.kind !== 'rds' && handoffInto(initial.step, service.service)) {
+        logger.info('publishing the hand-off again', { step: initial.step });
+        await handOver(initial);
+      }
+      return;
+    }
     const owner = randomUUID();
     const take = async (): Promise<Run | undefined> => {
       const leased = await deps.runs.acquireLease(initial.runId, owner, LEASE_SECONDS);
       if (!leased) {
         logger.info('run busy with another reconciler: looking again shortly', { step: initial.step });
-        await deps.waiter.nudge(initial.runId, NUDGE_SECONDS);
+        await deps.waiter.nudge(
+          initial.runId,
+          NUDGE_SECONDS,
+          signal.kind === 'check-back' ? signal.seq : undefined,
+        );
       }
       return leased;
     };

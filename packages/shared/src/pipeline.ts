@@ -112,6 +112,11 @@ export const PIPELINE = {
     fn: 'restore configureRestored / configureCluster',
     rdsEvents: ['RDS-EVENT-0006', 'RDS-EVENT-0004'],
   },
+  SWAPPING: {
+    owner: 'restore',
+    fn: 'restore swapNames / swapCluster',
+    rdsEvents: ['RDS-EVENT-0172', 'RDS-EVENT-0006', 'RDS-EVENT-0004'],
+  },
   CLEANING_UP: {
     owner: 'cleanup',
     fn: 'cleanup deleteTemp',

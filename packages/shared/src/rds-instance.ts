@@ -222,12 +222,13 @@ export const isDefaultGroup = (name: string | undefined): boolean =>
  */
 export const buildRestoreInput = (
   original: CapturedInstance,
-  opts: { snapshotIdentifier: string; runId: string },
+  opts: { snapshotIdentifier: string; runId: string; targetIdentifier?: string },
 ): RestoreDBInstanceFromDBSnapshotCommandInput => {
   const storage = storageSettings(original);
   const oracle = isOracle(original.Engine);
   return defined({
-    DBInstanceIdentifier: original.DBInstanceIdentifier,
+    // The original's name (rename_first), or the run's side name (swap).
+    DBInstanceIdentifier: opts.targetIdentifier ?? original.DBInstanceIdentifier,
     DBSnapshotIdentifier: opts.snapshotIdentifier,
     DBInstanceClass: original.DBInstanceClass,
     Port: original.Port,
@@ -438,9 +439,9 @@ export const assertDeletable = (run: Run, db: DBInstance, role: 'temp' | 'restor
     }
     return;
   }
-  if (db.DBInstanceIdentifier !== run.identifier) {
+  if (db.DBInstanceIdentifier !== run.identifier && db.DBInstanceIdentifier !== run.copyIdentifier) {
     throw new UnsafeDeleteError(
-      `${db.DBInstanceIdentifier} is not under the original name ${run.identifier}`,
+      `${db.DBInstanceIdentifier} is neither under the original name ${run.identifier} nor this run's copy name`,
     );
   }
   if (db.DbiResourceId === original.DbiResourceId) {

@@ -24,7 +24,9 @@ import {
   type RunFailure,
   type RunProgress,
   STEPS,
+  STRATEGIES,
   type Step,
+  type Strategy,
   TASKS,
   type Task,
 } from './run';
@@ -75,6 +77,8 @@ export const runSchema = z.looseObject({
   updatedAt: z.string(),
   history: z.array(z.object({ step: z.enum(STEPS), at: z.string(), note: z.string().optional() })),
   tempIdentifier: z.string().optional(),
+  strategy: z.enum(STRATEGIES).optional(),
+  copyIdentifier: z.string().optional(),
   original: capturedSchema.optional(),
   wait: z
     .object({
@@ -125,6 +129,7 @@ export interface NewRun {
   requestId?: string;
   /** Progress markers the run starts with (e.g. the snapshot base name). */
   progress?: RunProgress;
+  strategy?: Strategy;
 }
 
 /** Fields a step may change on a run. `undefined` removes the attribute. */

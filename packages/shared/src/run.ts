@@ -6,6 +6,14 @@ import type { CapturedOriginal } from './captured';
 export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
 export type Task = (typeof TASKS)[number];
 
+/**
+ * How the restored copy takes the original's place. `swap` (the default): restore and configure it beside the
+ * original, under a side name, then swap the names (the database is offline for two renames). `rename_first`:
+ * the original tool's order (rename the original away, restore under its name; offline for the whole restore).
+ */
+export const STRATEGIES = ['swap', 'rename_first'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
 export type DbKind = 'instance' | 'cluster';
 
 export const STEPS = [
@@ -15,6 +23,7 @@ export const STEPS = [
   'RENAMING',
   'RESTORING',
   'CONFIGURING',
+  'SWAPPING',
   'CLEANING_UP',
   'ROLLING_BACK',
   'SUCCEEDED',
@@ -37,10 +46,13 @@ export const TERMINAL_STEPS: readonly Step[] = [
 export const ALLOWED_TRANSITIONS: Readonly<Record<Step, readonly Step[]>> = {
   REQUESTED: ['SNAPSHOTTING', 'SNAPSHOT_READY', 'REJECTED', 'FAILED'],
   SNAPSHOTTING: ['SNAPSHOT_READY', 'SUCCEEDED', 'FAILED'],
-  SNAPSHOT_READY: ['RENAMING', 'SUCCEEDED', 'FAILED'],
+  // swap: SNAPSHOT_READY → RESTORING (beside the original) → CONFIGURING → SWAPPING → CLEANING_UP;
+  // rename_first: SNAPSHOT_READY → RENAMING → RESTORING (under the name) → CONFIGURING → CLEANING_UP.
+  SNAPSHOT_READY: ['RENAMING', 'RESTORING', 'SUCCEEDED', 'FAILED'],
   RENAMING: ['RESTORING', 'ROLLING_BACK'],
   RESTORING: ['CONFIGURING', 'ROLLING_BACK'],
-  CONFIGURING: ['CLEANING_UP', 'ROLLING_BACK'],
+  CONFIGURING: ['SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
+  SWAPPING: ['CLEANING_UP', 'ROLLING_BACK'],
   CLEANING_UP: ['SUCCEEDED', 'CLEANUP_FAILED'],
   ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
   SUCCEEDED: [],
@@ -102,6 +114,10 @@ export interface Run {
   history: HistoryEntry[];
   /** The name the original database carries while the restored copy takes its place. */
   tempIdentifier?: string;
+  /** How the copy takes the original's place; absent on runs from before strategies (rename_first). */
+  strategy?: Strategy;
+  /** The side name the copy is restored and configured under before the swap (strategy swap). */
+  copyIdentifier?: string;
   /** Configuration of the original, captured before anything is changed (`kind` says which shape). */
   original?: CapturedOriginal;
   wait?: RunWait;
@@ -132,10 +148,24 @@ export const waitKeyOf = (resourceType: ResourceType, identifier: string): strin
   `${resourceType}#${identifier}`;
 
 /** The temp identifier a run gives the original: unique to the run, valid as an RDS identifier (≤ 63). */
-export const tempIdentifierFor = (identifier: string, runId: string): string => {
-  const suffix = `-tr-${runId.replace(/^run-/, '').slice(0, 8)}`;
+export const tempIdentifierFor = (identifier: string, runId: string): string =>
+  runUniqueName(identifier, runId, 'tr');
+
+/** The side name a run restores its copy under before the swap (`-tc-`: Trapheus copy), ≤ 63 characters. */
+export const copyIdentifierFor = (identifier: string, runId: string): string =>
+  runUniqueName(identifier, runId, 'tc');
+
+const runUniqueName = (identifier: string, runId: string, infix: string): string => {
+  const suffix = `-${infix}-${runId.replace(/^run-/, '').slice(0, 8)}`;
   return `${identifier.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 };
+
+/** The strategy of a run (runs from before strategies existed are rename_first). */
+export const strategyOf = (run: Pick<Run, 'strategy'>): Strategy => run.strategy ?? 'rename_first';
+
+/** The name the restored copy is created under: the side name (swap) or the original name (rename_first). */
+export const copyNameOf = (run: Pick<Run, 'strategy' | 'copyIdentifier' | 'identifier'>): string =>
+  strategyOf(run) === 'swap' && run.copyIdentifier ? run.copyIdentifier : run.identifier;
 
 /**
  * The CLI command that requests the same restore again (for alerts and reasons after a failure that changed

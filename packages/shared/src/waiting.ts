@@ -120,12 +120,16 @@ export const buildWaiter = ({
       return same ? this.notYet(run, signal) : this.start(run, what);
     },
 
-    /** Asks this worker to look at the run again in `delaySeconds` (its lease was taken by another reconciler). */
-    async nudge(runId: string, delaySeconds: number): Promise<void> {
+    /**
+     * Asks this worker to look at the run again in `delaySeconds` (its lease was taken by another reconciler). A
+     * check-back that found the run busy is sent again as itself (same sequence): it may be the live one of the
+     * wait, and the chain must not break because another reconciler held the run at that moment.
+     */
+    async nudge(runId: string, delaySeconds: number, checkBackSeq?: number): Promise<void> {
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: nudgeBody(runId),
+          MessageBody: checkBackSeq === undefined ? nudgeBody(runId) : checkBackBody(runId, checkBackSeq),
           DelaySeconds: delaySeconds,
         }),
       );

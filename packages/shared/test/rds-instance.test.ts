@@ -645,7 +645,23 @@ describe('assertDeletable', () => {
   it('refuses a restored copy under another name', () => {
     expect(() =>
       assertDeletable(run(), freshlyRestored({ DBInstanceIdentifier: TEMP }), 'restored-copy'),
-    ).toThrow(`${TEMP} is not under the original name orders-db`);
+    ).toThrow(`${TEMP} is neither under the original name orders-db nor this run's copy name`);
+  });
+
+  it("accepts this run's copy under its side name (strategy swap), and only there", () => {
+    const side = 'orders-db-tc-01234567';
+    const swapRun = run({ strategy: 'swap', copyIdentifier: side });
+
+    expect(() =>
+      assertDeletable(swapRun, freshlyRestored({ DBInstanceIdentifier: side }), 'restored-copy'),
+    ).not.toThrow();
+    expect(() =>
+      assertDeletable(
+        swapRun,
+        freshlyRestored({ DBInstanceIdentifier: 'orders-db-tc-99999999' }),
+        'restored-copy',
+      ),
+    ).toThrow('is neither under the original name');
   });
 });
 

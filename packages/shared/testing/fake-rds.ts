@@ -38,7 +38,7 @@ export interface FakeRds {
   seedSnapshot(props: Partial<DBSnapshot> & { DBSnapshotIdentifier: string }): DBSnapshot;
   /** The next call of `command` (optionally on `identifier`) fails with `code`. */
   failNext(command: string, code: string, identifier?: string): void;
-  /** The running restore of `identifier` ends in `status` instead of available. */
+  /** The running restore of `identifier` (`*`: the next restore, whatever its name) ends in `status`. */
   failAsync(identifier: string, status: string): void;
   calls(command?: string): { command: string; input: Record<string, unknown> }[];
   mutatingCalls(): string[];
@@ -283,8 +283,10 @@ export const createFakeRds = ({ latency = false }: { latency?: boolean } = {}): 
         : {}),
     });
     pending.push(() => {
-      db.DBInstanceStatus = asyncFailures.get(id) ?? 'available';
-      asyncFailures.delete(id);
+      // A failure armed for the name, or for whatever this run restores (`*`: the side name is run-unique).
+      const key = asyncFailures.has(id) ? id : asyncFailures.has('*') ? '*' : id;
+      db.DBInstanceStatus = asyncFailures.get(key) ?? 'available';
+      asyncFailures.delete(key);
     });
     return { DBInstance: db };
   });

@@ -16,6 +16,7 @@ import {
   describeInstance,
   describeSnapshot,
   errorCode,
+  FAILED_STATUSES,
   instanceOriginal,
   isBusy,
   memberTempIdentifier,
@@ -27,6 +28,7 @@ import {
   type ServiceSteps,
   type StepContext,
   stepError,
+  strategyOf,
   tagValue,
   tempOf,
   type Waiter,
@@ -39,6 +41,17 @@ export interface CleanupDeps {
   runs: RunRepository;
   waiter: Waiter;
 }
+
+/**
+ * The original in a status it never leaves by itself cannot be brought back by renames: the rollback stops and a
+ * person must look (the run ends FAILED with the state of both names, the database locked).
+ */
+const failIfBroken = (db: DBInstance, what: string): void => {
+  const status = db.DBInstanceStatus ?? 'unknown';
+  if (FAILED_STATUSES.has(status)) {
+    throw stepError(status, `${what} ${db.DBInstanceIdentifier} is ${status}`);
+  }
+};
 
 const describeState = (name: string, db: DBInstance | undefined) =>
   db ? `${name} is ${db.DBInstanceStatus} (resource ${db.DbiResourceId})` : `${name} does not exist`;
@@ -155,23 +168,41 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
         );
       }
       // A database of another resource id under the temp name is a bystander (it stopped the rename): untouched.
+      failIfBroken(current, 'the original');
       if (current.DBInstanceStatus !== 'available') {
         return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
       }
+      // The original answers under its name: a copy still beside it (strategy swap) goes (guarded).
+      const side = run.copyIdentifier ? await describeInstance(rds, run.copyIdentifier) : undefined;
+      if (side) return deleteGuarded(run, side, 'restored-copy', ctx);
       if (tagValue(current.TagList, RUN_TAG)) {
         await rds.send(
           new RemoveTagsFromResourceCommand({ ResourceName: current.DBInstanceArn, TagKeys: [RUN_TAG] }),
         );
       }
       const renamed = Boolean(run.progress.renameRequestedAt);
+      const swap = strategyOf(run) === 'swap';
+      const copyGone =
+        run.copyIdentifier && run.progress.restoreRequestedAt
+          ? `; the copy ${run.copyIdentifier} was deleted`
+          : '';
       return runs.transition(run, 'ROLLED_BACK', {
-        note: renamed ? 'original back under its name' : 'nothing was renamed',
+        note: renamed
+          ? swap
+            ? 'names put back during the swap'
+            : 'original back under its name'
+          : swap
+            ? 'failed before the swap: the original was never moved'
+            : 'nothing was renamed',
         patch: {
           progress: {
             ...run.progress,
+            ...(run.progress.downtimeStartedAt && !run.progress.downtimeEndedAt
+              ? { downtimeEndedAt: ctx.now().toISOString() }
+              : {}),
             databaseState: renamed
-              ? `the original answers under ${run.identifier} again, unchanged`
-              : `unchanged: the original was never renamed and still answers under ${run.identifier}` +
+              ? `the names were put back: the original answers under ${run.identifier} again, unchanged${copyGone}`
+              : `unchanged: the original was never renamed and kept answering under ${run.identifier}${copyGone}` +
                 (atTemp ? ` (the temp name ${temp} belongs to another database, which was not touched)` : ''),
           },
         },
@@ -187,6 +218,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
     if (renamed.DbiResourceId !== original.DbiResourceId) {
       throw stepError('UnexpectedDatabase', `${temp} is not the original captured by this run`);
     }
+    failIfBroken(renamed, 'the original, renamed by this run,');
     if (renamed.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     }

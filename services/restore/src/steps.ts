@@ -19,11 +19,14 @@ import {
   type CapturedBackupReplication,
   captureInstance,
   configurationDrift,
+  copyIdentifierFor,
+  copyNameOf,
   describeInstance,
   errorCode,
   FAILED_STATUSES,
   instanceOriginal,
   isBusy,
+  isNotFound,
   RESTORED_TAG,
   type Run,
   type RunFailure,
@@ -33,6 +36,7 @@ import {
   type ServiceSteps,
   type StepContext,
   stepError,
+  strategyOf,
   tagThenRename,
   tagValue,
   tempIdentifierFor,
@@ -104,6 +108,14 @@ const attemptCall = async (call: () => Promise<unknown>): Promise<boolean> => {
   }
 };
 
+/** A database in a status it never leaves by itself (failed, incompatible-…) stops the step: waiting is useless. */
+const failIfBroken = (db: DBInstance, what: string): void => {
+  const status = db.DBInstanceStatus ?? 'unknown';
+  if (FAILED_STATUSES.has(status)) {
+    throw stepError(status, `${what} ${db.DBInstanceIdentifier} is ${status}`);
+  }
+};
+
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
@@ -121,10 +133,13 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     }
     const original = captureInstance(db, await describeReplications(db, rdsIn));
     ctx.logger.info('captured the original configuration', { original });
-    return runs.transition(run, 'RENAMING', {
+    const swap = strategyOf(run) === 'swap';
+    // swap: restore beside the original (it keeps serving) under a side name; rename_first: rename it away first.
+    return runs.transition(run, swap ? 'RESTORING' : 'RENAMING', {
       patch: {
         original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
+        ...(swap ? { copyIdentifier: copyIdentifierFor(run.identifier, run.runId) } : {}),
       },
     });
   };
@@ -138,6 +153,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
       if (renamed.DbiResourceId !== original.DbiResourceId) {
         throw stepError('TempNameTaken', `another database already uses the temp name ${temp}`);
       }
+      failIfBroken(renamed, 'the original, renamed by this run,');
       if (renamed.DBInstanceStatus === 'available') {
         return runs.transition(run, 'RESTORING', { note: `original renamed to ${temp}` });
       }
@@ -154,6 +170,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
         `${run.identifier} is no longer the database captured by this run`,
       );
     }
+    failIfBroken(db, 'the original');
     const pendingRename = db.PendingModifiedValues?.DBInstanceIdentifier === temp;
     if (db.DBInstanceStatus !== 'available' || pendingRename) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
@@ -175,7 +192,11 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     if (result === 'gone') return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     ctx.logger.info('rename requested', { from: run.identifier, to: temp });
     run = await runs.update(run, {
-      progress: { ...run.progress, renameRequestedAt: ctx.now().toISOString() },
+      progress: {
+        ...run.progress,
+        renameRequestedAt: ctx.now().toISOString(),
+        downtimeStartedAt: run.progress.downtimeStartedAt ?? ctx.now().toISOString(),
+      },
     });
     return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
   };
@@ -183,34 +204,42 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
   /** RESTORING: restore the snapshot under the original name with the captured configuration. */
   const restoreSnapshot = async (run: Run, ctx: StepContext): Promise<Run> => {
     const original = originalOf(run);
-    const db = await describeInstance(rds, run.identifier);
+    const name = copyNameOf(run);
+    const db = await describeInstance(rds, name);
     if (!db) {
       try {
         await rds.send(
           new RestoreDBInstanceFromDBSnapshotCommand(
-            buildRestoreInput(original, { snapshotIdentifier: run.snapshotIdentifier, runId: run.runId }),
+            buildRestoreInput(original, {
+              snapshotIdentifier: run.snapshotIdentifier,
+              runId: run.runId,
+              targetIdentifier: name,
+            }),
           ),
         );
       } catch (err) {
         if (errorCode(err) !== 'DBInstanceAlreadyExists') throw err;
       }
-      ctx.logger.info('restore requested', { snapshot: run.snapshotIdentifier });
+      ctx.logger.info('restore requested', { snapshot: run.snapshotIdentifier, as: name });
       run = await runs.update(run, {
         progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() },
       });
-      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      return waiter.waitFor(run, instanceWait(name, 'available'), ctx.signal);
     }
     if (db.DbiResourceId === original.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
-      throw stepError('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+      throw stepError('UnexpectedDatabase', `${name} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
-    if (FAILED_STATUSES.has(status))
-      throw stepError(status, `restored DB instance ${run.identifier} is ${status}`);
-    if (status !== 'available')
-      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    if (FAILED_STATUSES.has(status)) throw stepError(status, `restored DB instance ${name} is ${status}`);
+    if (status !== 'available') return waiter.waitFor(run, instanceWait(name, 'available'), ctx.signal);
+    // rename_first: the copy answers under the name from now on (the downtime ends).
+    const answers: Record<string, string> =
+      strategyOf(run) === 'rename_first' && !run.progress.downtimeEndedAt
+        ? { downtimeEndedAt: ctx.now().toISOString() }
+        : {};
     return runs.transition(run, 'CONFIGURING', {
-      note: `restored from ${run.snapshotIdentifier}`,
-      patch: { progress: { ...run.progress, restoredResourceId: db.DbiResourceId ?? '' } },
+      note: `restored from ${run.snapshotIdentifier}${name !== run.identifier ? ` as ${name}` : ''}`,
+      patch: { progress: { ...run.progress, restoredResourceId: db.DbiResourceId ?? '', ...answers } },
     });
   };
 
@@ -232,7 +261,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
       const sent = await attemptCall(() =>
         rds.send(
           new AddRoleToDBInstanceCommand({
-            DBInstanceIdentifier: run.identifier,
+            DBInstanceIdentifier: db.DBInstanceIdentifier,
             RoleArn: role.RoleArn,
             // RDS API reference, AddRoleToDBInstance FeatureName: required for a DB instance.
             FeatureName: role.FeatureName ?? '',
@@ -271,14 +300,14 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
   /** CONFIGURING: apply what restore does not accept, verify the configuration, hand over to cleanup. */
   const configureRestored = async (run: Run, ctx: StepContext): Promise<Run> => {
     const original = originalOf(run);
-    const db = await describeInstance(rds, run.identifier);
+    const name = copyNameOf(run);
+    const db = await describeInstance(rds, name);
     if (!db || db.DbiResourceId !== run.progress.restoredResourceId) {
-      throw stepError('UnexpectedDatabase', `${run.identifier} is not the copy restored by this run`);
+      throw stepError('UnexpectedDatabase', `${name} is not the copy restored by this run`);
     }
     const status = db.DBInstanceStatus ?? 'unknown';
-    if (FAILED_STATUSES.has(status))
-      throw stepError(status, `restored DB instance ${run.identifier} is ${status}`);
-    const waitConfigured = () => waiter.waitFor(run, instanceWait(run.identifier, 'configured'), ctx.signal);
+    if (FAILED_STATUSES.has(status)) throw stepError(status, `restored DB instance ${name} is ${status}`);
+    const waitConfigured = () => waiter.waitFor(run, instanceWait(name, 'configured'), ctx.signal);
     if (status !== 'available' || hasPendingChanges(db)) return waitConfigured();
 
     /** Sends the post-restore modify (again, when a first one did not stick); a busy copy is waited for. */
@@ -314,6 +343,16 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
         `restored copy differs from the original: ${drift.join('; ')}`,
       );
     }
+    if (strategyOf(run) === 'swap') {
+      // Configured beside the original, which still serves: now the two renames. The copy keeps its
+      // restored-by tag until it answers under the name, so a rollback can still tell it apart and delete it.
+      return runs.transition(run, 'SWAPPING', { note: `restored copy ${name} available and configured` });
+    }
+    return commitCopy(run, db);
+  };
+
+  /** The configured copy answers under the name: untag it and hand over to cleanup (it deletes the temp). */
+  const commitCopy = async (run: Run, db: DBInstance): Promise<Run> => {
     if (tagValue(db.TagList, RESTORED_TAG)) {
       await rds.send(
         new RemoveTagsFromResourceCommand({ ResourceName: db.DBInstanceArn, TagKeys: [RESTORED_TAG] }),
@@ -321,7 +360,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     }
     // The engine hands the run over to cleanup (PIPELINE: CLEANING_UP → RestoreCompleted).
     return runs.transition(run, 'CLEANING_UP', {
-      note: 'restored copy available and configured',
+      note: 'restored copy available and configured under the name',
       patch: {
         progress: {
           ...run.progress,
@@ -329,6 +368,123 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
         },
       },
     });
+  };
+
+  /**
+   * SWAPPING (strategy swap): rename the original to the temp name, then the configured copy to the original
+   * name, and move on once the copy answers under the name and still matches the capture. Downtime is the time
+   * between the original's rename request and the copy answering under the name. Each call does one action.
+   */
+  const swapNames = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const original = originalOf(run);
+    const temp = tempOf(run);
+    const side = copyNameOf(run);
+    const copyId = run.progress.restoredResourceId;
+    const atName = await describeInstance(rds, run.identifier);
+
+    if (atName?.DbiResourceId === original.DbiResourceId) {
+      failIfBroken(atName, 'the original');
+      // First rename: the original moves aside (it stays whole under the temp name: the way back).
+      if (atName.DBInstanceStatus !== 'available' || atName.PendingModifiedValues?.DBInstanceIdentifier) {
+        return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      }
+      const atTemp = await describeInstance(rds, temp);
+      if (atTemp) throw stepError('TempNameTaken', `another database already uses the temp name ${temp}`);
+      const result = await tagThenRename(rds, {
+        arn: atName.DBInstanceArn,
+        runId: run.runId,
+        rename: () =>
+          rds.send(
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: run.identifier,
+              NewDBInstanceIdentifier: temp,
+              ApplyImmediately: true,
+            }),
+          ),
+      });
+      if (result === 'busy')
+        return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      if (result === 'requested') {
+        ctx.logger.info('swap: original renamed aside', { from: run.identifier, to: temp });
+        run = await runs.update(run, {
+          progress: {
+            ...run.progress,
+            renameRequestedAt: ctx.now().toISOString(),
+            downtimeStartedAt: run.progress.downtimeStartedAt ?? ctx.now().toISOString(),
+          },
+        });
+      }
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+
+    if (atName) {
+      if (atName.DbiResourceId !== copyId) {
+        throw stepError(
+          'UnexpectedDatabase',
+          `${run.identifier} is neither the original nor this run's copy`,
+        );
+      }
+      // Second rename done: the copy answers under the name once available, and must still match the capture.
+      const status = atName.DBInstanceStatus ?? 'unknown';
+      if (FAILED_STATUSES.has(status))
+        throw stepError(status, `the copy under ${run.identifier} is ${status}`);
+      if (status !== 'available' || hasPendingChanges(atName)) {
+        return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+      }
+      const drift = configurationDrift(original, atName);
+      if (drift.length > 0) {
+        throw stepError(
+          'ConfigurationMismatch',
+          `the copy under ${run.identifier} differs: ${drift.join('; ')}`,
+        );
+      }
+      run = await runs.update(run, {
+        progress: {
+          ...run.progress,
+          downtimeEndedAt: run.progress.downtimeEndedAt ?? ctx.now().toISOString(),
+        },
+      });
+      return commitCopy(run, atName);
+    }
+
+    // Nothing answers under the name: the original's rename is under way, or done and the copy's is next.
+    const renamed = await describeInstance(rds, temp);
+    if (
+      !renamed ||
+      renamed.DBInstanceStatus !== 'available' ||
+      renamed.PendingModifiedValues?.DBInstanceIdentifier
+    ) {
+      return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
+    }
+    if (renamed.DbiResourceId !== original.DbiResourceId) {
+      throw stepError('UnexpectedDatabase', `${temp} is not the original captured by this run`);
+    }
+    const copy = await describeInstance(rds, side);
+    if (!copy) {
+      // Its rename to the name is under way (neither name answers for a while; no event comes).
+      return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
+    }
+    if (copy.DbiResourceId !== copyId)
+      throw stepError('UnexpectedDatabase', `${side} is not this run's copy`);
+    if (copy.DBInstanceStatus !== 'available')
+      return waiter.waitFor(run, instanceWait(side, 'available'), ctx.signal);
+    try {
+      await rds.send(
+        new ModifyDBInstanceCommand({
+          DBInstanceIdentifier: side,
+          NewDBInstanceIdentifier: run.identifier,
+          ApplyImmediately: true,
+        }),
+      );
+    } catch (err) {
+      if (isBusy(err)) return waiter.waitFor(run, instanceWait(side, 'available'), ctx.signal);
+      if (!isNotFound(err) && errorCode(err) !== 'DBInstanceAlreadyExists') throw err;
+    }
+    ctx.logger.info('swap: copy renamed to the name', { from: side, to: run.identifier });
+    run = await runs.update(run, {
+      progress: { ...run.progress, copyRenameRequestedAt: ctx.now().toISOString() },
+    });
+    return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
   };
 
   const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
@@ -358,6 +514,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
       RENAMING: renameOriginal,
       RESTORING: restoreSnapshot,
       CONFIGURING: configureRestored,
+      SWAPPING: swapNames,
     },
     clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter }),
     onStepFailure,

@@ -526,6 +526,7 @@ export const buildSnapshotSteps = ({
       snapshotIdentifier: takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
       ...(takesSnapshot || !detail.snapshotIdentifier ? { progress: { snapshotBase: base } } : {}),
+      strategy: detail.strategy ?? 'swap',
     });
     ctx.logger.info(created ? 'run created' : 'request already seen', { runId, step: run.step });
     const kind = detail.isCluster ? 'cluster' : 'instance';
