@@ -1,5 +1,5 @@
 /**
- * The whole pipeline on one machine (DESIGN.md §6): the RDS simulator, dynalite, the EventBridge + SQS +
+ * The whole pipeline on one machine (docs/design.md §6): the RDS simulator, dynalite, the EventBridge + SQS +
  * Lambda runner (wired from the services' serverless.yml files), SES captured by aws-ses-v2-local and Slack
  * webhooks captured by a local receiver. The services' real handlers run unchanged; only endpoints differ.
  */
@@ -18,8 +18,23 @@ import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
 import { dynamoIamCalls, sesIamCalls, startRecordingProxy } from './iam-proxy';
 import { type IamCall, IamRecorder, LOCAL_AWS } from './iam-recorder';
 import { startSesLocal, startSlackReceiver } from './outbox';
-import { type Quotas, type RdsSimulator, startRdsSimulator } from './rds';
+import { type Quotas, type RdsEventBridgeEvent, type RdsSimulator, startRdsSimulator } from './rds';
 import { StackFaults } from './stack-faults';
+
+/** An event of the RDS simulator, as the local bus routes it. */
+function toBusEvent(event: RdsEventBridgeEvent): EventBridgeEvent {
+  return {
+    version: event.version,
+    id: event.id,
+    'detail-type': event['detail-type'],
+    source: event.source,
+    account: event.account,
+    time: event.time,
+    region: event.region,
+    resources: event.resources,
+    detail: event.detail,
+  };
+}
 
 export interface LocalStackOptions {
   rootDir: string;
@@ -137,7 +152,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       ...(opts.reorderMaxHoldMs !== undefined ? { reorderMaxHoldMs: opts.reorderMaxHoldMs } : {}),
       onCall: (call) => faults.observeRds(call),
       onEvent: (event) => {
-        const e = event as unknown as EventBridgeEvent;
+        const e = toBusEvent(event);
         if (bus) bus.publish(e, 'default');
         else early.push(e);
       },
@@ -154,7 +169,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       AWS_ENDPOINT_URL_SES: sesProxy.url,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
-    bus = await startLocalBus({
+    const localBus = await startLocalBus({
       rootDir: opts.rootDir,
       stage,
       region,
@@ -169,7 +184,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       ...(opts.loadHandler ? { loadHandler: opts.loadHandler } : {}),
       ...(opts.onInvocation ? { onInvocation: opts.onInvocation } : {}),
     });
-    stops.unshift(() => bus!.stop());
+    bus = localBus;
+    stops.unshift(() => localBus.stop());
     for (const event of early.splice(0)) bus.publish(event, 'default');
     bus.ssm.put(
       SLACK_WEBHOOKS_PARAMETER(stage),

@@ -47,6 +47,9 @@ export interface Delivery {
   error?: string;
 }
 
+/** An event about to be routed: its id is known. */
+type RoutedEvent = EventBridgeEvent & { id: string };
+
 interface CompiledRule extends LocalRule {
   matches: (event: unknown) => boolean;
 }
@@ -120,17 +123,17 @@ export class EventBridgeLocal {
         ErrorMessage: `Event bus ${e.EventBusName} does not exist.`,
       };
     }
-    for (const field of ['Source', 'DetailType', 'Detail'] as const) {
-      if (typeof e[field] !== 'string' || e[field].length === 0) {
-        return {
-          ErrorCode: 'InvalidArgument',
-          ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
-        };
-      }
-    }
+    const invalid = (field: string): PutEventsResultEntry => ({
+      ErrorCode: 'InvalidArgument',
+      ErrorMessage: `Parameter ${field} is not valid. Reason: ${field} is a required argument.`,
+    });
+    const { Source: source, DetailType: detailType, Detail: detailText } = e;
+    if (typeof source !== 'string' || source.length === 0) return invalid('Source');
+    if (typeof detailType !== 'string' || detailType.length === 0) return invalid('DetailType');
+    if (typeof detailText !== 'string' || detailText.length === 0) return invalid('Detail');
     let detail: unknown;
     try {
-      detail = JSON.parse(e.Detail!);
+      detail = JSON.parse(detailText);
     } catch {
       return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     }
@@ -139,11 +142,11 @@ export class EventBridgeLocal {
     }
     const time =
       e.Time === undefined ? new Date() : new Date(typeof e.Time === 'number' ? e.Time * 1000 : e.Time);
-    const event: EventBridgeEvent = {
+    const event: RoutedEvent = {
       version: '0',
       id: randomUUID(),
-      'detail-type': e.DetailType!,
-      source: e.Source!,
+      'detail-type': detailType,
+      source,
       account: this.opts.accountId,
       time: eventTime(Number.isNaN(time.getTime()) ? new Date() : time),
       region: this.opts.region,
@@ -151,32 +154,33 @@ export class EventBridgeLocal {
       detail,
     };
     this.route(event, busName);
-    return { EventId: event.id! };
+    return { EventId: event.id };
   }
 
   /** Injects a full event (missing envelope fields are filled in) and routes it. Returns the event id. */
   publish(event: EventBridgeEvent, busName = 'default'): string {
     const name = this.resolveBus(busName);
     if (!name) throw new Error(`Event bus ${busName} does not exist.`);
-    const full: EventBridgeEvent = {
+    const full: RoutedEvent = {
       version: '0',
-      id: randomUUID(),
       account: this.opts.accountId,
       time: eventTime(new Date()),
       region: this.opts.region,
       resources: [],
       ...event,
+      id: event.id ?? randomUUID(),
     };
     this.route(full, name);
-    return full.id!;
+    return full.id;
   }
 
-  private route(event: EventBridgeEvent, busName: string): void {
-    const bus = this.buses.get(busName)!;
+  private route(event: RoutedEvent, busName: string): void {
+    const bus = this.buses.get(busName);
+    if (!bus) throw new Error(`Event bus ${busName} does not exist.`);
     for (const rule of bus.rules) {
       if (!rule.enabled || !rule.matches(event)) continue;
       for (const target of rule.targets) {
-        const delivery: Delivery = { rule: rule.name, target: target.id, eventId: event.id!, ok: true };
+        const delivery: Delivery = { rule: rule.name, target: target.id, eventId: event.id, ok: true };
         if (!target.queueName) {
           delivery.ok = false;
           delivery.error = `target ${target.arn} is not an SQS queue (not supported locally)`;

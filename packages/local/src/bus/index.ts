@@ -179,7 +179,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     await server.close();
   };
 
-  let model: ProjectModel;
+  let model: ProjectModel | undefined;
   const functions = new Map<string, { model: FunctionModel; fn: LambdaFunction }>();
   const consumedQueues = new Set<string>();
   try {
@@ -317,6 +317,11 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     await cleanup();
     throw e;
   }
+  const project = model;
+  if (!project) {
+    await cleanup();
+    throw new Error(`the project under ${opts.rootDir} was not loaded`);
+  }
 
   function record(
     f: FunctionModel,
@@ -360,7 +365,8 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     const direct = functions.get(name);
     if (direct) return direct;
     const byKey = [...functions.values()].filter((f) => f.model.key === name);
-    if (byKey.length === 1) return byKey[0]!;
+    const [only] = byKey;
+    if (only && byKey.length === 1) return only;
     throw new Error(
       byKey.length > 1
         ? `function key "${name}" is ambiguous: ${byKey.map((f) => f.model.name).join(', ')}`
@@ -419,7 +425,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
 
   return {
     url: server.url,
-    model: model!,
+    model: project,
     publish: (event, busName) => events.publish(event, busName),
     queues: () => sqs.stats(),
     dlqMessages: (queueName) => {
@@ -479,8 +485,10 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
 export function rateMs(expression: string): number | undefined {
   const m = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/.exec(expression.trim());
   if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2]!.replace(/s$/, '');
+  const [, count, units] = m;
+  if (count === undefined || units === undefined) return undefined;
+  const n = Number(count);
+  const unit = units.replace(/s$/, '');
   return n * (unit === 'minute' ? 60_000 : unit === 'hour' ? 3_600_000 : 86_400_000);
 }
 

@@ -96,12 +96,12 @@ function validateLeafElement(el: unknown, path: string): void {
   if (Array.isArray(el)) throw new InvalidEventPatternError(`nested arrays are not allowed at "${path}"`);
   if (!isPlainObject(el)) throw new InvalidEventPatternError(`invalid value at "${path}"`);
   const keys = Object.keys(el);
-  if (keys.length !== 1) {
+  const [op] = keys;
+  if (op === undefined || keys.length !== 1) {
     throw new InvalidEventPatternError(
       `an operator object at "${path}" must have exactly one key (got ${JSON.stringify(keys)})`,
     );
   }
-  const op = keys[0]!;
   const arg = el[op];
   function bad(msg: string): never {
     throw new InvalidEventPatternError(`"${op}" at "${path}": ${msg}`);
@@ -158,8 +158,8 @@ function validateAnythingBut(arg: unknown, path: string): void {
   }
   if (isPlainObject(arg)) {
     const keys = Object.keys(arg);
-    if (keys.length !== 1) bad('the object must have exactly one key');
-    const k = keys[0]!;
+    const [k] = keys;
+    if (k === undefined || keys.length !== 1) bad('the object must have exactly one key');
     const v = arg[k];
     switch (k) {
       case 'prefix':
@@ -349,7 +349,8 @@ function matchValue(p: unknown, v: Json): boolean {
   if (p === null || typeof p === 'string' || typeof p === 'boolean') return v === p;
   if (typeof p === 'number') return typeof v === 'number' && numbersEqual(v, p);
   if (!isPlainObject(p)) return false;
-  const op = Object.keys(p)[0]!;
+  const [op] = Object.keys(p);
+  if (op === undefined) return false;
   const arg = p[op];
   switch (op) {
     case 'prefix':
@@ -373,7 +374,8 @@ function matchValue(p: unknown, v: Json): boolean {
 
 function affix(v: string, arg: unknown, test: (s: string, a: string) => boolean): boolean {
   if (typeof arg === 'string') return test(v, arg);
-  const a = (arg as Record<string, string>)['equals-ignore-case']!;
+  const a = isPlainObject(arg) ? arg['equals-ignore-case'] : undefined;
+  if (typeof a !== 'string') return false;
   return test(foldCase(v), foldCase(a));
 }
 
@@ -428,7 +430,7 @@ function wildcardRegExp(w: string): RegExp {
   if (cached) return cached;
   let src = '';
   for (let i = 0; i < w.length; i++) {
-    const c = w[i]!;
+    const c = w.charAt(i);
     if (c === '\\') {
       src += escapeRegExp(w[i + 1] ?? '\\');
       i++;
@@ -495,8 +497,9 @@ function parseIPv6(ip: string): bigint | undefined {
     }
     return groups;
   };
-  const head = toGroups(halves[0]!);
-  const tail = halves.length === 2 ? toGroups(halves[1]!) : [];
+  const [first = '', second] = halves;
+  const head = toGroups(first);
+  const tail = second !== undefined ? toGroups(second) : [];
   if (!head || !tail) return undefined;
   const fill = 8 - head.length - tail.length;
   if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined;

@@ -241,7 +241,7 @@ function splitTopLevel(s: string): string[] {
   let quote: string | undefined;
   let cur = '';
   for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
+    const c = s.charAt(i);
     if (quote) {
       if (c === quote) quote = undefined;
       cur += c;
@@ -543,8 +543,8 @@ class CfnEvaluator {
     }
     if (!isObject(value)) return value;
     const keys = Object.keys(value);
-    if (keys.length === 1) {
-      const k = keys[0]!;
+    const [k] = keys;
+    if (k !== undefined && keys.length === 1) {
       const arg = value[k];
       switch (k) {
         case 'Ref':
@@ -958,7 +958,7 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
     const providerMemory = num(providerGet('memorySize'), 'provider.memorySize', file) ?? 1024;
     const providerTimeout = num(providerGet('timeout'), 'provider.timeout', file) ?? 6;
     const functions: FunctionModel[] = [];
-    for (const key of Object.keys(rawFunctions)) {
+    for (const [key, name] of functionNames) {
       const fnRaw = rawFunctions[key];
       if (!isObject(fnRaw)) continue;
       const fget = (k: string) => (k in fnRaw ? get(`functions.${key}.${k}`) : undefined);
@@ -1003,7 +1003,7 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
           }
           sqs.push({
             queueArn: arn,
-            queueName: arn.split(':').pop()!,
+            queueName: arn.slice(arn.lastIndexOf(':') + 1),
             batchSize: num(spec.batchSize, `functions.${key}.events[${i}].sqs.batchSize`, file) ?? 10,
             maximumBatchingWindow: num(
               spec.maximumBatchingWindow,
@@ -1024,7 +1024,7 @@ export function loadProject(rootDir: string, options: ProjectOptions = {}): Proj
       }
       functions.push({
         key,
-        name: functionNames.get(key)!,
+        name,
         service: rs.name,
         handler,
         file: handlerFile,

@@ -83,8 +83,8 @@ export function md5OfMessageAttributes(attrs: Record<string, MessageAttributeVal
     len.writeUInt32BE(b.length);
     chunks.push(len, b);
   };
-  for (const name of names) {
-    const a = attrs[name]!;
+  const entries = Object.entries(attrs).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+  for (const [name, a] of entries) {
     lengthPrefixed(Buffer.from(name, 'utf8'));
     lengthPrefixed(Buffer.from(a.DataType, 'utf8'));
     if (a.BinaryValue !== undefined && a.StringValue === undefined) {
@@ -265,7 +265,8 @@ export class Queue {
     const out: Message[] = [];
     for (const id of [...this.visibleIds]) {
       if (out.length >= max) break;
-      const msg = this.messages.get(id)!;
+      const msg = this.messages.get(id);
+      if (!msg) throw new Error(`queue ${this.name}: visible message ${id} is not stored`);
       this.visibleIds.delete(id);
       if (this.expired(msg, now)) {
         this.messages.delete(id);
@@ -463,9 +464,10 @@ export class SqsBroker {
         'The request must contain the parameter QueueUrl.',
       );
     }
+    const [withoutQuery = ''] = ref.split('?');
     const name = ref.startsWith('arn:')
       ? (ref.split(':').pop() ?? '')
-      : (ref.split('?')[0]!.split('/').pop() ?? '');
+      : (withoutQuery.split('/').pop() ?? '');
     const q = this.queues.get(name);
     if (!q) {
       throw new SqsError(
@@ -541,6 +543,10 @@ export interface SqsRecord {
 }
 
 export function toSqsRecord(msg: Message, queue: Queue, region: string): SqsRecord {
+  const { receiptHandle } = msg;
+  if (receiptHandle === undefined) {
+    throw new Error(`message ${msg.messageId} of queue ${queue.name} is not in flight (no receipt handle)`);
+  }
   const messageAttributes: SqsRecord['messageAttributes'] = {};
   for (const [k, v] of Object.entries(msg.messageAttributes)) {
     messageAttributes[k] = {
@@ -553,7 +559,7 @@ export function toSqsRecord(msg: Message, queue: Queue, region: string): SqsReco
   }
   return {
     messageId: msg.messageId,
-    receiptHandle: msg.receiptHandle!,
+    receiptHandle,
     body: msg.body,
     attributes: {
       ApproximateReceiveCount: String(msg.receiveCount),
@@ -688,14 +694,17 @@ export class EventSourceMapping {
       outcome = { kind: 'error' };
     }
     if (!this.broker.timers.isStopped) {
+      // A message without a receipt handle is no longer in flight: there is nothing to delete or release.
       if (outcome.kind === 'ok') {
-        for (const m of batch) this.queue.delete(m.receiptHandle!);
+        for (const { receiptHandle } of batch) if (receiptHandle) this.queue.delete(receiptHandle);
       } else if (outcome.kind === 'partial') {
         const failed = new Set(outcome.failedMessageIds);
-        for (const m of batch) if (!failed.has(m.messageId)) this.queue.delete(m.receiptHandle!);
+        for (const { messageId, receiptHandle } of batch) {
+          if (receiptHandle && !failed.has(messageId)) this.queue.delete(receiptHandle);
+        }
       }
       // Failed messages stay in flight until their visibility timeout expires (counted from the receive).
-      for (const m of batch) this.queue.release(m.receiptHandle!);
+      for (const { receiptHandle } of batch) if (receiptHandle) this.queue.release(receiptHandle);
     }
     this.slot.release();
     this.broker.changed();

@@ -59,8 +59,8 @@ export class SsmLocal {
 
   /** The wire shape of a parameter. */
   view(name: string, withDecryption: boolean): Record<string, unknown> | undefined {
-    const [base, selector] = name.split(':');
-    const p = this.params.get(base!);
+    const [base = '', selector] = name.split(':');
+    const p = this.params.get(base);
     if (!p) return undefined;
     if (selector !== undefined && selector !== String(p.Version)) return undefined;
     const value = p.Type === 'SecureString' && !withDecryption ? encrypt(p.Value) : p.Value;

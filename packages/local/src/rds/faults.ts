@@ -19,34 +19,83 @@ interface Armed {
   remaining: number;
 }
 
-const KINDS = new Set(['api-error', 'async-failure', 'throttle']);
-const STATUSES = new Set([
+const STATUSES: readonly AsyncFailureStatus[] = [
   'incompatible-restore',
   'failed',
   'incompatible-parameters',
   'incompatible-network',
-]);
+];
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+const isStatus = (v: unknown): v is AsyncFailureStatus =>
+  typeof v === 'string' && STATUSES.some((s) => s === v);
+
+/** An optional string field of a fault spec: absent or a string. */
+function optString(spec: Record<string, unknown>, key: string): string | undefined {
+  const value = spec[key];
+  if (value === undefined || typeof value === 'string') return value;
+  throw new Error(`${String(spec.kind)} ${key} must be a string`);
+}
+
+/** An optional number field of a fault spec: absent or a number. */
+function optNumber(spec: Record<string, unknown>, key: string): number | undefined {
+  const value = spec[key];
+  if (value === undefined || typeof value === 'number') return value;
+  throw new Error(`${String(spec.kind)} ${key} must be a number`);
+}
 
 /** Validates an untrusted fault spec (from HTTP). */
-export function parseFaultSpec(input: unknown): FaultSpec {
-  const spec = input as Record<string, unknown> | null;
-  if (!spec || typeof spec !== 'object' || !KINDS.has(String(spec.kind))) {
+export function parseFaultSpec(spec: unknown): FaultSpec {
+  const kind = isRecord(spec) ? spec.kind : undefined;
+  if (!isRecord(spec) || (kind !== 'api-error' && kind !== 'async-failure' && kind !== 'throttle')) {
     throw new Error('fault spec needs kind: api-error | async-failure | throttle');
   }
-  if (spec.kind === 'throttle') {
-    if (typeof spec.probability !== 'number' || spec.probability < 0 || spec.probability > 1) {
+  if (kind === 'throttle') {
+    const { probability } = spec;
+    if (typeof probability !== 'number' || probability < 0 || probability > 1) {
       throw new Error('throttle needs probability between 0 and 1');
     }
-  } else if (typeof spec.operation !== 'string' || !spec.operation) {
-    throw new Error(`${String(spec.kind)} needs operation`);
+    const operation = optString(spec, 'operation');
+    return { kind, probability, ...(operation !== undefined ? { operation } : {}) };
   }
-  if (spec.kind === 'api-error' && (typeof spec.code !== 'string' || !spec.code)) {
-    throw new Error('api-error needs code');
+  const { operation } = spec;
+  if (typeof operation !== 'string' || !operation) {
+    throw new Error(`${kind} needs operation`);
   }
-  if (spec.kind === 'async-failure' && !STATUSES.has(String(spec.status))) {
-    throw new Error(`async-failure status must be one of ${[...STATUSES].join(', ')}`);
+  if (kind === 'api-error') {
+    const { code } = spec;
+    if (typeof code !== 'string' || !code) {
+      throw new Error('api-error needs code');
+    }
+    const identifier = optString(spec, 'identifier');
+    const message = optString(spec, 'message');
+    const count = optNumber(spec, 'count');
+    const httpStatus = optNumber(spec, 'httpStatus');
+    return {
+      kind,
+      operation,
+      code,
+      ...(identifier !== undefined ? { identifier } : {}),
+      ...(message !== undefined ? { message } : {}),
+      ...(count !== undefined ? { count } : {}),
+      ...(httpStatus !== undefined ? { httpStatus } : {}),
+    };
   }
-  return spec as unknown as FaultSpec;
+  const { status } = spec;
+  if (!isStatus(status)) {
+    throw new Error(`async-failure status must be one of ${STATUSES.join(', ')}`);
+  }
+  const identifier = optString(spec, 'identifier');
+  const count = optNumber(spec, 'count');
+  return {
+    kind,
+    operation,
+    status,
+    ...(identifier !== undefined ? { identifier } : {}),
+    ...(count !== undefined ? { count } : {}),
+  };
 }
 
 export class Faults implements FaultController {

@@ -22,6 +22,10 @@ const str = (p: Params, k: string): string | undefined => {
   const v = p[k];
   return typeof v === 'string' && v !== '' ? v : undefined;
 };
+/** Sets a condition key when the request gave it a value. */
+const setContext = (context: Ctx, key: string, value: string | undefined): void => {
+  if (value !== undefined) context[key] = value;
+};
 /** Identifiers may be given as ARNs: the last segment is the name. */
 const idOf = (v: string | undefined): string | undefined =>
   v?.startsWith('arn:') ? v.slice(v.lastIndexOf(':') + 1) : v;
@@ -299,8 +303,7 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       pre.push(db);
       if (clusterId) pre.push(existing(ctx, 'cluster', clusterId));
       Object.assign(context, reqCtx);
-      if (str(p, 'ManageMasterUserPassword'))
-        context['rds:ManageMasterUserPassword'] = str(p, 'ManageMasterUserPassword')!;
+      setContext(context, 'rds:ManageMasterUserPassword', str(p, 'ManageMasterUserPassword'));
       post = () => {
         const inst = s.instances.get((dbId ?? '').toLowerCase())?.props;
         const engine = str(p, 'Engine') ?? inst?.Engine ?? '';
@@ -384,8 +387,7 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       pre.push(...group(ctx, 'og', str(p, 'OptionGroupName')));
       pre.push(...group(ctx, 'pg', str(p, 'DBParameterGroupName')));
       pre.push(...group(ctx, 'subgrp', str(p, 'DBSubnetGroupName')));
-      if (str(p, 'ManageMasterUserPassword'))
-        context['rds:ManageMasterUserPassword'] = str(p, 'ManageMasterUserPassword')!;
+      setContext(context, 'rds:ManageMasterUserPassword', str(p, 'ManageMasterUserPassword'));
       post = () => ({
         resources: [],
         extra: [
@@ -401,8 +403,7 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       pre.push(...group(ctx, 'cluster-pg', str(p, 'DBClusterParameterGroupName')));
       pre.push(...group(ctx, 'pg', str(p, 'DBInstanceParameterGroupName')));
       pre.push(...group(ctx, 'og', str(p, 'OptionGroupName')));
-      if (str(p, 'ManageMasterUserPassword'))
-        context['rds:ManageMasterUserPassword'] = str(p, 'ManageMasterUserPassword')!;
+      setContext(context, 'rds:ManageMasterUserPassword', str(p, 'ManageMasterUserPassword'));
       post = () => ({ resources: [], extra: managedSecret(ctx, p, 'cluster', clusterId ?? '') });
       break;
     }
@@ -419,7 +420,7 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       const ep = created(ctx, 'cluster-endpoint', str(p, 'DBClusterEndpointIdentifier') ?? '');
       pre.push(ep);
       Object.assign(context, reqCtx);
-      if (str(p, 'EndpointType')) context['rds:EndpointType'] = str(p, 'EndpointType')!;
+      setContext(context, 'rds:EndpointType', str(p, 'EndpointType'));
       post = () => ({ resources: [], extra: tagOnCreate(ep, tags) });
       break;
     }

@@ -23,7 +23,8 @@ function setPath(root: Params, segs: string[], value: string): void {
   let cur: Params = root;
   let i = 0;
   while (i < segs.length) {
-    const seg = segs[i]!;
+    const seg = segs[i];
+    if (seg === undefined) return;
     const index = segs[i + 2];
     if (index !== undefined && /^\d+$/.test(index)) {
       const existing = cur[seg];

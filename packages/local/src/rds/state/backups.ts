@@ -13,23 +13,24 @@ import { clone, type SimContext } from './store';
 export function startDBInstanceAutomatedBackupsReplication(ctx: SimContext, p: Params) {
   const { store } = ctx;
   const sourceArn = reqString(p, 'SourceDBInstanceArn');
-  const m = /^arn:aws[\w-]*:rds:([^:]+):(\d+):db:(.+)$/.exec(sourceArn);
-  if (!m)
+  const [, sourceRegion, sourceAccount, sourceId] =
+    /^arn:aws[\w-]*:rds:([^:]+):(\d+):db:(.+)$/.exec(sourceArn) ?? [];
+  if (sourceId === undefined)
     throw invalidParameterValue(
       `The parameter SourceDBInstanceArn is not a valid DB instance ARN: ${sourceArn}`,
     );
   const dest = ctx.backupReplicationRegion;
-  if (m[1] === dest) {
+  if (sourceRegion === dest) {
     // RDS User Guide, "Replicating automated backups to another AWS Region" (USER_ReplicateBackups): backups are
     // replicated to a different (destination) Region.
     throw invalidParameterCombination(
       `SourceDBInstanceArn is in ${dest}, the destination Region: automated backups replicate to another Region.`,
     );
   }
-  if (m[1] !== store.region || m[2] !== store.accountId) {
+  if (sourceRegion !== store.region || sourceAccount !== store.accountId) {
     throw new RdsError('DBInstanceNotFound', `DBInstance ${sourceArn} not found.`, 404);
   }
-  const rec = store.instance(m[3]!);
+  const rec = store.instance(sourceId);
   const i = rec.props;
   if (i.DBInstanceStatus !== 'available') {
     throw new RdsError(

@@ -188,7 +188,8 @@ function dataApiSupported(engine: string, version: string): boolean {
   if (engine === 'aurora-postgresql') {
     const [major = 0, minor = 0] = version.split('.').map(Number);
     const min: Record<number, number> = { 13: 12, 14: 9, 15: 4, 16: 1 };
-    return major > 16 || (min[major] !== undefined && minor >= min[major]!);
+    const minMinor = min[major];
+    return major > 16 || (minMinor !== undefined && minor >= minMinor);
   }
   if (engine === 'aurora-mysql') {
     const m = /mysql_aurora\.(\d+)\.(\d+)/.exec(version);

@@ -68,8 +68,10 @@ export function defaultOptionGroup(engine: string, version: string): string {
 }
 
 export function defaultPort(engine: string): number {
-  const key = Object.keys(DEFAULT_PORTS).find((k) => engine === k || engine.startsWith(`${k}-`));
-  return key ? DEFAULT_PORTS[key]! : 3306;
+  for (const [key, port] of Object.entries(DEFAULT_PORTS)) {
+    if (engine === key || engine.startsWith(`${key}-`)) return port;
+  }
+  return 3306;
 }
 
 export function defaultLicenseModel(engine: string): string {

@@ -200,7 +200,9 @@ export class Store {
 
   randomAz(): string {
     const azs = this.availabilityZones();
-    return azs[Math.floor(Math.random() * azs.length)]!;
+    const az = azs[Math.floor(Math.random() * azs.length)];
+    if (az === undefined) throw new Error(`no availability zone in ${this.region}`);
+    return az;
   }
 
   /** VPC of a subnet group; unknown names get a stable VPC of their own (the simulator has no subnet API). */

@@ -10,20 +10,20 @@ function resolve(ctx: SimContext, arn: string): { get(): Tag[]; set(tags: Tag[])
     /^arn:aws[\w-]*:rds:([^:]+):(\d+):(db|cluster|snapshot|cluster-snapshot|cluster-endpoint):(.+)$/.exec(
       arn,
     );
-  if (!m || m[1] !== ctx.region || m[2] !== ctx.accountId) {
+  const [, region, account, type, id] = m ?? [];
+  if (id === undefined || region !== ctx.region || account !== ctx.accountId) {
     throw invalidParameterValue(
       `The specified resource name does not match an RDS resource in this region: ${arn}`,
     );
   }
-  const id = m[4]!;
   const { store } = ctx;
-  if (m[3] === 'cluster-endpoint') return clusterEndpointTags(store, id);
+  if (type === 'cluster-endpoint') return clusterEndpointTags(store, id);
   const holder =
-    m[3] === 'db'
+    type === 'db'
       ? store.instance(id).props
-      : m[3] === 'cluster'
+      : type === 'cluster'
         ? store.cluster(id).props
-        : m[3] === 'snapshot'
+        : type === 'snapshot'
           ? store.snapshot(id).props
           : store.clusterSnapshot(id).props;
   return {
