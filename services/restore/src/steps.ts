@@ -449,11 +449,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
 
     // Nothing answers under the name: the original's rename is under way, or done and the copy's is next.
     const renamed = await describeInstance(rds, temp);
-    if (
-      !renamed ||
-      renamed.DBInstanceStatus !== 'available' ||
-      renamed.PendingModifiedValues?.DBInstanceIdentifier
-    ) {
+    if (renamed?.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
     }
     if (renamed.DbiResourceId !== original.DbiResourceId) {
