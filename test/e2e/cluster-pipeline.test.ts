@@ -4,9 +4,11 @@ import type { LocalStack } from '@trapheus/local';
 import {
   captureCluster,
   clusterDrift,
+  copyIdentifierFor,
   describeCluster,
   describeCustomEndpoints,
   describeInstance,
+  runIdFor,
 } from '@trapheus/shared';
 import { assertIamClean, clientsFor, clusterLayout, freshStack, runRestore, stepsOf } from './stack-helpers';
 
@@ -73,7 +75,7 @@ describe('cluster pipeline on the local stack', () => {
     expect(clusterLayout(stack)).toEqual(LAYOUT);
   });
 
-  it('a member that fails to be created rolls the whole cluster back under its names', async () => {
+  it('rename_first: a member that fails to be created rolls the whole cluster back under its names', async () => {
     stack = await freshStack();
     const { rds, runs } = clientsFor(stack);
     const before = await capture();
@@ -84,7 +86,11 @@ describe('cluster pipeline on the local stack', () => {
       code: 'InsufficientDBInstanceCapacity',
     });
 
-    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+    const result = await runRestore(stack, {
+      identifier: 'demo-cluster',
+      cluster: true,
+      strategy: 'rename_first',
+    });
 
     expect(result.code).toBe(2);
     const run = await runs.get(result.runId);
@@ -100,7 +106,7 @@ describe('cluster pipeline on the local stack', () => {
     expect(clusterDrift(before.captured, after.cluster, after.members)).toEqual([]);
   });
 
-  it('a failure after the custom endpoints moved to the copy rolls back with the endpoints on the original again', async () => {
+  it('rename_first: a failure after the custom endpoints moved to the copy rolls back with the endpoints on the original again', async () => {
     stack = await freshStack();
     const { rds, runs } = clientsFor(stack);
     const before = await capture();
@@ -113,7 +119,11 @@ describe('cluster pipeline on the local stack', () => {
       code: 'InvalidParameterValue',
     });
 
-    const result = await runRestore(stack, { identifier: 'demo-cluster', cluster: true });
+    const result = await runRestore(stack, {
+      identifier: 'demo-cluster',
+      cluster: true,
+      strategy: 'rename_first',
+    });
 
     expect(result.code).toBe(2);
     const run = await runs.get(result.runId);
@@ -137,5 +147,134 @@ describe('cluster pipeline on the local stack', () => {
     expect(result.code).toBe(0);
     expect(stack.rds.deliveredEvents()).toEqual([]);
     expect(clusterLayout(stack)).toEqual(LAYOUT);
+  });
+
+  describe('restore beside, then swap', () => {
+    const THREE = {
+      clusters: ['tri'],
+      members: ['tri/tri-a', 'tri/tri-b', 'tri/tri-c'],
+    };
+    const seedThree = () => {
+      stack.rds.seedCluster({
+        DBClusterIdentifier: 'tri',
+        Engine: 'aurora-mysql',
+        DBClusterParameterGroup: 'tri-params',
+        DeletionProtection: true,
+        TagList: [{ Key: 'team', Value: 'shop' }],
+      });
+      for (const [name, tier] of [
+        ['tri-a', 0],
+        ['tri-b', 1],
+        ['tri-c', 2],
+      ] as const) {
+        stack.rds.seedInstance({
+          DBInstanceIdentifier: name,
+          Engine: 'aurora-mysql',
+          DBClusterIdentifier: 'tri',
+          DBInstanceClass: 'db.r6g.large',
+          PromotionTier: tier,
+          StorageType: 'aurora',
+        });
+      }
+    };
+    const captureTri = async () => {
+      const { rds } = clientsFor(stack);
+      const cluster = (await describeCluster(rds, 'tri'))!;
+      const members = await Promise.all(
+        (cluster.DBClusterMembers ?? []).map(
+          async (m) => (await describeInstance(rds, m.DBInstanceIdentifier!))!,
+        ),
+      );
+      return { cluster, members, captured: captureCluster(cluster, members) };
+    };
+
+    it('a 3-member cluster is restored beside the original and swapped in, members and all', async () => {
+      stack = await freshStack(600, { seedDemo: false });
+      const { runs } = clientsFor(stack);
+      seedThree();
+      const before = await captureTri();
+
+      const result = await runRestore(stack, { identifier: 'tri', cluster: true });
+
+      expect(result.code).toBe(0);
+      const run = (await runs.get(result.runId))!;
+      expect(stepsOf(run)).toEqual([
+        'REQUESTED',
+        'SNAPSHOTTING',
+        'SNAPSHOT_READY',
+        'RESTORING',
+        'CONFIGURING',
+        'SWAPPING',
+        'CLEANING_UP',
+        'SUCCEEDED',
+      ]);
+      const after = await captureTri();
+      expect(after.cluster.DbClusterResourceId).not.toBe(before.cluster.DbClusterResourceId);
+      expect(after.cluster.Endpoint).toBe(before.cluster.Endpoint);
+      expect(clusterDrift(before.captured, after.cluster, after.members)).toEqual([]);
+      expect(clusterLayout(stack)).toEqual(THREE);
+      expect(run.progress.downtimeStartedAt).toBeDefined();
+      expect(run.progress.downtimeEndedAt).toBeDefined();
+    });
+
+    it('a failure before the swap deletes the copy: the original cluster and members never moved', async () => {
+      stack = await freshStack(600, { seedDemo: false });
+      const { runs } = clientsFor(stack);
+      seedThree();
+      const before = await captureTri();
+      stack.rds.faults.add({
+        kind: 'async-failure',
+        operation: 'RestoreDBClusterFromSnapshot',
+        status: 'failed',
+      });
+
+      const result = await runRestore(stack, { identifier: 'tri', cluster: true });
+
+      expect(result.code).toBe(2);
+      const run = (await runs.get(result.runId))!;
+      expect(run.history.at(-1)?.note).toBe('failed before the swap: the original was never moved');
+      const after = await captureTri();
+      expect(after.cluster.DbClusterResourceId).toBe(before.cluster.DbClusterResourceId);
+      expect(after.members.map((m) => m.DbiResourceId).sort()).toEqual(
+        before.members.map((m) => m.DbiResourceId).sort(),
+      );
+      expect(clusterLayout(stack)).toEqual(THREE);
+      expect(stack.rds.callCounts().ModifyDBCluster ?? 0).toBe(0);
+    });
+
+    it('a failure between the renames puts the names back', async () => {
+      stack = await freshStack(600, { seedDemo: false });
+      const { runs } = clientsFor(stack);
+      seedThree();
+      const before = await captureTri();
+      const requestId = 'cluster-swap-half-way';
+      const side = copyIdentifierFor('tri', runIdFor({ requestId }));
+      const started = await runRestore(stack, { identifier: 'tri', cluster: true, requestId, wait: false });
+      for (let i = 0; i < 4000; i++) {
+        if ((await runs.get(started.runId))?.step === 'SWAPPING') break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      // The copy cluster's rename to the name fails for good: the original members and cluster are aside by then.
+      stack.rds.faults.add({
+        kind: 'api-error',
+        operation: 'ModifyDBCluster',
+        identifier: side,
+        code: 'InvalidParameterCombination',
+        count: 1,
+      });
+
+      const result = await runRestore(stack, { identifier: 'tri', cluster: true, requestId });
+
+      expect(result.code).toBe(2);
+      const run = (await runs.get(result.runId))!;
+      expect(run.failure).toMatchObject({ step: 'SWAPPING', code: 'InvalidParameterCombination' });
+      expect(run.history.at(-1)?.note).toBe('names put back during the swap');
+      const after = await captureTri();
+      expect(after.cluster.DbClusterResourceId).toBe(before.cluster.DbClusterResourceId);
+      expect(after.members.map((m) => m.DbiResourceId).sort()).toEqual(
+        before.members.map((m) => m.DbiResourceId).sort(),
+      );
+      expect(clusterLayout(stack)).toEqual(THREE);
+    });
   });
 });

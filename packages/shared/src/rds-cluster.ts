@@ -31,7 +31,7 @@ import {
   tagValue,
   userTags,
 } from './rds-instance';
-import { type Run, tempIdentifierFor } from './run';
+import { copyIdentifierFor, type Run, tempIdentifierFor } from './run';
 
 /** The cluster, or undefined when RDS does not know it. */
 export const describeCluster = (rds: RDSClient, identifier: string): Promise<DBCluster | undefined> =>
@@ -192,6 +192,40 @@ export const describeCustomEndpoints = async (
 export const memberTempIdentifier = (memberId: string, runId: string): string =>
   tempIdentifierFor(memberId, runId);
 
+/** The side name a member of the copy is created under before the swap (strategy swap). */
+export const memberCopyIdentifier = (memberId: string, runId: string): string =>
+  copyIdentifierFor(memberId, runId);
+
+/**
+ * The restored cluster and its members as if they carried the original names (the copy lives under side names
+ * until the swap): what the drift check compares with the capture.
+ */
+export const asOriginalNames = (
+  run: Run,
+  cluster: DBCluster,
+  members: DBInstance[],
+): { cluster: DBCluster; members: DBInstance[] } => {
+  const original = run.original?.kind === 'cluster' ? run.original : undefined;
+  const back = new Map(
+    (original?.members ?? []).map((m) => [
+      memberCopyIdentifier(m.DBInstanceIdentifier, run.runId),
+      m.DBInstanceIdentifier,
+    ]),
+  );
+  const rename = (id: string | undefined) => (id && back.get(id)) ?? id;
+  return {
+    cluster: {
+      ...cluster,
+      DBClusterIdentifier: run.identifier,
+      DBClusterMembers: (cluster.DBClusterMembers ?? []).map((m) => ({
+        ...m,
+        DBInstanceIdentifier: rename(m.DBInstanceIdentifier),
+      })),
+    },
+    members: members.map((m) => ({ ...m, DBInstanceIdentifier: rename(m.DBInstanceIdentifier) })),
+  };
+};
+
 /**
  * RestoreDBClusterFromSnapshot with everything the cluster had. Without an explicit EngineVersion RDS would pick
  * the Region's default version; without the parameter group, the default one. Deletion protection comes back
@@ -199,10 +233,11 @@ export const memberTempIdentifier = (memberId: string, runId: string): string =>
  */
 export const buildClusterRestoreInput = (
   original: CapturedCluster,
-  opts: { snapshotIdentifier: string; runId: string },
+  opts: { snapshotIdentifier: string; runId: string; targetIdentifier?: string },
 ): RestoreDBClusterFromSnapshotCommandInput =>
   defined({
-    DBClusterIdentifier: original.DBClusterIdentifier,
+    // The original's name (rename_first), or the run's side name (swap).
+    DBClusterIdentifier: opts.targetIdentifier ?? original.DBClusterIdentifier,
     SnapshotIdentifier: opts.snapshotIdentifier,
     Engine: original.Engine,
     EngineVersion: original.EngineVersion,
@@ -252,10 +287,11 @@ export const buildMemberCreateInput = (
   cluster: CapturedCluster,
   member: CapturedMember,
   runId: string,
+  names: { cluster?: string; member?: string } = {},
 ): CreateDBInstanceCommandInput =>
   defined({
-    DBInstanceIdentifier: member.DBInstanceIdentifier,
-    DBClusterIdentifier: cluster.DBClusterIdentifier,
+    DBInstanceIdentifier: names.member ?? member.DBInstanceIdentifier,
+    DBClusterIdentifier: names.cluster ?? cluster.DBClusterIdentifier,
     Engine: cluster.Engine,
     DBInstanceClass: member.DBInstanceClass,
     PromotionTier: member.PromotionTier,
@@ -387,8 +423,10 @@ export const assertClusterDeletable = (
     }
     return;
   }
-  if (id !== run.identifier)
-    throw new UnsafeDeleteError(`cluster ${id} is not under the original name ${run.identifier}`);
+  if (id !== run.identifier && id !== run.copyIdentifier)
+    throw new UnsafeDeleteError(
+      `cluster ${id} is neither under the original name ${run.identifier} nor this run's copy name`,
+    );
   if (cluster.DbClusterResourceId === original.DbClusterResourceId) {
     throw new UnsafeDeleteError(`cluster ${id} is the original cluster: never deleted`);
   }
@@ -414,8 +452,11 @@ export const assertMemberDeletable = (run: Run, db: DBInstance, role: 'temp' | '
     }
     return;
   }
-  const member = original.members.find((m) => m.DBInstanceIdentifier === id);
-  if (!member) throw new UnsafeDeleteError(`${id} is not a member name of the captured cluster`);
+  const member = original.members.find(
+    (m) => m.DBInstanceIdentifier === id || memberCopyIdentifier(m.DBInstanceIdentifier, run.runId) === id,
+  );
+  if (!member)
+    throw new UnsafeDeleteError(`${id} is not a member name (or side name) of the captured cluster`);
   if (db.DbiResourceId === member.DbiResourceId)
     throw new UnsafeDeleteError(`${id} is an original member: never deleted`);
   if (tagValue(db.TagList, RESTORED_TAG) !== run.runId) {

@@ -31,6 +31,7 @@ import {
   type StepContext,
   type StepFn,
   stepError,
+  strategyOf,
   syncCustomEndpoints,
   tagValue,
   tempOf,
@@ -116,6 +117,18 @@ export const buildClusterCleanupSteps = ({
       ctx,
     );
 
+  /** Deletes a copy this run restored (its members first, whatever their names), guarded. */
+  const deleteCopyCluster = async (run: Run, copy: DBCluster, ctx: StepContext): Promise<Run> => {
+    const pending: string[] = [];
+    for (const m of copy.DBClusterMembers ?? []) {
+      const db = await describeInstance(rds, m.DBInstanceIdentifier ?? '');
+      if (db) pending.push(await deleteMember(run, db, 'restored-copy', ctx));
+    }
+    const [first] = pending;
+    if (first) return waitInstance(run, first, 'deleted', ctx);
+    return deleteCluster(run, copy, 'restored-copy', ctx);
+  };
+
   /** CLEANING_UP: temp members, then the temp cluster. */
   const deleteTemp: StepFn = async (run, ctx) => {
     const original = originalOf(run);
@@ -146,15 +159,7 @@ export const buildClusterCleanupSteps = ({
     const temp = tempOf(run);
     const current = await describeCluster(rds, run.identifier);
     if (current && current.DbClusterResourceId !== original.DbClusterResourceId) {
-      const pending: string[] = [];
-      for (const member of original.members) {
-        const db = await describeInstance(rds, member.DBInstanceIdentifier);
-        if (db && db.DBClusterIdentifier === run.identifier)
-          pending.push(await deleteMember(run, db, 'restored-copy', ctx));
-      }
-      const [first] = pending;
-      if (first) return waitInstance(run, first, 'deleted', ctx);
-      return deleteCluster(run, current, 'restored-copy', ctx);
+      return deleteCopyCluster(run, current, ctx);
     }
     if (!current) {
       const renamed = await describeCluster(rds, temp);
@@ -214,6 +219,9 @@ export const buildClusterCleanupSteps = ({
     }
     const [first] = pending;
     if (first) return waitInstance(run, first, 'available', ctx);
+    // Strategy swap: a copy still beside the original (under its side name) goes, members first.
+    const side = run.copyIdentifier ? await describeCluster(rds, run.copyIdentifier) : undefined;
+    if (side) return deleteCopyCluster(run, side, ctx);
     // Custom endpoints moved to the copy went with it: put them back on the original.
     if (!(await syncCustomEndpoints(rds, original.CustomEndpoints, { target: run.identifier }))) {
       return waitCluster(run, run.identifier, 'custom endpoints', ctx);
@@ -223,12 +231,25 @@ export const buildClusterCleanupSteps = ({
       if (tagValue(db.TagList, RUN_TAG))
         await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RUN_TAG] }));
     }
+    const renamed = Boolean(run.progress.renameRequestedAt);
+    const swap = strategyOf(run) === 'swap';
     return runs.transition(run, 'ROLLED_BACK', {
-      note: 'original cluster and members back under their names',
+      note: renamed
+        ? swap
+          ? 'names put back during the swap'
+          : 'original cluster and members back under their names'
+        : swap
+          ? 'failed before the swap: the original was never moved'
+          : 'nothing was renamed',
       patch: {
         progress: {
           ...run.progress,
-          databaseState: `the original cluster answers under ${run.identifier} again, unchanged`,
+          ...(run.progress.downtimeStartedAt && !run.progress.downtimeEndedAt
+            ? { downtimeEndedAt: ctx.now().toISOString() }
+            : {}),
+          databaseState: renamed
+            ? `the names were put back: the original cluster answers under ${run.identifier} again, unchanged`
+            : `unchanged: the original cluster was never renamed and kept answering under ${run.identifier}`,
         },
       },
     });

@@ -5,6 +5,8 @@
  */
 import {
   CreateDBInstanceCommand,
+  type DBCluster,
+  type DBClusterEndpoint,
   type DBInstance,
   EnableHttpEndpointCommand,
   ModifyDBClusterCommand,
@@ -14,6 +16,7 @@ import {
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
 import {
+  asOriginalNames,
   attempt,
   buildClusterPostModify,
   buildClusterRestoreInput,
@@ -21,12 +24,16 @@ import {
   captureCluster,
   clusterDrift,
   clusterOriginal,
+  copyIdentifierFor,
+  copyNameOf,
   describeCluster,
   describeCustomEndpoints,
   describeInstance,
   errorCode,
   FAILED_STATUSES,
   isBusy,
+  isNotFound,
+  memberCopyIdentifier,
   memberTempIdentifier,
   RESTORED_TAG,
   type Run,
@@ -34,6 +41,7 @@ import {
   type StepContext,
   type StepFn,
   stepError,
+  strategyOf,
   syncCustomEndpoints,
   tagThenRename,
   tagValue,
@@ -50,8 +58,11 @@ export const buildClusterRestoreSteps = ({
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
-}): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING', StepFn>> => {
+}): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING' | 'SWAPPING', StepFn>> => {
   const originalOf = (run: Run) => clusterOriginal(run);
+  /** The name a copy member is created and configured under (its side name for swap). */
+  const memberNameOf = (run: Run, memberId: string) =>
+    strategyOf(run) === 'swap' ? memberCopyIdentifier(memberId, run.runId) : memberId;
   const waitInstance = (run: Run, identifier: string, target: string, ctx: StepContext) =>
     waiter.waitFor(run, { resourceType: 'db-instance', identifier, target }, ctx.signal);
   const waitCluster = (run: Run, identifier: string, target: string, ctx: StepContext) =>
@@ -72,10 +83,12 @@ export const buildClusterRestoreSteps = ({
     }
     const original = captureCluster(cluster, members, await describeCustomEndpoints(rds, run.identifier));
     ctx.logger.info('captured the original cluster', { original });
-    return runs.transition(run, 'RENAMING', {
+    const swap = strategyOf(run) === 'swap';
+    return runs.transition(run, swap ? 'RESTORING' : 'RENAMING', {
       patch: {
         original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
+        ...(swap ? { copyIdentifier: copyIdentifierFor(run.identifier, run.runId) } : {}),
       },
     });
   };
@@ -169,7 +182,8 @@ export const buildClusterRestoreSteps = ({
   /** RESTORING: the cluster from its snapshot, then each member, the writer first. */
   const restoreCluster: StepFn = async (run, ctx) => {
     const original = originalOf(run);
-    const cluster = await describeCluster(rds, run.identifier);
+    const name = copyNameOf(run);
+    const cluster = await describeCluster(rds, name);
     if (!cluster) {
       try {
         await rds.send(
@@ -177,6 +191,7 @@ export const buildClusterRestoreSteps = ({
             buildClusterRestoreInput(original, {
               snapshotIdentifier: run.snapshotIdentifier,
               runId: run.runId,
+              targetIdentifier: name,
             }),
           ),
         );
@@ -186,94 +201,125 @@ export const buildClusterRestoreSteps = ({
       run = await runs.update(run, {
         progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() },
       });
-      return waitCluster(run, run.identifier, 'available', ctx);
+      return waitCluster(run, name, 'available', ctx);
     }
     if (
       cluster.DbClusterResourceId === original.DbClusterResourceId ||
       tagValue(cluster.TagList, RESTORED_TAG) !== run.runId
     ) {
-      throw stepError('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+      throw stepError('UnexpectedDatabase', `${name} is not the cluster restored by this run`);
     }
     const status = cluster.Status ?? 'unknown';
-    if (FAILED_STATUSES.has(status))
-      throw stepError(status, `restored DB cluster ${run.identifier} is ${status}`);
-    if (status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+    if (FAILED_STATUSES.has(status)) throw stepError(status, `restored DB cluster ${name} is ${status}`);
+    if (status !== 'available') return waitCluster(run, name, 'available', ctx);
 
     const pending: string[] = [];
     let writerReady = false;
     for (const member of original.members) {
-      const db = await describeInstance(rds, member.DBInstanceIdentifier);
+      const memberName = memberNameOf(run, member.DBInstanceIdentifier);
+      const db = await describeInstance(rds, memberName);
       if (!db) {
         // Readers only once the writer is up, so the captured writer is the one RDS makes writer.
         if (member.IsClusterWriter || writerReady) {
           await attempt(
-            () => rds.send(new CreateDBInstanceCommand(buildMemberCreateInput(original, member, run.runId))),
+            () =>
+              rds.send(
+                new CreateDBInstanceCommand(
+                  buildMemberCreateInput(original, member, run.runId, { cluster: name, member: memberName }),
+                ),
+              ),
             (err) => isBusy(err) || errorCode(err) === 'DBInstanceAlreadyExists',
           );
-          ctx.logger.info('member create requested', {
-            member: member.DBInstanceIdentifier,
-            writer: member.IsClusterWriter,
-          });
+          ctx.logger.info('member create requested', { member: memberName, writer: member.IsClusterWriter });
         }
-        pending.push(member.DBInstanceIdentifier);
+        pending.push(memberName);
         continue;
       }
       if (db.DbiResourceId === member.DbiResourceId || tagValue(db.TagList, RESTORED_TAG) !== run.runId) {
-        throw stepError(
-          'UnexpectedDatabase',
-          `${member.DBInstanceIdentifier} is not a member created by this run`,
-        );
+        throw stepError('UnexpectedDatabase', `${memberName} is not a member created by this run`);
       }
       const memberStatus = db.DBInstanceStatus ?? 'unknown';
       if (FAILED_STATUSES.has(memberStatus)) {
-        throw stepError(
-          memberStatus,
-          `member ${member.DBInstanceIdentifier} of the restored cluster is ${memberStatus}`,
-        );
+        throw stepError(memberStatus, `member ${memberName} of the restored cluster is ${memberStatus}`);
       }
-      if (memberStatus !== 'available') pending.push(member.DBInstanceIdentifier);
+      if (memberStatus !== 'available') pending.push(memberName);
       else if (member.IsClusterWriter) writerReady = true;
     }
     const [first] = pending;
     if (first) return waitInstance(run, first, 'available', ctx);
     return runs.transition(run, 'CONFIGURING', {
-      note: `cluster restored from ${run.snapshotIdentifier} with ${original.members.length} members`,
+      note: `cluster restored from ${run.snapshotIdentifier} with ${original.members.length} members${name !== run.identifier ? ` as ${name}` : ''}`,
       patch: { progress: { ...run.progress, restoredResourceId: cluster.DbClusterResourceId ?? '' } },
     });
   };
 
-  /** CONFIGURING: cluster settings restore does not take, verification, then hand over to cleanup. */
+  /** The copy's members, under the names they have now (side names before the swap). */
+  const copyMembers = async (
+    run: Run,
+    ctx: StepContext,
+    names: (memberId: string) => string,
+  ): Promise<DBInstance[] | Run> => {
+    const members: DBInstance[] = [];
+    for (const m of originalOf(run).members) {
+      const name = names(m.DBInstanceIdentifier);
+      const db = await describeInstance(rds, name);
+      if (!db) throw stepError('UnexpectedDatabase', `member ${name} disappeared`);
+      if (db.DBInstanceStatus !== 'available') return waitInstance(run, name, 'available', ctx);
+      members.push(db);
+    }
+    return members;
+  };
+
+  /** Drift of the copy (under whatever names it has) against the capture, over the ledger's fields. */
+  const copyDrift = (run: Run, cluster: DBCluster, members: DBInstance[], endpoints: DBClusterEndpoint[]) => {
+    const view = asOriginalNames(run, cluster, members);
+    return clusterDrift(originalOf(run), view.cluster, view.members, endpoints);
+  };
+
+  /** The configured copy answers under the names: untag it and hand over to cleanup (it deletes the temp). */
+  const commitCopy = async (run: Run, cluster: DBCluster, members: DBInstance[]) => {
+    for (const arn of [cluster.DBClusterArn, ...members.map((m) => m.DBInstanceArn)]) {
+      await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RESTORED_TAG] }));
+    }
+    // The engine hands the run over to cleanup (PIPELINE: CLEANING_UP → RestoreCompleted).
+    return runs.transition(run, 'CLEANING_UP', {
+      note: 'restored cluster and members available and configured under the names',
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+        },
+      },
+    });
+  };
+
+  /** CONFIGURING: cluster settings restore does not take, then verification; then the swap (or cleanup). */
   const configureCluster: StepFn = async (run, ctx) => {
     const original = originalOf(run);
-    const cluster = await describeCluster(rds, run.identifier);
+    const name = copyNameOf(run);
+    const swap = strategyOf(run) === 'swap';
+    const cluster = await describeCluster(rds, name);
     if (!cluster || cluster.DbClusterResourceId !== run.progress.restoredResourceId) {
-      throw stepError('UnexpectedDatabase', `${run.identifier} is not the cluster restored by this run`);
+      throw stepError('UnexpectedDatabase', `${name} is not the cluster restored by this run`);
     }
     const status = cluster.Status ?? 'unknown';
-    if (FAILED_STATUSES.has(status))
-      throw stepError(status, `restored DB cluster ${run.identifier} is ${status}`);
+    if (FAILED_STATUSES.has(status)) throw stepError(status, `restored DB cluster ${name} is ${status}`);
     const pendingChanges = Object.values(cluster.PendingModifiedValues ?? {}).some(
       (v) => v !== undefined && v !== null,
     );
-    if (status !== 'available' || pendingChanges) return waitCluster(run, run.identifier, 'configured', ctx);
+    if (status !== 'available' || pendingChanges) return waitCluster(run, name, 'configured', ctx);
     if (!run.progress.modifyRequestedAt) {
       const modify = buildClusterPostModify(original, cluster);
       if (modify && !(await attempt(() => rds.send(new ModifyDBClusterCommand(modify))))) {
-        return waitCluster(run, run.identifier, 'configured', ctx);
+        return waitCluster(run, name, 'configured', ctx);
       }
       run = await runs.update(run, {
         progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
       });
-      if (modify) return waitCluster(run, run.identifier, 'configured', ctx);
+      if (modify) return waitCluster(run, name, 'configured', ctx);
     }
-    const members: DBInstance[] = [];
-    for (const m of original.members) {
-      const db = await describeInstance(rds, m.DBInstanceIdentifier);
-      if (!db) throw stepError('UnexpectedDatabase', `member ${m.DBInstanceIdentifier} disappeared`);
-      if (db.DBInstanceStatus !== 'available')
-        return waitInstance(run, m.DBInstanceIdentifier, 'available', ctx);
-      members.push(db);
-    }
+    const members = await copyMembers(run, ctx, (id) => memberNameOf(run, id));
+    if (!Array.isArray(members)) return members;
     // RDS API reference, ModifyDBCluster EnableHttpEndpoint is for Serverless v1 only: the Data API of a
     // provisioned or Serverless v2 cluster is turned on with the EnableHttpEndpoint action.
     if (
@@ -285,7 +331,18 @@ export const buildClusterRestoreSteps = ({
       run = await runs.update(run, {
         progress: { ...run.progress, httpEndpointRequestedAt: ctx.now().toISOString() },
       });
-      return waitCluster(run, run.identifier, 'configured', ctx);
+      return waitCluster(run, name, 'configured', ctx);
+    }
+    if (swap) {
+      // Everything but the names and the custom endpoints (which the original still uses) is in place: swap.
+      const drift = copyDrift(run, cluster, members, []).filter((d) => !d.startsWith('CustomEndpoints'));
+      if (drift.length > 0) {
+        throw stepError(
+          'ConfigurationMismatch',
+          `restored cluster differs from the original: ${drift.join('; ')}`,
+        );
+      }
+      return runs.transition(run, 'SWAPPING', { note: `restored cluster ${name} available and configured` });
     }
     // Custom endpoint names are unique in the Region: move them from the temp (the original) to the copy.
     const endpointsMoved = await syncCustomEndpoints(rds, original.CustomEndpoints, {
@@ -300,19 +357,178 @@ export const buildClusterRestoreSteps = ({
         'ConfigurationMismatch',
         `restored cluster differs from the original: ${drift.join('; ')}`,
       );
-    for (const arn of [cluster.DBClusterArn, ...members.map((m) => m.DBInstanceArn)]) {
-      await rds.send(new RemoveTagsFromResourceCommand({ ResourceName: arn, TagKeys: [RESTORED_TAG] }));
-    }
-    // The engine hands the run over to cleanup (PIPELINE: CLEANING_UP → RestoreCompleted).
-    return runs.transition(run, 'CLEANING_UP', {
-      note: 'restored cluster and members available and configured',
-      patch: {
+    return commitCopy(run, cluster, members);
+  };
+
+  /**
+   * SWAPPING (strategy swap): the original's members and then the original cluster to their temp names, the copy
+   * cluster to the original name and its members to the original member names; then the custom endpoints move
+   * to the copy, the copy is checked against the capture, untagged, and handed to cleanup. One action per call.
+   */
+  const swapCluster: StepFn = async (run, ctx) => {
+    const original = originalOf(run);
+    const temp = tempOf(run);
+    const side = copyNameOf(run);
+    const copyId = run.progress.restoredResourceId;
+    const startDowntime = async () => {
+      if (run.progress.downtimeStartedAt) return;
+      run = await runs.update(run, {
         progress: {
           ...run.progress,
-          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+          downtimeStartedAt: ctx.now().toISOString(),
+          renameRequestedAt: ctx.now().toISOString(),
         },
-      },
+      });
+    };
+
+    // 1. The original's members step aside (the cluster endpoint still answers meanwhile).
+    const pending: string[] = [];
+    for (const member of original.members) {
+      const memberTemp = memberTempIdentifier(member.DBInstanceIdentifier, run.runId);
+      const atName = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (atName?.DbiResourceId !== member.DbiResourceId) {
+        const aside = await describeInstance(rds, memberTemp);
+        if (aside && aside.DbiResourceId !== member.DbiResourceId) {
+          throw stepError('TempNameTaken', `${memberTemp} is taken by another database`);
+        }
+        if (aside?.DBInstanceStatus !== 'available') pending.push(memberTemp);
+        continue;
+      }
+      if (atName.DBInstanceStatus !== 'available' || atName.PendingModifiedValues?.DBInstanceIdentifier) {
+        pending.push(member.DBInstanceIdentifier);
+        continue;
+      }
+      if (await describeInstance(rds, memberTemp)) {
+        throw stepError('TempNameTaken', `${memberTemp} is taken by another database`);
+      }
+      await startDowntime();
+      const result = await tagThenRename(rds, {
+        arn: atName.DBInstanceArn,
+        runId: run.runId,
+        rename: () =>
+          rds.send(
+            new ModifyDBInstanceCommand({
+              DBInstanceIdentifier: member.DBInstanceIdentifier,
+              NewDBInstanceIdentifier: memberTemp,
+              ApplyImmediately: true,
+            }),
+          ),
+      });
+      if (result === 'requested')
+        ctx.logger.info('swap: member renamed aside', { member: member.DBInstanceIdentifier });
+      pending.push(memberTemp);
+    }
+    const [firstPending] = pending;
+    if (firstPending) return waitInstance(run, firstPending, 'available', ctx);
+
+    // 2. The original cluster steps aside; 3. the copy takes its name.
+    const atName = await describeCluster(rds, run.identifier);
+    if (atName?.DbClusterResourceId === original.DbClusterResourceId) {
+      if (atName.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+      if (await describeCluster(rds, temp)) throw stepError('TempNameTaken', `cluster name ${temp} is taken`);
+      await startDowntime();
+      const result = await tagThenRename(rds, {
+        arn: atName.DBClusterArn,
+        runId: run.runId,
+        rename: () =>
+          rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: run.identifier,
+              NewDBClusterIdentifier: temp,
+              ApplyImmediately: true,
+            }),
+          ),
+      });
+      if (result === 'busy') return waitCluster(run, run.identifier, 'available', ctx);
+      ctx.logger.info('swap: original cluster renamed aside', { to: temp });
+      return waitCluster(run, temp, 'available', ctx);
+    }
+    if (!atName) {
+      const aside = await describeCluster(rds, temp);
+      if (aside?.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
+      const copy = await describeCluster(rds, side);
+      if (!copy) return waitCluster(run, run.identifier, 'available', ctx);
+      if (copy.DbClusterResourceId !== copyId)
+        throw stepError('UnexpectedDatabase', `${side} is not this run's copy`);
+      if (copy.Status !== 'available') return waitCluster(run, side, 'available', ctx);
+      const sent = await attempt(
+        () =>
+          rds.send(
+            new ModifyDBClusterCommand({
+              DBClusterIdentifier: side,
+              NewDBClusterIdentifier: run.identifier,
+              ApplyImmediately: true,
+            }),
+          ),
+        (err) => isBusy(err) || isNotFound(err) || errorCode(err) === 'DBClusterAlreadyExistsFault',
+      );
+      if (sent) ctx.logger.info('swap: copy cluster renamed to the name', { from: side });
+      return waitCluster(run, run.identifier, 'available', ctx);
+    }
+    if (atName.DbClusterResourceId !== copyId) {
+      throw stepError('UnexpectedDatabase', `${run.identifier} is neither the original nor this run's copy`);
+    }
+    if (atName.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
+
+    // 4. The copy's members take the original member names.
+    const waiting: string[] = [];
+    for (const member of original.members) {
+      const sideName = memberCopyIdentifier(member.DBInstanceIdentifier, run.runId);
+      const atMemberName = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (atMemberName) {
+        if (
+          atMemberName.DBClusterIdentifier !== run.identifier ||
+          atMemberName.DbiResourceId === member.DbiResourceId
+        ) {
+          throw stepError(
+            'UnexpectedDatabase',
+            `${member.DBInstanceIdentifier} is not a member of this run's copy`,
+          );
+        }
+        if (atMemberName.DBInstanceStatus !== 'available') waiting.push(member.DBInstanceIdentifier);
+        continue;
+      }
+      const copyMember = await describeInstance(rds, sideName);
+      if (
+        copyMember?.DBInstanceStatus === 'available' &&
+        !copyMember.PendingModifiedValues?.DBInstanceIdentifier
+      ) {
+        await attempt(
+          () =>
+            rds.send(
+              new ModifyDBInstanceCommand({
+                DBInstanceIdentifier: sideName,
+                NewDBInstanceIdentifier: member.DBInstanceIdentifier,
+                ApplyImmediately: true,
+              }),
+            ),
+          (err) => isBusy(err) || isNotFound(err) || errorCode(err) === 'DBInstanceAlreadyExists',
+        );
+        ctx.logger.info('swap: copy member renamed to the name', { member: member.DBInstanceIdentifier });
+      }
+      waiting.push(member.DBInstanceIdentifier);
+    }
+    const [firstWaiting] = waiting;
+    if (firstWaiting) return waitInstance(run, firstWaiting, 'available', ctx);
+
+    // 5. The custom endpoints move from the original (now under the temp name) to the copy.
+    if (!(await syncCustomEndpoints(rds, original.CustomEndpoints, { target: run.identifier, from: temp }))) {
+      return waitCluster(run, run.identifier, 'custom endpoints', ctx);
+    }
+    const members = await copyMembers(run, ctx, (id) => id);
+    if (!Array.isArray(members)) return members;
+    const endpoints = original.CustomEndpoints ? await describeCustomEndpoints(rds, run.identifier) : [];
+    const drift = clusterDrift(original, atName, members, endpoints);
+    if (drift.length > 0) {
+      throw stepError(
+        'ConfigurationMismatch',
+        `the copy under ${run.identifier} differs: ${drift.join('; ')}`,
+      );
+    }
+    run = await runs.update(run, {
+      progress: { ...run.progress, downtimeEndedAt: run.progress.downtimeEndedAt ?? ctx.now().toISOString() },
     });
+    return commitCopy(run, atName, members);
   };
 
   return {
@@ -320,5 +536,6 @@ export const buildClusterRestoreSteps = ({
     RENAMING: renameOriginal,
     RESTORING: restoreCluster,
     CONFIGURING: configureCluster,
+    SWAPPING: swapCluster,
   };
 };
