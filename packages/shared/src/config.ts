@@ -16,6 +16,8 @@ export const workerConfigSchema = z.object({
   STEP_DEADLINE_MINUTES: seconds(240),
   /** A check-back later than this past its time counts as lost: the next signal restarts the chain. */
   CHECK_BACK_GRACE_SECONDS: seconds(120),
+  /** How long a reconciler holds a run (longer than a Lambda invocation); a crashed holder's lease lapses then. */
+  RUN_LEASE_SECONDS: seconds(60),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 

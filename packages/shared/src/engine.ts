@@ -10,6 +10,7 @@ import type { CapturedCluster, CapturedInstance } from './captured';
 import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
 import { handoffInto, outcomeOf, type ServiceName, stepsOwnedBy } from './pipeline';
 import type { Publisher } from './publisher';
+import { FAILED_STATUSES } from './rds-instance';
 import { isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { holdsLockWhenDone } from './run-repository';
@@ -33,6 +34,8 @@ export interface EngineDeps {
   publish: Publisher;
   logger: Logger;
   now?: () => Date;
+  /** The reconciler lease (default LEASE_SECONDS); the local stack scales it with its clock. */
+  leaseSeconds?: number;
 }
 
 export interface ServiceSteps {
@@ -60,6 +63,17 @@ const NUDGE_SECONDS = 5;
  */
 export const stepError = (name: string, message: string): Error =>
   Object.assign(new Error(message), { name });
+
+/**
+ * A database (instance or cluster) in a status it never leaves by itself (failed, incompatible-…) stops the step:
+ * waiting for it is useless.
+ *
+ * @example
+ * assertNotBroken(db.DBInstanceStatus, `the original ${db.DBInstanceIdentifier}`);
+ */
+export const assertNotBroken = (status: string | undefined, what: string): void => {
+  if (status && FAILED_STATUSES.has(status)) throw stepError(status, `${what} is ${status}`);
+};
 
 /**
  * The instance a run captured before touching anything; a step that needs it and finds none fails.
@@ -157,7 +171,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
     if (!isTerminal(initial.step) && !owned.has(initial.step)) {
       // A run another service owns. If it sits in a hand-off step this service moves runs into, the hand-off
       // may have failed to publish (the message is being retried): publish it again; a duplicate is harmless.
-      if (signal.kind !== 'rds' && handoffInto(initial.step, service.service)) {
+      if (handoffInto(initial.step, service.service)) {
         logger.info('publishing the hand-off again', { step: initial.step });
         await handOver(initial);
       }
@@ -165,7 +179,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
     }
     const owner = randomUUID();
     const take = async (): Promise<Run | undefined> => {
-      const leased = await deps.runs.acquireLease(initial.runId, owner, LEASE_SECONDS);
+      const leased = await deps.runs.acquireLease(initial.runId, owner, deps.leaseSeconds ?? LEASE_SECONDS);
       if (!leased) {
         logger.info('run busy with another reconciler: looking again shortly', { step: initial.step });
         await deps.waiter.nudge(
@@ -250,7 +264,11 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
       }
       case 'check-back': {
         const run = await deps.runs.get(signal.runId);
-        if (!run || (!isTerminal(run.step) && !deps.waiter.isLiveCheckBack(run, signal.seq))) return;
+        if (!run) return;
+        // An old check-back of a step this service owns is dropped; one for a run that moved to another service's
+        // step still reaches reconcile, which publishes a hand-off that may have been lost.
+        if (!isTerminal(run.step) && owned.has(run.step) && !deps.waiter.isLiveCheckBack(run, signal.seq))
+          return;
         await reconcile(run, signal);
         return;
       }

@@ -30,7 +30,16 @@ export const buildWorkerDeps = (env: NodeJS.ProcessEnv) => {
     },
   });
   const publish = buildPublisher({ eventBridge: clients.eventBridge, busName: config.EVENT_BUS_NAME });
-  return { config, clients, logger, runs, waiter, publish, rds: clients.rds };
+  return {
+    config,
+    clients,
+    logger,
+    runs,
+    waiter,
+    publish,
+    rds: clients.rds,
+    leaseSeconds: config.RUN_LEASE_SECONDS,
+  };
 };
 
 export type WorkerDeps = ReturnType<typeof buildWorkerDeps>;

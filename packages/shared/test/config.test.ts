@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       AWS_REGION: 'us-east-1',
       CHECK_BACK_BASE_SECONDS: 20,
       CHECK_BACK_MAX_SECONDS: 900,
+      RUN_LEASE_SECONDS: 60,
       STEP_DEADLINE_MINUTES: 240,
       CHECK_BACK_GRACE_SECONDS: 120,
     });

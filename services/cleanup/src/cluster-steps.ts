@@ -16,6 +16,7 @@ import {
 import {
   assertClusterDeletable,
   assertMemberDeletable,
+  assertNotBroken,
   attempt,
   clusterOriginal,
   describeCluster,
@@ -167,6 +168,7 @@ export const buildClusterCleanupSteps = ({
       if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
         throw stepError('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
       }
+      assertNotBroken(renamed.Status, `the original cluster ${temp}`);
       if (renamed.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
       const sent = await attempt(
         () =>
@@ -193,12 +195,16 @@ export const buildClusterCleanupSteps = ({
         if (db.DbiResourceId !== member.DbiResourceId) {
           throw stepError('UnexpectedDatabase', `${member.DBInstanceIdentifier} is not the original member`);
         }
+        assertNotBroken(db.DBInstanceStatus, `the original member ${member.DBInstanceIdentifier}`);
         if (db.DBInstanceStatus !== 'available') pending.push(member.DBInstanceIdentifier);
         else back.push(db);
         continue;
       }
       const tempId = memberTempIdentifier(member.DBInstanceIdentifier, run.runId);
       const renamed = await describeInstance(rds, tempId);
+      if (renamed?.DbiResourceId === member.DbiResourceId) {
+        assertNotBroken(renamed.DBInstanceStatus, `the original member ${tempId}`);
+      }
       if (renamed?.DBInstanceStatus === 'available' && !renamed.PendingModifiedValues?.DBInstanceIdentifier) {
         if (renamed.DbiResourceId !== member.DbiResourceId)
           throw stepError('UnexpectedDatabase', `${tempId} is not the original member`);

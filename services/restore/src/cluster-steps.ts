@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-rds';
 import {
   asOriginalNames,
+  assertNotBroken,
   attempt,
   buildClusterPostModify,
   buildClusterRestoreInput,
@@ -103,10 +104,14 @@ export const buildClusterRestoreSteps = ({
       if (renamed) {
         if (renamed.DbiResourceId !== member.DbiResourceId)
           throw stepError('TempNameTaken', `${temp} is taken by another database`);
+        assertNotBroken(renamed.DBInstanceStatus, `member ${temp} (renamed by this run)`);
         if (renamed.DBInstanceStatus !== 'available') pending.push(temp);
         continue;
       }
       const db = await describeInstance(rds, member.DBInstanceIdentifier);
+      if (db?.DbiResourceId === member.DbiResourceId) {
+        assertNotBroken(db.DBInstanceStatus, `member ${member.DBInstanceIdentifier}`);
+      }
       if (db?.DBInstanceStatus !== 'available' || db.PendingModifiedValues?.DBInstanceIdentifier) {
         pending.push(temp); // a rename under way: neither name answers for a while, and no event comes
         continue;
@@ -142,6 +147,7 @@ export const buildClusterRestoreSteps = ({
       if (renamed.DbClusterResourceId !== original.DbClusterResourceId) {
         throw stepError('TempNameTaken', `cluster name ${temp} is taken by another cluster`);
       }
+      assertNotBroken(renamed.Status, `cluster ${temp} (renamed by this run)`);
       if (renamed.Status === 'available') {
         return runs.transition(run, 'RESTORING', {
           note: `cluster and ${original.members.length} members renamed`,
@@ -391,9 +397,11 @@ export const buildClusterRestoreSteps = ({
         if (aside && aside.DbiResourceId !== member.DbiResourceId) {
           throw stepError('TempNameTaken', `${memberTemp} is taken by another database`);
         }
+        assertNotBroken(aside?.DBInstanceStatus, `member ${memberTemp} (renamed by this run)`);
         if (aside?.DBInstanceStatus !== 'available') pending.push(memberTemp);
         continue;
       }
+      assertNotBroken(atName.DBInstanceStatus, `member ${member.DBInstanceIdentifier}`);
       if (atName.DBInstanceStatus !== 'available' || atName.PendingModifiedValues?.DBInstanceIdentifier) {
         pending.push(member.DBInstanceIdentifier);
         continue;
@@ -424,6 +432,7 @@ export const buildClusterRestoreSteps = ({
     // 2. The original cluster steps aside; 3. the copy takes its name.
     const atName = await describeCluster(rds, run.identifier);
     if (atName?.DbClusterResourceId === original.DbClusterResourceId) {
+      assertNotBroken(atName.Status, `cluster ${run.identifier}`);
       if (atName.Status !== 'available') return waitCluster(run, run.identifier, 'available', ctx);
       if (await describeCluster(rds, temp)) throw stepError('TempNameTaken', `cluster name ${temp} is taken`);
       await startDowntime();
