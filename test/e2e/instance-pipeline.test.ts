@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
 import { captureInstance, configurationDrift, copyIdentifierFor, runIdFor } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
+import { describeRun } from '../../packages/cli/src/runs-view';
 import {
   assertIamClean,
   clientsFor,
@@ -187,6 +188,12 @@ describe('instance pipeline on the local stack', () => {
       expect(downtime).toBeGreaterThan(0);
       expect(downtime).toBeLessThan(at('CLEANING_UP') - at('RESTORING'));
       expect(seen.has('original serving')).toBe(true);
+      // `trapheus status` shows the strategy, the side name and the downtime window.
+      const status = describeRun(run);
+      expect(status).toContain(
+        `strategy: swap (the copy is restored as ${run.copyIdentifier}, then swapped in)`,
+      );
+      expect(status).toMatch(/downtime: \d+\.\ds \(from .+ to .+\)/);
       const after = (await describe1(rds, 'demo-db'))!;
       expect(after.DbiResourceId).not.toBe(before.DbiResourceId);
       expect(after.Endpoint?.Address).toBe(before.Endpoint?.Address);

@@ -1,5 +1,5 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
-import type { Run } from '@trapheus/shared';
+import { downtimeOf, type Run } from '@trapheus/shared';
 
 const seconds = (from: string, to: string) =>
   ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
@@ -17,11 +17,28 @@ export const timeline = (run: Run, now = new Date().toISOString()): string[] =>
     return `  ${entry.at}  ${entry.step.padEnd(14)} ${lasted.padStart(8)}${entry.note ? `  ${entry.note}` : ''}`;
   });
 
+/** The downtime window: nothing answered under the name between these two moments. */
+const downtimeLines = (run: Run): string[] => {
+  const d = downtimeOf(run);
+  if (!d) return [];
+  return [
+    d.to
+      ? `downtime: ${d.seconds?.toFixed(1)}s (from ${d.from} to ${d.to})`
+      : `downtime: since ${d.from} (the name does not answer yet)`,
+  ];
+};
+
 export const describeRun = (run: Run): string =>
   [
     `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
     `step: ${run.step}${run.wait ? ` (waiting for ${run.wait.resourceType} ${run.wait.identifier} to be ${run.wait.target}, deadline ${run.wait.deadline})` : ''}`,
+    ...(run.strategy
+      ? [
+          `strategy: ${run.strategy}${run.copyIdentifier ? ` (the copy is restored as ${run.copyIdentifier}, then swapped in)` : ''}`,
+        ]
+      : []),
     ...(run.tempIdentifier ? [`temp identifier: ${run.tempIdentifier}`] : []),
+    ...downtimeLines(run),
     ...(run.failure ? [`failure: ${run.failure.step} ${run.failure.code}: ${run.failure.message}`] : []),
     ...(run.reason ? [`reason: ${run.reason}`] : []),
     ...(typeof run.progress.databaseState === 'string' ? [`database: ${run.progress.databaseState}`] : []),

@@ -92,6 +92,12 @@ export const runOutcomeDetailSchema = z.object({
   databaseState: z.string().optional(),
   /** The database stays locked until `trapheus unlock` (a FAILED run that needs a person). */
   locked: z.boolean().optional(),
+  /** How the copy took the original's place (swap or rename_first). */
+  strategy: z.enum(STRATEGIES).optional(),
+  /** When nothing answered under the name: from the original's rename to the copy (or original) answering. */
+  downtime: z
+    .object({ from: z.string(), to: z.string().optional(), seconds: z.number().optional() })
+    .optional(),
 });
 export type RunOutcomeDetail = z.infer<typeof runOutcomeDetailSchema>;
 

@@ -11,7 +11,7 @@ import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
 import { handoffInto, outcomeOf, type ServiceName, stepsOwnedBy } from './pipeline';
 import type { Publisher } from './publisher';
 import { FAILED_STATUSES } from './rds-instance';
-import { isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
+import { downtimeOf, isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { holdsLockWhenDone } from './run-repository';
 import type { Signal } from './signals';
@@ -128,6 +128,8 @@ export const outcomeDetail = (run: Run, at: string) => ({
   ...(run.reason ? { reason: run.reason } : {}),
   ...(typeof run.progress.databaseState === 'string' ? { databaseState: run.progress.databaseState } : {}),
   locked: holdsLockWhenDone(run),
+  ...(run.strategy ? { strategy: run.strategy } : {}),
+  ...(downtimeOf(run) ? { downtime: downtimeOf(run) } : {}),
 });
 
 /**

@@ -190,3 +190,20 @@ export const retryCommand = (run: {
   const task = (TASKS as readonly string[]).includes(run.task) ? run.task : 'create_snapshot';
   return `npx trapheus restore ${run.identifier}${run.kind === 'cluster' ? ' --cluster' : ''} --task ${task}${snapshot}`;
 };
+
+/**
+ * The window during which nothing answered under the database's name, from the run's progress markers: from the
+ * original's rename request to the copy answering under the name (or the original again, after a rollback).
+ *
+ * @example
+ * downtimeOf(run) // { from: '…', to: '…', seconds: 412 } (to undefined while it lasts)
+ */
+export const downtimeOf = (
+  run: Pick<Run, 'progress'>,
+): { from: string; to?: string; seconds?: number } | undefined => {
+  const from = run.progress.downtimeStartedAt;
+  if (typeof from !== 'string') return undefined;
+  const to = run.progress.downtimeEndedAt;
+  if (typeof to !== 'string') return { from };
+  return { from, to, seconds: Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) };
+};

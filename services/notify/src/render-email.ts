@@ -20,6 +20,17 @@ const facts = (s: OutcomeSummary): [string, string][] => {
     ['Final state', o.step],
     [`Now under ${o.identifier}`, s.databaseNow],
     ['Temp database', s.tempDatabase],
+    ...(o.strategy ? ([['Strategy', o.strategy]] as [string, string][]) : []),
+    ...(o.downtime
+      ? ([
+          [
+            'Downtime',
+            o.downtime.to
+              ? `${o.downtime.seconds?.toFixed(0)}s (${o.downtime.from} → ${o.downtime.to})`
+              : `since ${o.downtime.from}`,
+          ],
+        ] as [string, string][])
+      : []),
     ...(o.snapshotIdentifier ? ([['Snapshot', o.snapshotIdentifier]] as [string, string][]) : []),
     ['Run', o.runId],
     ['Started', o.createdAt],

@@ -55,6 +55,16 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
         field('Final state', `*${e(o.step)}*`),
         field('Temp database', o.tempIdentifier ? code(o.tempIdentifier) : e(s.tempDatabase)),
         field('Snapshot', o.snapshotIdentifier ? code(o.snapshotIdentifier) : '(none)'),
+        ...(o.downtime
+          ? [
+              field(
+                'Downtime',
+                o.downtime.to
+                  ? e(`${o.downtime.seconds?.toFixed(0)}s (${o.strategy ?? 'rename_first'})`)
+                  : e(`since ${o.downtime.from}`),
+              ),
+            ]
+          : []),
       ],
     },
     section(`*Now under ${code(o.identifier)}:* ${e(s.databaseNow)}`),

@@ -321,4 +321,19 @@ describe('e-mail rendering', () => {
     expect(summary.nextAction.join(' ')).toContain('`npx trapheus restore orders-db --task create_snapshot`');
     expect(summary.nextAction.join(' ')).not.toContain('unlock');
   });
+
+  it('shows the strategy and the downtime window, when the run measured one', () => {
+    const outcome = {
+      ...rolledBackOutcome(),
+      strategy: 'swap' as const,
+      downtime: { from: '2026-11-24T10:31:00.000Z', to: '2026-11-24T10:33:05.000Z', seconds: 125 },
+    };
+
+    const email = renderEmail(summarize(outcome));
+    const slack = JSON.stringify(renderSlack(summarize(outcome)));
+
+    expect(email.text).toMatch(/Strategy: +swap/);
+    expect(email.text).toMatch(/Downtime: +125s \(2026-11-24T10:31:00.000Z → 2026-11-24T10:33:05.000Z\)/);
+    expect(slack).toContain('125s (swap)');
+  });
 });
