@@ -25,7 +25,12 @@ export const machineLine = (): string =>
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the local stack on 127.0.0.1 with the services' logs silenced (TRAPHEUS_LOG_LEVEL overrides). */
-export const startBenchStack = (opts: { timeScale: number; seedDemo?: boolean; seed?: number }) => {
+export const startBenchStack = (opts: {
+  timeScale: number;
+  seedDemo?: boolean;
+  seed?: number;
+  rdsDurations?: Parameters<typeof startLocalStack>[0]['rdsDurations'];
+}) => {
   process.env.TRAPHEUS_LOG_LEVEL ??= 'SILENT';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return startLocalStack({
@@ -33,6 +38,7 @@ export const startBenchStack = (opts: { timeScale: number; seedDemo?: boolean; s
     timeScale: opts.timeScale,
     seedDemo: opts.seedDemo ?? true,
     seed: opts.seed ?? 7,
+    ...(opts.rdsDurations ? { rdsDurations: opts.rdsDurations } : {}),
   });
 };
 
@@ -44,7 +50,7 @@ export const runsOf = (stack: LocalStack): RunRepository => {
 /** Starts a run the way `trapheus restore --local` does (without following it); returns its run id. */
 export const startRun = async (
   stack: LocalStack,
-  opts: { identifier: string; requestId: string; task?: string },
+  opts: { identifier: string; requestId: string; task?: string; strategy?: string },
 ): Promise<string> => {
   const out: string[] = [];
   const err: string[] = [];
@@ -55,6 +61,7 @@ export const startRun = async (
       cluster: false,
       task: opts.task ?? 'create_snapshot',
       requestId: opts.requestId,
+      ...(opts.strategy ? { strategy: opts.strategy } : {}),
       wait: false,
       acceptTimeoutSeconds: 60,
       pollMs: 50,

@@ -18,7 +18,13 @@ import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
 import { dynamoIamCalls, sesIamCalls, startRecordingProxy } from './iam-proxy';
 import { type IamCall, IamRecorder, LOCAL_AWS } from './iam-recorder';
 import { startSesLocal, startSlackReceiver } from './outbox';
-import { type Quotas, type RdsEventBridgeEvent, type RdsSimulator, startRdsSimulator } from './rds';
+import {
+  type Durations,
+  type Quotas,
+  type RdsEventBridgeEvent,
+  type RdsSimulator,
+  startRdsSimulator,
+} from './rds';
 import { StackFaults } from './stack-faults';
 
 /** An event of the RDS simulator, as the local bus routes it. */
@@ -40,6 +46,8 @@ export interface LocalStackOptions {
   rootDir: string;
   /** Divides every RDS duration and SQS delay: 60 turns a 10-minute restore into 10 s. */
   timeScale?: number;
+  /** Base seconds of the simulator's asynchronous operations (e.g. a 30-minute restore for a benchmark). */
+  rdsDurations?: Partial<Durations>;
   stage?: string;
   region?: string;
   seedDemo?: boolean;
@@ -149,6 +157,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       recordCall: (akid, calls) => iam.recordSigned(akid, calls),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       ...(opts.rdsQuotas ? { quotas: opts.rdsQuotas } : {}),
+      ...(opts.rdsDurations ? { durations: opts.rdsDurations } : {}),
       ...(opts.reorderMaxHoldMs !== undefined ? { reorderMaxHoldMs: opts.reorderMaxHoldMs } : {}),
       onCall: (call) => faults.observeRds(call),
       onEvent: (event) => {
