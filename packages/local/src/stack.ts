@@ -179,7 +179,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       // Wall-clock settings follow the stack's clock (RDS durations and SQS delays are divided by the time scale):
       // a crashed reconciler's lease lapses in the same simulated minute as on AWS.
-      RUN_LEASE_SECONDS: String(Math.max(2, Math.ceil(60 / timeScale))),
+      RUN_LEASE_SECONDS: String(Math.max(10, Math.ceil(60 / timeScale))),
       CHECK_BACK_GRACE_SECONDS: String(Math.max(2, Math.ceil(120 / timeScale))),
     };
     const localBus = await startLocalBus({

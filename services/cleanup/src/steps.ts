@@ -12,11 +12,11 @@ import {
 } from '@aws-sdk/client-rds';
 import {
   assertDeletable,
+  assertNotBroken,
   describeCluster,
   describeInstance,
   describeSnapshot,
   errorCode,
-  FAILED_STATUSES,
   instanceOriginal,
   isBusy,
   memberTempIdentifier,
@@ -46,12 +46,8 @@ export interface CleanupDeps {
  * The original in a status it never leaves by itself cannot be brought back by renames: the rollback stops and a
  * person must look (the run ends FAILED with the state of both names, the database locked).
  */
-const failIfBroken = (db: DBInstance, what: string): void => {
-  const status = db.DBInstanceStatus ?? 'unknown';
-  if (FAILED_STATUSES.has(status)) {
-    throw stepError(status, `${what} ${db.DBInstanceIdentifier} is ${status}`);
-  }
-};
+const failIfBroken = (db: DBInstance, what: string): void =>
+  assertNotBroken(db.DBInstanceStatus, `${what} ${db.DBInstanceIdentifier}`);
 
 const describeState = (name: string, db: DBInstance | undefined) =>
   db ? `${name} is ${db.DBInstanceStatus} (resource ${db.DbiResourceId})` : `${name} does not exist`;

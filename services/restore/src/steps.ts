@@ -14,6 +14,7 @@ import {
   StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import {
+  assertNotBroken,
   buildPostRestoreModify,
   buildRestoreInput,
   type CapturedBackupReplication,
@@ -109,12 +110,8 @@ const attemptCall = async (call: () => Promise<unknown>): Promise<boolean> => {
 };
 
 /** A database in a status it never leaves by itself (failed, incompatible-…) stops the step: waiting is useless. */
-const failIfBroken = (db: DBInstance, what: string): void => {
-  const status = db.DBInstanceStatus ?? 'unknown';
-  if (FAILED_STATUSES.has(status)) {
-    throw stepError(status, `${what} ${db.DBInstanceIdentifier} is ${status}`);
-  }
-};
+const failIfBroken = (db: DBInstance, what: string): void =>
+  assertNotBroken(db.DBInstanceStatus, `${what} ${db.DBInstanceIdentifier}`);
 
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
@@ -449,11 +446,12 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
 
     // Nothing answers under the name: the original's rename is under way, or done and the copy's is next.
     const renamed = await describeInstance(rds, temp);
+    if (renamed && renamed.DbiResourceId !== original.DbiResourceId) {
+      throw stepError('UnexpectedDatabase', `${temp} is not the original captured by this run`);
+    }
+    if (renamed) failIfBroken(renamed, 'the original, renamed by this run,');
     if (renamed?.DBInstanceStatus !== 'available' || renamed.PendingModifiedValues?.DBInstanceIdentifier) {
       return waiter.waitFor(run, instanceWait(temp, 'available'), ctx.signal);
-    }
-    if (renamed.DbiResourceId !== original.DbiResourceId) {
-      throw stepError('UnexpectedDatabase', `${temp} is not the original captured by this run`);
     }
     const copy = await describeInstance(rds, side);
     if (!copy) {
@@ -462,6 +460,7 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     }
     if (copy.DbiResourceId !== copyId)
       throw stepError('UnexpectedDatabase', `${side} is not this run's copy`);
+    failIfBroken(copy, "this run's copy");
     if (copy.DBInstanceStatus !== 'available')
       return waiter.waitFor(run, instanceWait(side, 'available'), ctx.signal);
     try {
