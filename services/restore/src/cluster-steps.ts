@@ -454,6 +454,10 @@ export const buildClusterRestoreSteps = ({
     }
     if (!atName) {
       const aside = await describeCluster(rds, temp);
+      if (aside && aside.DbClusterResourceId !== original.DbClusterResourceId) {
+        throw stepError('UnexpectedDatabase', `cluster ${temp} is not the original captured by this run`);
+      }
+      assertNotBroken(aside?.Status, `the original cluster ${temp}`);
       if (aside?.Status !== 'available') return waitCluster(run, temp, 'available', ctx);
       const copy = await describeCluster(rds, side);
       if (!copy) return waitCluster(run, run.identifier, 'available', ctx);
