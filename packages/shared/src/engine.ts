@@ -269,8 +269,13 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
         if (!run) return;
         // An old check-back of a step this service owns is dropped; one for a run that moved to another service's
         // step still reaches reconcile, which publishes a hand-off that may have been lost.
-        if (!isTerminal(run.step) && owned.has(run.step) && !deps.waiter.isLiveCheckBack(run, signal.seq))
+        if (!isTerminal(run.step) && owned.has(run.step) && !deps.waiter.isLiveCheckBack(run, signal.seq)) {
+          // A check-back from the future: its wait is being recorded right now (the check-back goes out first).
+          // It comes back shortly; one from the past is dropped.
+          const current = run.wait?.checkSeq ?? run.lastCheckSeq ?? 0;
+          if (signal.seq > current) await deps.waiter.nudge(run.runId, NUDGE_SECONDS, signal.seq);
           return;
+        }
         await reconcile(run, signal);
         return;
       }

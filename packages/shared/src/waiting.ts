@@ -84,12 +84,13 @@ export const buildWaiter = ({
         attempt: 0,
         nextCheckAt: at(delay),
       };
-      const updated = await runs.update(run, {
+      // The check-back goes out before the wait is recorded: if the send fails, nothing changed and the retried
+      // message is still the live one; if the write fails, the early check-back is simply not live.
+      await send(run.runId, seq, delay);
+      return runs.update(run, {
         wait,
         waitKey: waitKeyOf(what.resourceType, what.identifier),
       });
-      await send(run.runId, seq, delay);
-      return updated;
     },
 
     /**
@@ -106,8 +107,8 @@ export const buildWaiter = ({
       const attempt = wait.attempt + 1;
       const delay = checkBackDelay(attempt, timing);
       const next: RunWait = { ...wait, attempt, checkSeq: wait.checkSeq + 1, nextCheckAt: at(delay) };
-      const updated = await runs.update(run, { wait: next });
       await send(run.runId, next.checkSeq, delay);
+      const updated = await runs.update(run, { wait: next });
       return updated;
     },
 
