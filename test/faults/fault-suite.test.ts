@@ -76,7 +76,7 @@ describe('fault suite', () => {
   )('%s', async (_title, batch) => {
     const result: BatchResult = await runBatch(batch, {
       // 30 s at time scale 600 is 5 simulated hours: more than any step's wait deadline.
-      deadlineMs: 30_000,
+      deadlineMs: Math.max(30_000, ...batch.map((s) => s.deadlineMs ?? 0)),
       beforeRuns: (stack) => {
         for (const s of batch) s.beforeRuns?.(stack);
       },

@@ -17,6 +17,8 @@ export interface Scenario extends ScenarioRun {
   notify?: NotifyExpectations;
   step: string;
   fault: string;
+  /** wall-clock deadline for the batch, where the fault costs wall-clock time the time scale cannot compress */
+  deadlineMs?: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -235,6 +237,8 @@ interface FaultDef {
   /** undefined: does not apply to this step */
   arm: (s: StepDef, c: RunCtx) => void;
   applies?: (s: StepDef) => boolean;
+  /** the batch deadline this fault needs (see Scenario.deadlineMs) */
+  deadlineMs?: number;
 }
 
 /** Arms `add` now, or once the step's precondition call happened. */
@@ -264,6 +268,9 @@ export const FAULTS: FaultDef[] = [
   },
   {
     name: 'crash-before-state-write',
+    // A crashed invocation keeps the run's lease until it expires (wall-clock, at least 10 s on the local stack):
+    // four crashes in a row cost up to 40 s before the fifth delivery may take the run.
+    deadlineMs: 60_000,
     arm: (s, c) =>
       when(s, c, () =>
         c.stack.faults.dynamo({ caller: s.fn, match: c.runId, error: 'crash', count: 4, after: s.call(c) }),
@@ -334,6 +341,7 @@ export const matrix = (): Scenario[] =>
         fault: f.name,
         db: nextDb(s.kind),
         arm: (c) => f.arm(s, c),
+        ...(f.deadlineMs ? { deadlineMs: f.deadlineMs } : {}),
       }),
     ),
   );
@@ -415,6 +423,9 @@ export const extras = (): Scenario[] => [
     fault: 'rds-throttle-20%',
     db: nextDb(k),
     group: 'throttle-all',
+    // The SDK's retry back-off (and SQS redelivery after a call that ran out of attempts) is wall-clock time:
+    // the time scale does not shorten it. A cluster run makes a few hundred RDS calls, a fifth of them throttled.
+    deadlineMs: 120_000,
     beforeRuns: (stack) => stack.rds.faults.add({ kind: 'throttle', probability: 0.2 }),
   })),
   // SES and Slack failures on a notified outcome (the restore fails: ROLLED_BACK).
