@@ -75,8 +75,9 @@ describe('fault suite', () => {
     ),
   )('%s', async (_title, batch) => {
     const result: BatchResult = await runBatch(batch, {
-      // 30 s at time scale 600 is 5 simulated hours: more than any step's wait deadline.
-      deadlineMs: Math.max(30_000, ...batch.map((s) => s.deadlineMs ?? 0)),
+      // 60 s at time scale 600 is 10 simulated hours: more than any step's wait deadline (hours at most), with
+      // room for a loaded CI machine (a batch of 14 healthy runs ends in 7–17 s here; it stops as soon as all end).
+      deadlineMs: Math.max(60_000, ...batch.map((s) => s.deadlineMs ?? 0)),
       beforeRuns: (stack) => {
         for (const s of batch) s.beforeRuns?.(stack);
       },

@@ -270,7 +270,7 @@ export const FAULTS: FaultDef[] = [
     name: 'crash-before-state-write',
     // A crashed invocation keeps the run's lease until it expires (wall-clock, at least 10 s on the local stack):
     // four crashes in a row cost up to 40 s before the fifth delivery may take the run.
-    deadlineMs: 60_000,
+    deadlineMs: 90_000,
     arm: (s, c) =>
       when(s, c, () =>
         c.stack.faults.dynamo({ caller: s.fn, match: c.runId, error: 'crash', count: 4, after: s.call(c) }),

@@ -19,6 +19,8 @@ export interface SlackFailure {
   count: number;
   /** Only for this webhook name; any webhook when absent. */
   webhook?: string;
+  /** Only for POSTs whose raw body contains this text (a run id, a database name); any POST when absent. */
+  match?: string;
   /** `Retry-After` seconds sent with a 429 (default 1). */
   retryAfterSeconds?: number;
 }
@@ -39,8 +41,8 @@ export interface SlackReceiver {
   posts(): SlackPost[];
   /** Every POST with the status it was answered with. */
   attempts(): SlackAttempt[];
-  /** Answers the next `count` POSTs (of `webhook`, or any) with `status`. */
-  failNext(status: number, count: number, webhook?: string): void;
+  /** Answers the next `count` POSTs (of `webhook`, or any; whose body contains `match`, or any) with `status`. */
+  failNext(status: number, count: number, webhook?: string, match?: string): void;
   clear(): void;
   stop(): Promise<void>;
 }
@@ -75,8 +77,13 @@ export const startSlackReceiver = async (opts: SlackReceiverOptions = {}): Promi
   const failures: SlackFailure[] = (opts.failures ?? []).map((f) => ({ ...f }));
   const attempts: SlackAttempt[] = [];
 
-  const takeFailure = (webhook: string): SlackFailure | undefined => {
-    const f = failures.find((x) => x.count > 0 && (x.webhook === undefined || x.webhook === webhook));
+  const takeFailure = (webhook: string, raw: string): SlackFailure | undefined => {
+    const f = failures.find(
+      (x) =>
+        x.count > 0 &&
+        (x.webhook === undefined || x.webhook === webhook) &&
+        (x.match === undefined || raw.includes(x.match)),
+    );
     if (!f) return undefined;
     f.count -= 1;
     if (f.count === 0) failures.splice(failures.indexOf(f), 1);
@@ -102,7 +109,7 @@ export const startSlackReceiver = async (opts: SlackReceiverOptions = {}): Promi
         body = raw;
       }
       const receivedAt = new Date().toISOString();
-      const failure = takeFailure(webhook);
+      const failure = takeFailure(webhook, raw);
       if (failure) {
         attempts.push({ webhook, body, receivedAt, status: failure.status });
         const headers: Record<string, string> =
@@ -146,8 +153,13 @@ export const startSlackReceiver = async (opts: SlackReceiverOptions = {}): Promi
         .filter((a) => a.status === 200)
         .map(({ webhook, body, receivedAt }) => ({ webhook, body, receivedAt })),
     attempts: () => attempts.map((a) => ({ ...a })),
-    failNext: (status, count, webhook) => {
-      failures.push({ status, count, ...(webhook !== undefined ? { webhook } : {}) });
+    failNext: (status, count, webhook, match) => {
+      failures.push({
+        status,
+        count,
+        ...(webhook !== undefined ? { webhook } : {}),
+        ...(match !== undefined ? { match } : {}),
+      });
     },
     clear: () => {
       attempts.length = 0;

@@ -52,6 +52,17 @@ describe('startSlackReceiver', () => {
     expect(slack.posts().map((p) => p.webhook)).toEqual(['alive', 'dead']);
   });
 
+  it('failNext with a match fails only the POSTs whose body contains it', async () => {
+    slack = await startSlackReceiver({});
+    slack.failNext(500, 1, undefined, 'orders-db');
+
+    const other = await post(slack.webhookUrl('a'), { text: 'billing-db FAILED' });
+    const hit = await post(slack.webhookUrl('a'), { text: 'orders-db FAILED' });
+    const again = await post(slack.webhookUrl('a'), { text: 'orders-db FAILED' });
+
+    expect([other.status, hit.status, again.status]).toEqual([200, 500, 200]);
+  });
+
   it('refuses what Slack refuses: no text, not JSON, unknown path', async () => {
     slack = await startSlackReceiver({});
 
