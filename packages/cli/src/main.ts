@@ -47,6 +47,58 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+const TARGET: OptionName[] = ['local', 'stage'];
+
+/**
+ * What each command takes. Anything else is a usage error before anything is sent: a stray `db_restore` after the
+ * identifier must not run the default task (which replaces the very snapshot the user meant to restore from).
+ */
+const ACCEPTS: Record<string, { positionals: string[]; options: OptionName[] }> = {
+  restore: {
+    positionals: ['<identifier>'],
+    options: ['cluster', 'task', 'snapshot', 'request-id', 'strategy', 'wait', 'timeout', ...TARGET],
+  },
+  status: { positionals: ['<runId>'], options: ['json', ...TARGET] },
+  runs: { positionals: [], options: ['identifier', 'cluster', 'json', ...TARGET] },
+  unlock: { positionals: ['<identifier>'], options: ['cluster', ...TARGET] },
+  demo: { positionals: [], options: ['time-scale'] },
+  'local up': { positionals: [], options: ['time-scale'] },
+  'local fault': {
+    positionals: [],
+    options: ['operation', 'identifier', 'error', 'events', 'throttle', 'reset', 'status'],
+  },
+  'local outbox': { positionals: [], options: ['json'] },
+};
+
+/** A usage error naming the stray argument or option, or undefined when the command takes all it was given. */
+export const strayArgument = (
+  command: string,
+  positionals: string[],
+  given: string[],
+): string | undefined => {
+  const sub = command === 'local' ? `local ${positionals[0] ?? ''}` : command;
+  const accepts = ACCEPTS[sub];
+  if (!accepts) return undefined; // unknown command or subcommand: reported where it is dispatched
+  const own = command === 'local' ? positionals.slice(1) : positionals;
+  const stray = own[accepts.positionals.length];
+  if (stray !== undefined) {
+    const hint = (TASKS as readonly string[]).includes(stray)
+      ? `; did you mean --task ${stray}?`
+      : stray === 'swap' || stray === 'rename_first'
+        ? `; did you mean --strategy ${stray}?`
+        : '';
+    const takes = accepts.positionals.length ? accepts.positionals.join(' ') : 'no arguments';
+    return `trapheus ${sub}: unexpected argument "${stray}" (it takes ${takes}${hint})`;
+  }
+  const foreign = given.find((name) => name !== 'help' && !accepts.options.includes(name as OptionName));
+  if (foreign !== undefined) {
+    const list = accepts.options.map((o) => `--${o}`).join(', ') || 'none';
+    return `trapheus ${sub}: --${foreign} does not apply here (options: ${list})`;
+  }
+  return undefined;
+};
+
 /** Turns what the AWS SDK says when nothing is reachable into a sentence with the fix. */
 const explain = (err: unknown, local: boolean): string => {
   const message = err instanceof Error ? err.message : String(err);
@@ -65,10 +117,10 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
   const command = helpFirst ? 'help' : first;
   const rest = helpFirst ? [] : others;
   let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+    typeof parseArgs<{ args: string[]; allowPositionals: true; tokens: true; options: typeof OPTIONS }>
   >;
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+    parsed = parseArgs({ args: rest, allowPositionals: true, tokens: true, options: OPTIONS });
   } catch (err) {
     const text = String((err as { message?: unknown })?.message ?? err);
     const message =
@@ -80,6 +132,12 @@ export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd
   if (!command || values.help || command === 'help') {
     io.out(USAGE);
     return command ? 0 : 1;
+  }
+  const given = parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
+  const stray = strayArgument(command, positionals, given);
+  if (stray) {
+    io.err(`${stray} (see \`npx trapheus --help\`)`);
+    return 1;
   }
   try {
     return await run(command, values, positionals, io, cwd);

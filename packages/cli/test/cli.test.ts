@@ -39,6 +39,33 @@ describe('trapheus CLI', () => {
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it('refuses a stray argument instead of running the default task, and sends nothing', async () => {
+    const { io, err } = capture();
+
+    const code = await main(['restore', 'demo-db', 'db_restore', '--wait', '--stage', 'dev'], io);
+
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      'trapheus restore: unexpected argument "db_restore" (it takes <identifier>; did you mean --task db_restore?) (see `npx trapheus --help`)',
+    ]);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
+  it('refuses an option of another command, naming it and the options that apply', async () => {
+    const { io, err } = capture();
+
+    const code = await main(['runs', '--throttle', '0.5', '--task', 'x'], io);
+    const local = await main(['local', 'outbox', '--task', 'db_restore'], io);
+    const extra = await main(['local', 'up', 'now'], io);
+
+    expect([code, local, extra]).toEqual([1, 1, 1]);
+    expect(err).toEqual([
+      'trapheus runs: --throttle does not apply here (options: --identifier, --cluster, --json, --local, --stage) (see `npx trapheus --help`)',
+      'trapheus local outbox: --task does not apply here (options: --json) (see `npx trapheus --help`)',
+      'trapheus local up: unexpected argument "now" (it takes no arguments) (see `npx trapheus --help`)',
+    ]);
+  });
+
   it('says what is missing when restore has no identifier', async () => {
     const { io, err } = capture();
 
