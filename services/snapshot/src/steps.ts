@@ -9,8 +9,8 @@ import {
   type DBInstance,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBSnapshotsCommand,
+  paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBSnapshots,
   type RDSClient,
   type Tag,
 } from '@aws-sdk/client-rds';
@@ -98,6 +98,24 @@ interface ListedSnapshot {
   created?: Date;
 }
 
+/** A manual snapshot of `dbId` as the list needs it (the filter also matches snapshots of a same-named database). */
+const listed = (
+  id: string | undefined,
+  source: string | undefined,
+  dbId: string,
+  s: { Status?: string; TagList?: Tag[]; SnapshotCreateTime?: Date },
+): ListedSnapshot[] =>
+  id && source === dbId
+    ? [
+        {
+          id,
+          status: s.Status ?? 'unknown',
+          tags: s.TagList ?? [],
+          ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+        },
+      ]
+    : [];
+
 /**
  * Shapes an in-place restore would break, from the configuration ledger's `refused` fields (read replicas and
  * their sources, Multi-AZ DB clusters, global database members, cross-Region replicas, RDS Custom, …).
@@ -165,27 +183,13 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     },
     async listSnapshots(dbId) {
       const out: ListedSnapshot[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await rds.send(
-          new DescribeDBSnapshotsCommand({
-            DBInstanceIdentifier: dbId,
-            SnapshotType: 'manual',
-            Marker: marker,
-          }),
-        );
-        for (const s of page.DBSnapshots ?? []) {
-          if (s.DBSnapshotIdentifier && s.DBInstanceIdentifier === dbId) {
-            out.push({
-              id: s.DBSnapshotIdentifier,
-              status: s.Status ?? 'unknown',
-              tags: s.TagList ?? [],
-              ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
-            });
-          }
-        }
-        marker = page.Marker;
-      } while (marker);
+      const pages = paginateDescribeDBSnapshots(
+        { client: rds },
+        { DBInstanceIdentifier: dbId, SnapshotType: 'manual' },
+      );
+      for await (const page of pages)
+        for (const s of page.DBSnapshots ?? [])
+          out.push(...listed(s.DBSnapshotIdentifier, s.DBInstanceIdentifier, dbId, s));
       return out;
     },
   },
@@ -228,27 +232,13 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     },
     async listSnapshots(dbId) {
       const out: ListedSnapshot[] = [];
-      let marker: string | undefined;
-      do {
-        const page = await rds.send(
-          new DescribeDBClusterSnapshotsCommand({
-            DBClusterIdentifier: dbId,
-            SnapshotType: 'manual',
-            Marker: marker,
-          }),
-        );
-        for (const s of page.DBClusterSnapshots ?? []) {
-          if (s.DBClusterSnapshotIdentifier && s.DBClusterIdentifier === dbId) {
-            out.push({
-              id: s.DBClusterSnapshotIdentifier,
-              status: s.Status ?? 'unknown',
-              tags: s.TagList ?? [],
-              ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
-            });
-          }
-        }
-        marker = page.Marker;
-      } while (marker);
+      const pages = paginateDescribeDBClusterSnapshots(
+        { client: rds },
+        { DBClusterIdentifier: dbId, SnapshotType: 'manual' },
+      );
+      for await (const page of pages)
+        for (const s of page.DBClusterSnapshots ?? [])
+          out.push(...listed(s.DBClusterSnapshotIdentifier, s.DBClusterIdentifier, dbId, s));
       return out;
     },
   },
