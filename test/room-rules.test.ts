@@ -4,7 +4,7 @@
  * or CLI. Each case writes a probe file where the rule applies and asserts that `biome lint` refuses it.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..');
@@ -61,5 +61,24 @@ describe('room rules (lint)', () => {
     );
 
     expect(result.text).not.toContain('noRestrictedImports');
+  });
+});
+
+describe('typed run state', () => {
+  // Every `src` folder of the packages and services: a double cast hides a type the code should state.
+  const srcFiles = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? srcFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
+
+  it('no `as unknown as` in any src folder', () => {
+    const roots = ['packages', 'services'].flatMap((top) =>
+      readdirSync(join(ROOT, top)).map((name) => join(ROOT, top, name, 'src')),
+    );
+    const files = roots.filter((d) => existsSync(d)).flatMap(srcFiles);
+    const offenders = files.filter((f) => readFileSync(f, 'utf8').includes('as unknown as'));
+
+    expect(files.length).toBeGreaterThan(50);
+    expect(offenders.map((f) => f.slice(ROOT.length + 1))).toEqual([]);
   });
 });
