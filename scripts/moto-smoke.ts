@@ -1,7 +1,8 @@
 /**
  * Extra CI check, where Python moto is installed: the same handlers, unchanged, against moto's RDS (a second,
- * independent implementation of the RDS Query protocol). moto answers instantly and emits no RDS events, so runs
- * finish on their check-backs alone.
+ * independent implementation of the RDS Query protocol), driven the way a user would: `trapheus local up
+ * --rds-endpoint <moto>` in a scratch folder, then `trapheus restore … --wait --local` there. moto answers
+ * instantly and emits no RDS events, so runs finish on their check-backs alone.
  *
  * 1. `create_snapshot_only` must SUCCEED.
  * 2. `create_snapshot` must stop safely: moto gives a restored instance the same DbiResourceId as the instance
@@ -10,7 +11,9 @@
  *    as designed, checked against a foreign implementation.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CreateDBInstanceCommand,
@@ -20,10 +23,52 @@ import {
   DescribeDBSnapshotsCommand,
   RDSClient,
 } from '@aws-sdk/client-rds';
-import { startLocalStack } from '@trapheus/local';
 import { captureInstance, configurationDrift } from '@trapheus/shared';
-import { restore } from '../packages/cli/src/restore';
-import { targetForStack } from '../packages/cli/src/target';
+
+// The SDK warns about Node < 22 when a client is constructed (not on import), so this line, before any client, is
+// early enough. Lambda runs Node 22; on an older local Node the notice is only noise in the smoke output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const BIN = join(__dirname, '..', 'packages', 'cli', 'bin', 'trapheus.js');
+
+/** The `trapheus` command in `cwd`, with its output collected. */
+const trapheus = (args: string[], cwd: string) => {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number>((done) => child.once('exit', (code) => done(code ?? 1)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+};
+
+/** Resolves once `local up` has written `<cwd>/.trapheus/local.json`; rejects with its output if it exits first. */
+const stackUp = async (up: ReturnType<typeof trapheus>, cwd: string) => {
+  const file = join(cwd, '.trapheus', 'local.json');
+  let exit: number | undefined;
+  void up.exited.then((code) => {
+    exit = code;
+  });
+  for (let i = 0; i < 300; i++) {
+    if (exit !== undefined) throw new Error(`local up exited ${exit}:\n${up.output().stderr}`);
+    if (existsSync(file)) {
+      const info = (() => {
+        try {
+          return JSON.parse(readFileSync(file, 'utf8')) as { rdsExternal?: boolean };
+        } catch {
+          return undefined; // between create and write: read again
+        }
+      })();
+      if (info) return info;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`local up wrote no ${file} in 30 s:\n${up.output().stderr}`);
+};
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -92,28 +137,20 @@ const main = async (): Promise<number> => {
     const before = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'smoke-db' })))
       .DBInstances?.[0];
     if (!before) throw new Error('moto did not return smoke-db');
-    const stack = await startLocalStack({
-      rootDir: join(__dirname, '..'),
-      timeScale: 100,
-      rdsEndpoint: endpoint,
-      seedDemo: false,
-    });
+    const cwd = mkdtempSync(join(tmpdir(), 'trapheus-moto-smoke-'));
+    const up = trapheus(['local', 'up', '--rds-endpoint', endpoint, '--time-scale', '100'], cwd);
     try {
-      const target = targetForStack(stack);
-      const run = (task: string) =>
-        restore(
-          target,
-          {
-            identifier: 'smoke-db',
-            cluster: false,
-            task,
-            wait: true,
-            acceptTimeoutSeconds: 30,
-            waitTimeoutSeconds: 120,
-            pollMs: 100,
-          },
-          { out: () => undefined, err: (l) => console.log(`  ${l}`) },
+      const info = await stackUp(up, cwd);
+      if (info.rdsExternal !== true) throw new Error('local.json does not say RDS is external');
+      const run = async (task: string) => {
+        const restore = trapheus(
+          ['restore', 'smoke-db', '--task', task, '--wait', '--local', '--timeout', '120'],
+          cwd,
         );
+        const code = await restore.exited;
+        for (const line of restore.output().stderr.split('\n').filter(Boolean)) console.log(`  ${line}`);
+        return code;
+      };
       const snapshotOnly = await run('create_snapshot_only');
       const full = await run('create_snapshot');
       const after = (await rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'smoke-db' })))
@@ -129,7 +166,9 @@ const main = async (): Promise<number> => {
       const nothingDeleted = names.length === 2 && names[0] === 'smoke-db';
       return snapshotOnly === 0 && full === 1 && nothingDeleted ? 0 : 1;
     } finally {
-      await stack.stop();
+      up.child.kill('SIGTERM');
+      await up.exited;
+      rmSync(cwd, { recursive: true, force: true });
     }
   } finally {
     moto.kill('SIGTERM');

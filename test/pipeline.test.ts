@@ -141,9 +141,13 @@ describe('the instance pipeline, end to end over fakes', () => {
     await h.drain();
     const [first] = h.memory.all();
     expect(first?.step).toBe('FAILED');
-    expect(first?.reason).toContain(
-      'not locked: fix the cause, then run `npx trapheus restore orders-db --task create_snapshot`',
-    );
+    expect(first?.reason).toContain('not locked: fix the cause, then request the restore again');
+    expect(first?.remedy).toEqual({
+      action: 'restore',
+      identifier: 'orders-db',
+      isCluster: false,
+      task: 'create_snapshot',
+    });
 
     await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-2');
 
@@ -201,7 +205,7 @@ describe('the instance pipeline, end to end over fakes', () => {
     expect(second.reason).toContain(
       `the last run (${first!.runId}) on DB instance orders-db FAILED and needs a person`,
     );
-    expect(second.reason).toContain('npx trapheus unlock orders-db');
+    expect(second.remedy).toEqual({ action: 'unlock', identifier: 'orders-db', isCluster: false });
 
     expect(await h.runs.unlock('instance', 'orders-db')).toEqual({ released: true, holder: first!.runId });
     await h.request({ identifier: 'orders-db', task: 'create_snapshot', isCluster: false }, 'evt-3');

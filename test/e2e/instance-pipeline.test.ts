@@ -134,8 +134,9 @@ describe('instance pipeline on the local stack', () => {
     const second = await runRestore(stack, { wait: false });
 
     expect(first.code).toBe(0);
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(3);
     expect(second.err.join('\n')).toContain(`another run (${first.runId}) is active on DB instance demo-db`);
+    expect(second.err.join('\n')).toContain(`next: npx trapheus status ${first.runId} --wait --local`);
   });
 
   it('trapheus runs and status show the run from another process (endpoints from local.json)', async () => {
@@ -189,7 +190,7 @@ describe('instance pipeline on the local stack', () => {
       expect(downtime).toBeLessThan(at('CLEANING_UP') - at('RESTORING'));
       expect(seen.has('original serving')).toBe(true);
       // `trapheus status` shows the strategy, the side name and the downtime window.
-      const status = describeRun(run);
+      const status = describeRun(run, '--local');
       expect(status).toContain(
         `strategy: swap (the copy is restored as ${run.copyIdentifier}, then swapped in)`,
       );

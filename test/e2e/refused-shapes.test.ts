@@ -76,7 +76,7 @@ describe('shapes refused at intake', () => {
       ],
       ['REJECTED', expect.stringContaining('ReadReplicaSourceDBClusterIdentifier is shop')],
     ]);
-    expect(results.map((r) => r.code)).toEqual([1, 1, 1, 1]);
+    expect(results.map((r) => r.code)).toEqual([3, 3, 3, 3]); // REJECTED
     const mutating = Object.keys(stack.rds.callCounts()).filter((a) => !a.startsWith('Describe'));
     expect(mutating).toEqual([]);
   });

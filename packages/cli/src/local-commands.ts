@@ -1,12 +1,22 @@
 /** `trapheus local …` and `trapheus demo`: the local stack from the command line. */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { resolve } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
+import { CliError, EXIT } from './exit-codes';
 import type { Io } from './restore';
-import { follow, restore } from './restore';
+import { restore } from './restore';
 import { isAlive, LOCAL_INFO_FILE, readLocalInfo, targetForStack } from './target';
 
 type Values = Record<string, string | boolean | undefined>;
+
+/**
+ * Where the services' serverless.yml files are read from: the repository root (packages/cli/src → root),
+ * whatever the working directory. `.trapheus/local.json` still goes to the working directory.
+ */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 const postJson = async (url: string, body: unknown) => {
   const res = await fetch(url, {
@@ -15,7 +25,12 @@ const postJson = async (url: string, body: unknown) => {
     body: JSON.stringify(body),
   });
   const text = await res.text();
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`);
+  if (!res.ok) {
+    throw new CliError(
+      `the simulator refused ${url}: ${res.status} ${text}`,
+      res.status < 500 ? EXIT.USAGE : EXIT.UNAVAILABLE,
+    );
+  }
   return text;
 };
 
@@ -65,7 +80,8 @@ const loadStack = async () =>
 
 const timeScaleOf = (values: Values) => {
   const ts = values['time-scale'] === undefined ? 60 : Number(values['time-scale']);
-  if (!Number.isFinite(ts) || ts <= 0) throw new Error('--time-scale must be a positive number');
+  if (!Number.isFinite(ts) || ts <= 0)
+    throw new CliError('--time-scale must be a positive number', EXIT.USAGE);
   return ts;
 };
 
@@ -75,11 +91,12 @@ const describeDb = async (rds: RDSClient, id: string) =>
 /** `trapheus demo`: stack up, a create_snapshot restore of demo-db, checks, summary, shutdown. */
 const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
   const started = Date.now();
-  refuseIfRunning(cwd);
+  refuseIfRunning(cwd, io);
   const startLocalStack = await loadStack();
   const timeScale = timeScaleOf(values);
   io.err(`starting the local stack (time scale ${timeScale}×)…`);
-  const stack = await startLocalStack({ rootDir: cwd, timeScale, writeInfo: true });
+  // The demo is the no-setup path: always the built-in RDS simulator, whatever AWS_ENDPOINT_URL_RDS says.
+  const stack = await startLocalStack({ rootDir: REPO_ROOT, infoDir: cwd, timeScale, writeInfo: true });
   try {
     const rds = new RDSClient({
       region: stack.region,
@@ -157,34 +174,128 @@ const removeOwnInfo = (cwd: string) => {
   }
 };
 
-/** Refuses to start a second stack over a live one in the same folder. */
-const refuseIfRunning = (cwd: string) => {
+/**
+ * Refuses to start a second stack over a live one in the same folder. A file that cannot be read names no live
+ * stack: the new stack replaces it (and says so).
+ */
+export const refuseIfRunning = (cwd: string, io: Pick<Io, 'err'>) => {
   const file = LOCAL_INFO_FILE(cwd);
   if (!existsSync(file)) return;
-  const pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: number }).pid;
-  if (pid && pid !== process.pid && isAlive(pid)) {
-    throw new Error(
-      `a local stack is already running here (pid ${pid}); stop it first (Ctrl-C in its terminal)`,
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+  } catch (err) {
+    io.err(`${file} is not valid JSON (${(err as Error).message}): the new stack replaces it`);
+    return;
+  }
+  if (typeof pid === 'number' && pid !== process.pid && isAlive(pid)) {
+    throw new CliError(
+      `a local stack is already running here (pid ${pid}); stop it first (Ctrl-C in its terminal), or use it: its endpoints are in ${file}`,
+      EXIT.FAILED,
     );
   }
 };
 
+/** An RDS endpoint other than the built-in simulator (moto, LocalStack, another simulator), and where it came from. */
+export interface ExternalRds {
+  url: string;
+  source: '--rds-endpoint' | 'AWS_ENDPOINT_URL_RDS';
+}
+
+/**
+ * `--rds-endpoint`, else `AWS_ENDPOINT_URL_RDS` (the SDK's own variable for the RDS endpoint), else undefined (the
+ * built-in simulator). Only an http(s) URL is taken; the error starts with the name of where the value came from.
+ */
+export const externalRdsEndpoint = (
+  values: Values,
+  env: NodeJS.ProcessEnv = process.env,
+): ExternalRds | undefined => {
+  const flag = values['rds-endpoint'];
+  const fromEnv = env.AWS_ENDPOINT_URL_RDS;
+  let source: ExternalRds['source'];
+  let raw: string;
+  if (flag !== undefined && flag !== false) {
+    source = '--rds-endpoint';
+    raw = typeof flag === 'string' ? flag.trim() : '';
+  } else if (fromEnv !== undefined && fromEnv.trim() !== '') {
+    source = 'AWS_ENDPOINT_URL_RDS';
+    raw = fromEnv.trim();
+  } else return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new CliError(
+      `${source}: ${raw ? `"${raw}" is not an http(s) URL` : 'needs a URL'} (want e.g. http://127.0.0.1:5000)`,
+      EXIT.USAGE,
+    );
+  }
+  return { url: raw.replace(/\/+$/, ''), source };
+};
+
+/**
+ * Any HTTP answer (even 404) counts; a refused connection, a DNS failure or `timeoutMs` of silence does not.
+ * node:http, like the SDK (fetch refuses some ports outright, e.g. 6000).
+ */
+export const checkAnswers = ({ url, source }: ExternalRds, timeoutMs = 3000): Promise<void> =>
+  new Promise((answered, failed) => {
+    const fail = (why: string) =>
+      failed(
+        new CliError(
+          /CERT|TLS|SSL/.test(why)
+            ? `${source}: ${url} answered, but its TLS certificate is refused (${why}); the SDK would refuse it too`
+            : `${source}: nothing answers at ${url} (${why}): start that server first`,
+          EXIT.UNAVAILABLE,
+        ),
+      );
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET' }, (res) => {
+      res.resume();
+      answered();
+    });
+    req.setTimeout(timeoutMs, () => {
+      req.destroy();
+      fail(`no answer within ${timeoutMs / 1000} s`);
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    req.end();
+  });
+
 const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
-  refuseIfRunning(cwd);
+  const external = externalRdsEndpoint(values);
+  const timeScale = timeScaleOf(values);
+  refuseIfRunning(cwd, io);
+  if (external) await checkAnswers(external);
   const startLocalStack = await loadStack();
-  const stack = await startLocalStack({ rootDir: cwd, timeScale: timeScaleOf(values), writeInfo: true });
+  const stack = await startLocalStack({
+    rootDir: REPO_ROOT,
+    infoDir: cwd,
+    timeScale,
+    writeInfo: true,
+    ...(external ? { rdsEndpoint: external.url } : {}),
+  });
   io.out(`Trapheus local stack is up (stage ${stack.stage}, bus ${stack.busName}, table ${stack.runsTable})`);
   for (const [name, url] of Object.entries(stack.endpoints)) io.out(`  ${name.padEnd(9)} ${url}`);
-  io.out(
-    `endpoints written to ${LOCAL_INFO_FILE(cwd)}; seeded DB instance demo-db and Aurora cluster demo-cluster`,
-  );
-  io.out(
-    'try: npx trapheus restore demo-db --wait --local   or   npx trapheus restore demo-cluster --cluster --wait --local',
-  );
+  if (external) {
+    io.out(`endpoints written to ${LOCAL_INFO_FILE(cwd)}`);
+    io.out(
+      `RDS: ${external.url} (from ${external.source}), not the built-in simulator: nothing is seeded there and no RDS events arrive, so runs finish on their check-backs; \`local fault\` needs the built-in simulator`,
+    );
+    io.out('try: npx trapheus restore <an instance there> --wait --local');
+  } else {
+    io.out(
+      `endpoints written to ${LOCAL_INFO_FILE(cwd)}; RDS: the built-in simulator, seeded with DB instance demo-db and Aurora cluster demo-cluster`,
+    );
+    io.out(
+      'try: npx trapheus restore demo-db --wait --local   or   npx trapheus restore demo-cluster --cluster --wait --local',
+    );
+  }
   io.out('Ctrl-C stops the stack');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  await new Promise<void>((stopped) => {
+    process.once('SIGINT', stopped);
+    process.once('SIGTERM', stopped);
   });
   await stack.stop();
   removeOwnInfo(cwd);
@@ -194,6 +305,12 @@ const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
 
 const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
   const info = readLocalInfo(cwd);
+  if (info.rdsExternal) {
+    throw new CliError(
+      `local fault: the local stack sends RDS calls to ${info.endpoints.rds}, an external endpoint; fault injection needs the built-in simulator: restart \`local up\` without --rds-endpoint (and without AWS_ENDPOINT_URL_RDS)`,
+      EXIT.USAGE,
+    );
+  }
   const sim = info.endpoints.rds;
   if (values.reset) {
     await postJson(`${sim}/_sim/reset-faults`, {});
@@ -201,7 +318,12 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     return 0;
   }
   if (typeof values.events === 'string') {
-    const settings = parseEventFaults(values.events);
+    let settings: ReturnType<typeof parseEventFaults>;
+    try {
+      settings = parseEventFaults(values.events);
+    } catch (err) {
+      throw new CliError(`trapheus local fault: ${(err as Error).message}`, EXIT.USAGE);
+    }
     await postJson(`${sim}/_sim/events`, settings);
     io.out(`RDS event faults set: ${JSON.stringify(settings)}`);
     return 0;
@@ -210,7 +332,7 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     const p = Number(values.throttle);
     if (!(p >= 0 && p <= 1)) {
       io.err('trapheus local fault: --throttle is a probability between 0 and 1');
-      return 1;
+      return EXIT.USAGE;
     }
     await postJson(`${sim}/_sim/faults`, { kind: 'throttle', probability: Number(values.throttle) });
     io.out(`throttling ${values.throttle} of RDS calls`);
@@ -220,13 +342,13 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     io.err(
       'trapheus local fault: give --operation with --error or --status, or --events, --throttle, --reset',
     );
-    return 1;
+    return EXIT.USAGE;
   }
   if (!SIMULATED_OPERATIONS.includes(values.operation)) {
     io.err(
       `trapheus local fault: unknown RDS operation ${values.operation}; one of: ${SIMULATED_OPERATIONS.join(', ')}`,
     );
-    return 1;
+    return EXIT.USAGE;
   }
   const identifier = typeof values.identifier === 'string' ? { identifier: values.identifier } : {};
   if (typeof values.error === 'string') {
@@ -254,7 +376,7 @@ const fault = async (values: Values, io: Io, cwd: string): Promise<number> => {
     return 0;
   }
   io.err('trapheus local fault: --operation needs --error <code> or --status <status>');
-  return 1;
+  return EXIT.USAGE;
 };
 
 const outbox = async (values: Values, io: Io, cwd: string): Promise<number> => {
@@ -294,8 +416,8 @@ export const localCommand = async (
       io.err(
         `trapheus local: unknown subcommand ${sub ?? '(none)'} (up, fault, outbox; or \`trapheus demo\`)`,
       );
-      return 1;
+      return EXIT.USAGE;
   }
 };
 
-export { buildRunRepository, createAwsClients, follow };
+export { buildRunRepository, createAwsClients };

@@ -1,248 +1,453 @@
-/** `trapheus` command-line entry. Progress goes to stderr; what a script wants (a runId, JSON) to stdout. */
-import { parseArgs } from 'node:util';
-import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
-import { localCommand } from './local-commands';
-import { type Io, restore } from './restore';
-import { describeRun, RUNS_HEADER, runLine } from './runs-view';
-import { resolveTarget } from './target';
-
-export const USAGE = `Usage:
-  trapheus demo [--time-scale N]                      start the local stack, restore demo-db, check it, stop
-  trapheus local up [--time-scale N]                  run the local stack in the foreground (Ctrl-C stops it)
-  trapheus local fault --operation <RDS action> [--identifier <id>] --error <code>
-  trapheus local fault --events drop=<p>,duplicate=<p>,reorder=<p>,delay=<ms>
-  trapheus local fault --operation <RDS action> [--identifier <id>] --status failed|incompatible-restore|…
-  trapheus local fault --throttle <p> | --reset
-  trapheus local outbox [--json]                      captured e-mails and Slack posts
-  trapheus restore <identifier> [--cluster] [--task ${TASKS.join('|')}]
-                   [--snapshot <id>] [--request-id <id>] [--strategy swap|rename_first]
-                   [--wait] [--timeout <s>] [--local] [--stage <stage>]
-  trapheus status <runId> [--json] [--local] [--stage <stage>]
-  trapheus runs [--identifier <id>] [--cluster] [--json] [--local] [--stage <stage>]
-  trapheus unlock <identifier> [--cluster] [--local] [--stage <stage>]   after a FAILED run has been dealt with
-
-Exit codes of restore --wait: 0 SUCCEEDED, 2 ROLLED_BACK, 1 FAILED / CLEANUP_FAILED / rejected.`;
-
-const defaultIo: Io = { out: (l) => console.log(l), err: (l) => console.error(l) };
-
-const OPTIONS = {
-  cluster: { type: 'boolean', default: false },
-  task: { type: 'string', default: 'create_snapshot' },
-  snapshot: { type: 'string' },
-  'request-id': { type: 'string' },
-  strategy: { type: 'string' },
-  wait: { type: 'boolean', default: false },
-  timeout: { type: 'string' },
-  local: { type: 'boolean', default: false },
-  stage: { type: 'string' },
-  json: { type: 'boolean', default: false },
-  identifier: { type: 'string' },
-  'time-scale': { type: 'string' },
-  operation: { type: 'string' },
-  error: { type: 'string' },
-  events: { type: 'string' },
-  throttle: { type: 'string' },
-  reset: { type: 'boolean', default: false },
-  status: { type: 'string' },
-  help: { type: 'boolean', short: 'h', default: false },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-const TARGET: OptionName[] = ['local', 'stage'];
-
 /**
- * What each command takes. Anything else is a usage error before anything is sent: a stray `db_restore` after the
- * identifier must not run the default task (which replaces the very snapshot the user meant to restore from).
+ * `trapheus` command-line entry. Progress goes to stderr; what a script wants (a runId, JSON) to stdout.
+ *
+ * Parsing is commander's: each command declares its own arguments and options, so a stray argument or an option
+ * of another command is a usage error before anything is sent, and `trapheus <command> --help` documents that
+ * command. (commander over citty, cac and clipanion: CommonJS like the rest of the CLI, no dependencies, per-command
+ * help with defaults and choices, conflicting options, and errors it lets us catch and map to exit codes.)
  */
-const ACCEPTS: Record<string, { positionals: string[]; options: OptionName[] }> = {
-  restore: {
-    positionals: ['<identifier>'],
-    options: ['cluster', 'task', 'snapshot', 'request-id', 'strategy', 'wait', 'timeout', ...TARGET],
-  },
-  status: { positionals: ['<runId>'], options: ['json', ...TARGET] },
-  runs: { positionals: [], options: ['identifier', 'cluster', 'json', ...TARGET] },
-  unlock: { positionals: ['<identifier>'], options: ['cluster', ...TARGET] },
-  demo: { positionals: [], options: ['time-scale'] },
-  'local up': { positionals: [], options: ['time-scale'] },
-  'local fault': {
-    positionals: [],
-    options: ['operation', 'identifier', 'error', 'events', 'throttle', 'reset', 'status'],
-  },
-  'local outbox': { positionals: [], options: ['json'] },
+import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError, EXIT, exitCodesHelp } from './exit-codes';
+import { localCommand } from './local-commands';
+import { followRun, type Io, restore } from './restore';
+import { describeRun, RUNS_HEADER, runLine } from './runs-view';
+import { readLiveLocalInfo, resolveTarget } from './target';
+
+const defaultIo: Io = {
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  errStream: process.stderr,
 };
 
-/** A usage error naming the stray argument or option, or undefined when the command takes all it was given. */
-export const strayArgument = (
-  command: string,
-  positionals: string[],
-  given: string[],
-): string | undefined => {
-  const sub = command === 'local' ? `local ${positionals[0] ?? ''}` : command;
-  const accepts = ACCEPTS[sub];
-  if (!accepts) return undefined; // unknown command or subcommand: reported where it is dispatched
-  const own = command === 'local' ? positionals.slice(1) : positionals;
-  const stray = own[accepts.positionals.length];
-  if (stray !== undefined) {
-    const hint = (TASKS as readonly string[]).includes(stray)
-      ? `; did you mean --task ${stray}?`
-      : stray === 'swap' || stray === 'rename_first'
-        ? `; did you mean --strategy ${stray}?`
-        : '';
-    const takes = accepts.positionals.length ? accepts.positionals.join(' ') : 'no arguments';
-    return `trapheus ${sub}: unexpected argument "${stray}" (it takes ${takes}${hint})`;
-  }
-  const foreign = given.find((name) => name !== 'help' && !accepts.options.includes(name as OptionName));
-  if (foreign !== undefined) {
-    const list = accepts.options.map((o) => `--${o}`).join(', ') || 'none';
-    return `trapheus ${sub}: --${foreign} does not apply here (options: ${list})`;
-  }
-  return undefined;
+const positiveSeconds = (raw: string): number => {
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number of seconds');
+  return n;
 };
 
-/** Turns what the AWS SDK says when nothing is reachable into a sentence with the fix. */
-const explain = (err: unknown, local: boolean): string => {
+const positiveNumber = (raw: string): number => {
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('must be a positive number');
+  return n;
+};
+
+/** `--local` or `--stage`: where the command's calls go. */
+const addTarget = (cmd: Command): Command =>
+  cmd
+    .addOption(
+      new Option('--local', 'use the local stack started by `trapheus local up` in this folder').conflicts(
+        'stage',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--stage <stage>',
+        'the deployed stage: bus trapheus-<stage>, table trapheus-runs-<stage>',
+      ).default('dev'),
+    );
+
+const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
+
+/** What a command gets: its parsed options, as commander gives them. */
+interface Opts {
+  local?: boolean;
+  stage: string;
+  cluster?: boolean;
+  json?: boolean;
+  wait?: boolean;
+  timeout?: number;
+  task: string;
+  snapshot?: string;
+  requestId?: string;
+  strategy: string;
+  identifier?: string;
+  timeScale?: number;
+  rdsEndpoint?: string;
+  operation?: string;
+  error?: string;
+  events?: string;
+  throttle?: string;
+  reset?: boolean;
+  status?: string;
+}
+
+/** Turns what the AWS SDK or the network says into a sentence with the fix, and an exit code. */
+export const explain = (err: unknown, opts: { local?: boolean; stage?: string }): CliError => {
+  if (err instanceof CliError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  if (/Could not load credentials|Region is missing/.test(message)) {
-    return `${message} (for the local stack add --local; for AWS set AWS_PROFILE or credentials, and AWS_REGION)`;
+  const name = err instanceof Error ? err.name : '';
+  const where = opts.local ? 'the local stack' : `stage ${opts.stage ?? 'dev'}`;
+  if (/Could not load credentials|Region is missing|credential/i.test(message)) {
+    return new CliError(
+      `${message} (for the local stack add --local; for AWS set AWS_PROFILE or credentials, and AWS_REGION)`,
+      EXIT.UNAVAILABLE,
+    );
   }
-  if (local && /ECONNREFUSED|fetch failed/.test(message)) {
-    return `the local stack is not answering (${message}): is \`npx trapheus local up\` still running?`;
+  if (name === 'ResourceNotFoundException') {
+    return new CliError(
+      `${message} (is Trapheus deployed to ${where} in region ${process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'}? choose it with --stage and AWS_REGION, or use --local)`,
+      EXIT.UNAVAILABLE,
+    );
   }
-  return message;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/.test(message)) {
+    return new CliError(
+      opts.local
+        ? `the local stack is not answering (${message}): is \`npx trapheus local up\` still running?`
+        : `AWS did not answer (${message}): check the network and AWS_REGION`,
+      EXIT.UNAVAILABLE,
+    );
+  }
+  if (err && typeof err === 'object' && '$metadata' in err) {
+    return new CliError(`${name}: ${message} (from ${where})`, EXIT.UNAVAILABLE);
+  }
+  return new CliError(
+    `internal error: ${message} (please report it with the command you ran)`,
+    EXIT.INTERNAL,
+  );
 };
 
-export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd()): Promise<number> => {
-  const [first, ...others] = argv;
-  const helpFirst = first === '--help' || first === '-h';
-  const command = helpFirst ? 'help' : first;
-  const rest = helpFirst ? [] : others;
-  let parsed: ReturnType<
-    typeof parseArgs<{ args: string[]; allowPositionals: true; tokens: true; options: typeof OPTIONS }>
-  >;
-  try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, tokens: true, options: OPTIONS });
-  } catch (err) {
-    const text = String((err as { message?: unknown })?.message ?? err);
-    const message =
-      /(Unknown option '[^']*'|Option '[^']*' argument missing)/.exec(text)?.[0] ?? text.split('. ')[0];
-    io.err(`trapheus: ${message} (see \`npx trapheus --help\`)`);
-    return 1;
-  }
-  const { values, positionals } = parsed;
-  if (!command || values.help || command === 'help') {
-    io.out(USAGE);
-    return command ? 0 : 1;
-  }
-  const given = parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
-  const stray = strayArgument(command, positionals, given);
-  if (stray) {
-    io.err(`${stray} (see \`npx trapheus --help\`)`);
-    return 1;
-  }
-  try {
-    return await run(command, values, positionals, io, cwd);
-  } catch (err) {
-    io.err(`trapheus: ${explain(err, values.local)}`);
-    return 1;
-  }
+/** The stray-argument message, with the option the user probably meant. */
+const strayMessage = (cmd: Command, stray: string): string => {
+  const hint = (TASKS as readonly string[]).includes(stray)
+    ? ` (did you mean --task ${stray}?)`
+    : stray === 'swap' || stray === 'rename_first'
+      ? ` (did you mean --strategy ${stray}?)`
+      : '';
+  const takes = cmd.registeredArguments.length
+    ? cmd.registeredArguments.map((a) => `<${a.name()}>`).join(' ')
+    : 'no arguments';
+  return `error: unexpected argument '${stray}': ${commandPath(cmd)} takes ${takes}${hint}`;
 };
 
-type Values = ReturnType<
-  typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
->['values'];
+const commandPath = (cmd: Command): string => {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+};
 
-const run = async (
-  command: string,
-  values: Values,
-  positionals: string[],
-  io: Io,
-  cwd: string,
-): Promise<number> => {
-  const target = () => resolveTarget({ local: values.local, stage: values.stage, cwd });
+export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => void): Command => {
+  const program = new Command('trapheus')
+    .description(
+      'Restore an Amazon RDS DB instance or Aurora cluster from a snapshot in place, with rollback and alerts.',
+    )
+    .usage('<command> [options]')
+    .exitOverride()
+    .allowExcessArguments(true) // checked in the preAction hook, with a hint
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: false, sortSubcommands: false })
+    .addHelpText(
+      'after',
+      `${examples(
+        'npx trapheus demo',
+        'npx trapheus restore orders-db --task create_snapshot --wait --stage prod',
+        'npx trapheus restore demo-db --wait --local',
+      )}\n\n${exitCodesHelp()}\n\nEach command has its own help: npx trapheus <command> --help`,
+    )
+    .hook('preAction', (_root, cmd) => {
+      const stray = cmd.args[cmd.registeredArguments.length];
+      if (stray !== undefined) {
+        cmd.error(strayMessage(cmd, stray), { code: 'commander.excessArguments', exitCode: EXIT.USAGE });
+      }
+    });
 
-  switch (command) {
-    case 'restore': {
-      const identifier = positionals[0];
-      if (!identifier) {
-        io.err('trapheus restore: missing <identifier>');
-        return 1;
-      }
-      const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-      if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
-        io.err('trapheus restore: --timeout must be a positive number of seconds');
-        return 1;
-      }
-      return restore(
-        target(),
-        {
-          identifier,
-          cluster: values.cluster,
-          task: values.task,
-          snapshot: values.snapshot,
-          requestId: values['request-id'],
-          ...(values.strategy ? { strategy: values.strategy } : {}),
-          wait: values.wait,
-          acceptTimeoutSeconds: 60,
-          waitTimeoutSeconds: timeout,
-          pollMs: 250,
-        },
-        io,
+  const withTarget = async (opts: Opts) => resolveTarget({ local: !!opts.local, stage: opts.stage, cwd });
+
+  addTarget(
+    program
+      .command('restore')
+      .description(
+        'request a restore of <identifier> in place; prints the runId once the request is accepted',
+      )
+      .argument('<identifier>', 'the DB instance (or, with --cluster, the Aurora cluster) to restore')
+      .option('--cluster', 'the identifier names an Aurora DB cluster')
+      .addOption(
+        new Option(
+          '--task <task>',
+          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot; create_snapshot_only: only take the snapshot',
+        )
+          .choices(TASKS)
+          .default('create_snapshot'),
+      )
+      .option(
+        '--snapshot <id>',
+        'db_restore: the snapshot to restore (default: the newest Trapheus took of this database); snapshot tasks: the base name of the snapshot to take',
+      )
+      .option('--request-id <id>', 'idempotency key: the same id never starts two runs (default: a new one)')
+      .addOption(
+        new Option(
+          '--strategy <strategy>',
+          "swap: restore beside the original, then swap names; rename_first: the original tool's order",
+        )
+          .choices(['swap', 'rename_first'])
+          .default('swap'),
+      )
+      .option('--wait', 'follow the run to its end; the exit code says how it ended')
+      .addOption(
+        new Option(
+          '--timeout <seconds>',
+          'with --wait: stop waiting after this long (exit 75; the run goes on)',
+        ).argParser(positiveSeconds),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `${examples(
+        'npx trapheus restore demo-db --wait --local',
+        'npx trapheus restore orders-db --task db_restore --snapshot orders-db-2026-11-30 --stage prod',
+        'npx trapheus restore demo-cluster --cluster --wait --timeout 3600 --local',
+      )}\n\n${exitCodesHelp()}`,
+    )
+    .action(async (identifier: string, opts: Opts) => {
+      setCode(
+        await restore(
+          await withTarget(opts),
+          {
+            identifier,
+            cluster: !!opts.cluster,
+            task: opts.task,
+            snapshot: opts.snapshot,
+            requestId: opts.requestId,
+            strategy: opts.strategy,
+            wait: !!opts.wait,
+            acceptTimeoutSeconds: 60,
+            waitTimeoutSeconds: opts.timeout,
+            pollMs: 250,
+          },
+          io,
+        ),
       );
-    }
-    case 'unlock': {
-      const identifier = positionals[0];
-      if (!identifier) {
-        io.err('trapheus unlock: missing <identifier>');
-        return 1;
+    });
+
+  addTarget(
+    program
+      .command('status')
+      .description('show one run: its steps, what it waits for, its failure and what to do next')
+      .argument('<runId>', 'the run, as printed by `trapheus restore` (run-…)')
+      .option('--json', 'print the stored run as JSON')
+      .option('--wait', 'follow the run to its end; the exit code says how it ended')
+      .addOption(
+        new Option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 75)').argParser(
+          positiveSeconds,
+        ),
+      ),
+  )
+    .addHelpText(
+      'after',
+      `${examples('npx trapheus status run-3f2a9c1d0b7e4a56 --local', 'npx trapheus status run-3f2a9c1d0b7e4a56 --wait --stage prod')}\n\nWithout --wait it exits 0 when the run is shown, 1 when it is not found; with --wait, as restore --wait.`,
+    )
+    .action(async (runId: string, opts: Opts) => {
+      const t = await withTarget(opts);
+      const runs = buildRunRepository({
+        dynamo: createAwsClients({ region: t.region, env: t.env }).dynamo,
+        tableName: t.runsTable,
+      });
+      const run = await runs.get(runId);
+      if (!run) {
+        io.err(`trapheus: run ${runId} not found in ${t.runsTable} (${t.flags})`);
+        setCode(EXIT.FAILED);
+        return;
       }
-      const t = target();
-      const clients = createAwsClients({ region: t.region, env: t.env });
-      const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: t.runsTable });
-      const result = await runs.unlock(values.cluster ? 'cluster' : 'instance', identifier);
-      if (!result.released) {
-        io.err(`trapheus: not unlocked: ${result.reason}`);
-        return 1;
+      if (opts.wait) {
+        setCode(await followRun(runs, runId, { pollMs: 250, waitTimeoutSeconds: opts.timeout }, io, t.flags));
+        return;
       }
-      io.out(`${identifier} unlocked (it was held by run ${result.holder})`);
-      return 0;
-    }
-    case 'status':
-    case 'runs': {
-      const t = target();
-      const clients = createAwsClients({ region: t.region, env: t.env });
-      const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: t.runsTable });
-      if (command === 'status') {
-        const runId = positionals[0];
-        if (!runId) {
-          io.err('trapheus status: missing <runId>');
-          return 1;
-        }
-        const run = await runs.get(runId);
-        if (!run) {
-          io.err(`trapheus: run ${runId} not found in ${t.runsTable}`);
-          return 1;
-        }
-        io.out(values.json ? JSON.stringify(run, null, 2) : describeRun(run));
-        return 0;
-      }
-      const list = values.identifier
-        ? await runs.listByDatabase(values.cluster ? 'cluster' : 'instance', values.identifier)
+      io.out(opts.json ? JSON.stringify(run, null, 2) : describeRun(run, t.flags));
+      setCode(EXIT.SUCCEEDED);
+    });
+
+  addTarget(
+    program
+      .command('runs')
+      .description('list runs, newest first')
+      .option('--identifier <id>', 'only the runs of this database')
+      .option('--cluster', 'with --identifier: the database is an Aurora cluster')
+      .option('--json', 'print the stored runs as JSON'),
+  )
+    .addHelpText(
+      'after',
+      examples('npx trapheus runs --local', 'npx trapheus runs --identifier orders-db --stage prod'),
+    )
+    .action(async (opts: Opts) => {
+      const t = await withTarget(opts);
+      const runs = buildRunRepository({
+        dynamo: createAwsClients({ region: t.region, env: t.env }).dynamo,
+        tableName: t.runsTable,
+      });
+      const list = opts.identifier
+        ? await runs.listByDatabase(opts.cluster ? 'cluster' : 'instance', opts.identifier)
         : await runs.listAll();
       io.out(
-        values.json
+        opts.json
           ? JSON.stringify(list, null, 2)
           : list.length
             ? [RUNS_HEADER, ...list.map(runLine)].join('\n')
             : 'no runs',
       );
-      return 0;
-    }
-    case 'local':
-    case 'demo': {
-      return localCommand(command === 'demo' ? ['demo', ...positionals] : positionals, values, io, cwd);
-    }
-    default:
-      io.err(`trapheus: unknown command ${command}\n${USAGE}`);
-      return 1;
+      setCode(EXIT.SUCCEEDED);
+    });
+
+  addTarget(
+    program
+      .command('unlock')
+      .description('release a database held by a FAILED run, once a person has dealt with it')
+      .argument('<identifier>', 'the DB instance (or, with --cluster, the Aurora cluster)')
+      .option('--cluster', 'the identifier names an Aurora DB cluster'),
+  )
+    .addHelpText(
+      'after',
+      examples(
+        'npx trapheus unlock orders-db --stage prod',
+        'npx trapheus unlock demo-cluster --cluster --local',
+      ),
+    )
+    .action(async (identifier: string, opts: Opts) => {
+      const t = await withTarget(opts);
+      const runs = buildRunRepository({
+        dynamo: createAwsClients({ region: t.region, env: t.env }).dynamo,
+        tableName: t.runsTable,
+      });
+      const result = await runs.unlock(opts.cluster ? 'cluster' : 'instance', identifier);
+      if (!result.released) {
+        io.err(`trapheus: not unlocked: ${result.reason}`);
+        setCode(EXIT.FAILED);
+        return;
+      }
+      io.out(`${identifier} unlocked (it was held by run ${result.holder})`);
+      setCode(EXIT.SUCCEEDED);
+    });
+
+  const timeScale = () =>
+    new Option('--time-scale <n>', 'divide every RDS duration by n (60: a 10-minute restore takes 10 s)')
+      .argParser(positiveNumber)
+      .default(60);
+
+  program
+    .command('demo')
+    .description('start the local stack, restore demo-db in place, check it kept its configuration, stop')
+    .addOption(timeScale())
+    .addHelpText('after', examples('npx trapheus demo', 'npx trapheus demo --time-scale 120'))
+    .action(async (opts: Opts) => {
+      setCode(await localCommand(['demo'], { 'time-scale': String(opts.timeScale) }, io, cwd));
+    });
+
+  const local = program
+    .command('local')
+    .description('the local stack: up, fault, outbox')
+    .usage('<up|fault|outbox> [options]')
+    .addHelpText('after', examples('npx trapheus local up', 'npx trapheus local outbox'));
+
+  local
+    .command('up')
+    .description('run the local stack in the foreground (Ctrl-C stops it); seeds demo-db and demo-cluster')
+    .addOption(timeScale())
+    .addOption(
+      new Option(
+        '--rds-endpoint <url>',
+        'use another RDS endpoint (moto, LocalStack) instead of the built-in simulator (default: AWS_ENDPOINT_URL_RDS when set); nothing is seeded there and no RDS events arrive',
+      ),
+    )
+    .addHelpText(
+      'after',
+      examples(
+        'npx trapheus local up',
+        'npx trapheus local up --rds-endpoint http://127.0.0.1:5000   # moto_server -p 5000',
+      ),
+    )
+    .action(async (opts: Opts) => {
+      setCode(
+        await localCommand(
+          ['up'],
+          {
+            'time-scale': String(opts.timeScale),
+            ...(opts.rdsEndpoint ? { 'rds-endpoint': opts.rdsEndpoint } : {}),
+          },
+          io,
+          cwd,
+        ),
+      );
+    });
+
+  local
+    .command('fault')
+    .description('inject a fault into the running local stack (the built-in RDS simulator)')
+    .option('--operation <action>', 'the RDS action to fail (e.g. RestoreDBInstanceFromDBSnapshot)')
+    .option('--identifier <id>', 'with --operation: only calls on this identifier')
+    .option('--error <code>', 'with --operation: the next call fails with this RDS error code')
+    .option(
+      '--status <status>',
+      'with --operation: the operation ends in this status (failed, incompatible-restore, …)',
+    )
+    .option('--events <spec>', 'RDS event faults: drop=<p>,duplicate=<p>,reorder=<p>,delay=<ms>')
+    .option('--throttle <p>', 'throttle this share of RDS calls (0–1)')
+    .option('--reset', 'clear every fault')
+    .addHelpText(
+      'after',
+      examples(
+        'npx trapheus local fault --operation RestoreDBInstanceFromDBSnapshot --status incompatible-restore',
+        'npx trapheus local fault --events drop=0.5,delay=300',
+        'npx trapheus local fault --reset',
+      ),
+    )
+    .action(async (opts: Opts) => {
+      await readLiveLocalInfo(cwd);
+      const values: Record<string, string | boolean | undefined> = {
+        operation: opts.operation,
+        identifier: opts.identifier,
+        error: opts.error,
+        status: opts.status,
+        events: opts.events,
+        throttle: opts.throttle,
+        reset: opts.reset,
+      };
+      setCode(await localCommand(['fault'], values, io, cwd));
+    });
+
+  local
+    .command('outbox')
+    .description('the e-mails and Slack posts the local stack captured')
+    .option('--json', 'print them as JSON')
+    .addHelpText(
+      'after',
+      examples('npx trapheus local outbox', 'npx trapheus local outbox --json | jq .slack'),
+    )
+    .action(async (opts: Opts) => {
+      await readLiveLocalInfo(cwd);
+      setCode(await localCommand(['outbox'], { json: opts.json }, io, cwd));
+    });
+
+  // Each command's errors point at its own help.
+  const configure = (cmd: Command) => {
+    cmd.configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      outputError: (s, write) => write(`${s.trimEnd()} (see \`npx ${commandPath(cmd)} --help\`)\n`),
+    });
+    for (const sub of cmd.commands) configure(sub);
+  };
+  configure(program);
+  return program;
+};
+
+/** Every command as a path (`local up`), for tests and docs. */
+export const commandPaths = (program: Command): string[] =>
+  program.commands.flatMap((c) =>
+    c.commands.length ? c.commands.map((s) => `${c.name()} ${s.name()}`) : [c.name()],
+  );
+
+export const main = async (argv: string[], io: Io = defaultIo, cwd = process.cwd()): Promise<number> => {
+  let code: number = EXIT.SUCCEEDED;
+  const program = buildProgram(io, cwd, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.SUCCEEDED : EXIT.USAGE;
+    const leaf = program.commands.find((c) => c.name() === argv[0]);
+    const failure = explain(err, leaf?.opts() ?? {});
+    io.err(`trapheus: ${failure.message}`);
+    return failure.exitCode;
   }
 };

@@ -10,8 +10,12 @@ import {
   type Run,
   type RunRepository,
   restoreRequestedDetailSchema,
+  retryRemedy,
   runIdFor,
 } from '@trapheus/shared';
+import { EXIT, exitCodeFor } from './exit-codes';
+import { createProgress, type ProgressStream } from './progress';
+import { nextLines, remediesOf } from './runs-view';
 import type { Target } from './target';
 
 export interface RestoreOptions {
@@ -29,29 +33,30 @@ export interface RestoreOptions {
 }
 
 export interface Io {
+  /** What a script reads: a runId, JSON. */
   out: (line: string) => void;
+  /** Messages for people. */
   err: (line: string) => void;
+  /** Where `--wait` draws its progress (a spinner on a terminal); without it, progress goes to `err` as lines. */
+  errStream?: ProgressStream;
+  env?: NodeJS.ProcessEnv;
 }
-
-/** Exit codes of `restore --wait`. */
-export const exitCodeFor = (step: Run['step']): number =>
-  step === 'SUCCEEDED' ? 0 : step === 'ROLLED_BACK' ? 2 : 1;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls a run until `done(run)` or the timeout; returns the last run seen. */
 const pollRun = async (
-  runs: RunRepository,
+  runs: Pick<RunRepository, 'get'>,
   runId: string,
   pollMs: number,
   timeoutMs: number | undefined,
-  onRun: (run: Run) => boolean,
+  onRun: (run: Run | undefined) => boolean,
 ): Promise<Run | undefined> => {
   const until = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
   let last: Run | undefined;
   while (Date.now() < until) {
     last = await runs.get(runId);
-    if (last && onRun(last)) return last;
+    if (onRun(last)) return last;
     await sleep(pollMs);
   }
   return last;
@@ -68,8 +73,8 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
   };
   const parsed = restoreRequestedDetailSchema.safeParse(detail);
   if (!parsed.success) {
-    io.err(`trapheus: invalid request: ${formatIssues(parsed.error.issues)}`);
-    return 1;
+    io.err(`trapheus restore: invalid request, nothing was sent: ${formatIssues(parsed.error.issues)}`);
+    return EXIT.USAGE;
   }
   const clients = createAwsClients({ region: target.region, env: target.env });
   const put = await clients.eventBridge.send(
@@ -86,10 +91,13 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
   );
   if ((put.FailedEntryCount ?? 0) > 0) {
     const entry = put.Entries?.[0];
-    io.err(`trapheus: PutEvents rejected the request: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
-    return 1;
+    io.err(
+      `trapheus: PutEvents rejected the request: ${entry?.ErrorCode} ${entry?.ErrorMessage} (is Trapheus deployed to this stage and region? ${target.flags}, region ${target.region})`,
+    );
+    return EXIT.UNAVAILABLE;
   }
   const runId = runIdFor({ requestId: parsed.data.requestId });
+  const follow = `npx trapheus status ${runId} --wait ${target.flags}`;
   const runs = buildRunRepository({ dynamo: clients.dynamo, tableName: target.runsTable });
   io.err(`request sent to ${target.busName}; waiting for it to be accepted…`);
   const accepted = await pollRun(
@@ -97,46 +105,76 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
     runId,
     opts.pollMs,
     opts.acceptTimeoutSeconds * 1000,
-    (r) => r.step !== 'REQUESTED',
+    (r) => !!r && r.step !== 'REQUESTED',
   );
   if (!accepted || accepted.step === 'REQUESTED') {
     io.err(
-      `trapheus: no answer within ${opts.acceptTimeoutSeconds}s (is the snapshot service deployed and the stack running?)`,
+      `trapheus: the request was not accepted within ${opts.acceptTimeoutSeconds}s (is the snapshot service deployed and running?); it may still start: follow it with \`${follow}\``,
     );
     io.out(runId);
-    return 1;
+    return EXIT.TIMEOUT;
   }
   if (
     accepted.identifier !== parsed.data.identifier ||
     accepted.kind !== (parsed.data.isCluster ? 'cluster' : 'instance')
   ) {
     io.err(
-      `trapheus: request rejected: requestId ${parsed.data.requestId} was already used by run ${runId} (${accepted.kind} ${accepted.identifier}); use a new requestId`,
+      `trapheus: request rejected: --request-id ${parsed.data.requestId} was already used by run ${runId} (${accepted.kind} ${accepted.identifier}); give a new --request-id, or none`,
     );
-    return 1;
+    for (const line of nextLines(
+      [retryRemedy({ ...parsed.data, kind: opts.cluster ? 'cluster' : 'instance' })],
+      target.flags,
+    ))
+      io.err(line);
+    return EXIT.REJECTED;
   }
   if (accepted.step === 'REJECTED') {
     io.err(
       `trapheus: request rejected: ${accepted.reason ?? accepted.failure?.message ?? 'no reason given'}`,
     );
+    for (const line of nextLines(accepted.remedy ? [accepted.remedy] : [], target.flags)) io.err(line);
     io.out(runId);
-    return 1;
+    return EXIT.REJECTED;
   }
   io.out(runId);
-  if (!opts.wait) return 0;
-  return follow(runs, runId, opts, io);
+  if (!opts.wait) return EXIT.SUCCEEDED;
+  return followRun(runs, runId, opts, io, target.flags);
 };
 
-/** Prints each step as the run reaches it, with the time the previous step took; returns the exit code. */
-export const follow = async (
-  runs: RunRepository,
+const clock = (iso: string) => iso.slice(11, 19);
+
+/** The line `--wait` keeps up to date: the step, the elapsed time, and what the run waits for until when. */
+export const statusLine = (run: Run, now: number): { text: string; key: string } => {
+  const started = Date.parse(run.history[0]?.at ?? run.createdAt);
+  const elapsed = `${((now - started) / 1000).toFixed(0)}s`;
+  const w = run.wait;
+  const awaited = w
+    ? `waiting for ${w.resourceType} ${w.identifier} to be ${w.target} (deadline ${clock(w.deadline)} UTC, in ${Math.max(0, Math.round((Date.parse(w.deadline) - now) / 1000))}s)`
+    : 'working';
+  return {
+    text: `${run.step} · ${elapsed} · ${awaited}`,
+    key: `${run.step}|${w ? `${w.resourceType}#${w.identifier}#${w.target}#${w.deadline}` : ''}`,
+  };
+};
+
+/**
+ * Follows a run to its end: each step as the run reaches it (with the time the previous one took) and, between
+ * steps, what it waits for. Returns the exit code of the outcome, or EXIT.TIMEOUT when `waitTimeoutSeconds` passes.
+ */
+export const followRun = async (
+  runs: Pick<RunRepository, 'get'>,
   runId: string,
   opts: Pick<RestoreOptions, 'pollMs' | 'waitTimeoutSeconds'>,
   io: Io,
+  flags: string,
 ): Promise<number> => {
+  const progress = io.errStream
+    ? createProgress(io.errStream, io.env ?? process.env)
+    : { status: (text: string) => io.err(text), line: io.err, stop: () => undefined };
+  let lastStatusKey: string | undefined;
   let printed = 0;
-  let started: number | undefined;
   const show = (run: Run) => {
+    const started = Date.parse(run.history[0]?.at ?? run.createdAt);
     for (; printed < run.history.length; printed++) {
       const entry = run.history[printed];
       if (!entry) break;
@@ -144,10 +182,14 @@ export const follow = async (
       const took = prev
         ? ` (${prev.step} took ${((Date.parse(entry.at) - Date.parse(prev.at)) / 1000).toFixed(1)}s)`
         : '';
-      started ??= Date.parse(run.history[0]?.at ?? new Date().toISOString());
       const elapsed = ((Date.parse(entry.at) - started) / 1000).toFixed(1).padStart(6);
-      io.err(`[${elapsed}s] ${entry.step}${took}${entry.note ? ` — ${entry.note}` : ''}`);
+      progress.line(`[${elapsed}s] ${entry.step}${took}${entry.note ? ` — ${entry.note}` : ''}`);
     }
+    if (isTerminal(run.step)) return;
+    const { text, key } = statusLine(run, Date.now());
+    // Without a spinner, a line only when what the run waits for changes; with one, every poll.
+    if (io.errStream || key !== lastStatusKey) progress.status(`  ${text}`, key);
+    lastStatusKey = key;
   };
   const last = await pollRun(
     runs,
@@ -155,19 +197,26 @@ export const follow = async (
     opts.pollMs,
     opts.waitTimeoutSeconds === undefined ? undefined : opts.waitTimeoutSeconds * 1000,
     (run) => {
+      if (!run) return false;
       show(run);
       return isTerminal(run.step) && !run.active;
     },
   );
-  if (!last || !isTerminal(last.step)) {
+  progress.stop();
+  if (!last) {
+    io.err(`trapheus: run ${runId} not found`);
+    return EXIT.FAILED;
+  }
+  if (!isTerminal(last.step) || last.active) {
     io.err(
-      `trapheus: run ${runId} is still at ${last?.step ?? 'unknown'}; stopped waiting (the run goes on: follow it with \`npx trapheus status ${runId}\`)`,
+      `trapheus: stopped waiting after ${opts.waitTimeoutSeconds}s; run ${runId} is still at ${last.step} and goes on: follow it with \`npx trapheus status ${runId} --wait ${flags}\``,
     );
-    return 1;
+    return EXIT.TIMEOUT;
   }
   if (last.failure) io.err(`failure: ${last.failure.step} ${last.failure.code}: ${last.failure.message}`);
   if (last.reason) io.err(`reason: ${last.reason}`);
   if (typeof last.progress.databaseState === 'string') io.err(`database: ${last.progress.databaseState}`);
+  for (const line of nextLines(remediesOf(last), flags, last.step !== 'REJECTED')) io.err(line);
   io.err(`run ${runId} ended ${last.step}`);
   return exitCodeFor(last.step);
 };

@@ -1,5 +1,12 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
-import { downtimeOf, type Run } from '@trapheus/shared';
+import {
+  downtimeOf,
+  holdsLockWhenDone,
+  type Remedy,
+  type Run,
+  remedyCommand,
+  retryRemedy,
+} from '@trapheus/shared';
 
 const seconds = (from: string, to: string) =>
   ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
@@ -28,7 +35,28 @@ const downtimeLines = (run: Run): string[] => {
   ];
 };
 
-export const describeRun = (run: Run): string =>
+/** `next: <command>` lines a user can copy, with the target flags they used. */
+export const nextLines = (remedies: Remedy[], flags: string, afterFailure = false): string[] =>
+  remedies.map((r) => {
+    const when =
+      r.action === 'unlock'
+        ? ' (once a person has sorted the database out)'
+        : r.action === 'restore' && afterFailure
+          ? ' (once the cause is fixed)'
+          : '';
+    return `next${when}: ${remedyCommand(r, flags)}`;
+  });
+
+/** What to do next about a run that stopped, as commands with the caller's target flags. */
+export const remediesOf = (run: Run): Remedy[] => [
+  ...(run.remedy ? [run.remedy] : run.step === 'ROLLED_BACK' ? [retryRemedy(run)] : []),
+  ...(holdsLockWhenDone(run)
+    ? [{ action: 'unlock' as const, identifier: run.identifier, isCluster: run.kind === 'cluster' }]
+    : []),
+];
+
+/** A run for people; `flags` (`--local`, `--stage prod`) go into the commands it suggests. */
+export const describeRun = (run: Run, flags: string): string =>
   [
     `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
     `step: ${run.step}${run.wait ? ` (waiting for ${run.wait.resourceType} ${run.wait.identifier} to be ${run.wait.target}, deadline ${run.wait.deadline})` : ''}`,
@@ -42,6 +70,7 @@ export const describeRun = (run: Run): string =>
     ...(run.failure ? [`failure: ${run.failure.step} ${run.failure.code}: ${run.failure.message}`] : []),
     ...(run.reason ? [`reason: ${run.reason}`] : []),
     ...(typeof run.progress.databaseState === 'string' ? [`database: ${run.progress.databaseState}`] : []),
+    ...nextLines(remediesOf(run), flags, run.step !== 'REJECTED'),
     'history:',
     ...timeline(run),
   ].join('\n');

@@ -243,10 +243,17 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       const file = join(opts.infoDir ?? opts.rootDir, '.trapheus', 'local.json');
       mkdirSync(dirname(file), { recursive: true });
       const { stage: s, region: r, busName, runsTable, endpoints } = stack;
-      writeFileSync(
-        file,
-        `${JSON.stringify({ stage: s, region: r, busName, runsTable, endpoints, pid: process.pid }, null, 2)}\n`,
-      );
+      // rdsExternal: RDS calls go to opts.rdsEndpoint, which has no `/_sim/…` fault routes (`local fault` refuses).
+      const info = {
+        stage: s,
+        region: r,
+        busName,
+        runsTable,
+        endpoints,
+        ...(opts.rdsEndpoint ? { rdsExternal: true } : {}),
+        pid: process.pid,
+      };
+      writeFileSync(file, `${JSON.stringify(info, null, 2)}\n`);
     }
     return stack;
   } catch (err) {

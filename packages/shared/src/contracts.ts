@@ -4,7 +4,7 @@
  * objects by a test, so pattern and validation cannot drift apart.
  */
 import { z } from 'zod';
-import { type DbKind, STEPS, STRATEGIES, TASKS } from './run';
+import { type DbKind, type Remedy, STEPS, STRATEGIES, TASKS } from './run';
 
 export const TRAPHEUS_SOURCE = 'trapheus';
 
@@ -74,6 +74,18 @@ const failureSchema = z.object({
   at: z.string(),
 });
 
+const remedySchema = z.discriminatedUnion('action', [
+  z.object({
+    action: z.literal('restore'),
+    identifier: z.string(),
+    isCluster: z.boolean(),
+    task: z.enum(TASKS),
+    snapshotIdentifier: z.string().optional(),
+  }),
+  z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
+  z.object({ action: z.literal('follow'), runId: z.string() }),
+]) satisfies z.ZodType<Remedy>;
+
 /** A run's outcome, for notify: everything a person on call needs, no table read required. */
 export const runOutcomeDetailSchema = z.object({
   runId: z.string().min(1),
@@ -94,6 +106,8 @@ export const runOutcomeDetailSchema = z.object({
   locked: z.boolean().optional(),
   /** How the copy took the original's place (swap or rename_first). */
   strategy: z.enum(STRATEGIES).optional(),
+  /** What a person can do next (see Remedy). */
+  remedy: remedySchema.optional(),
   /** When nothing answered under the name: from the original's rename to the copy (or original) answering. */
   downtime: z
     .object({ from: z.string(), to: z.string().optional(), seconds: z.number().optional() })

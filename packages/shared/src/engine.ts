@@ -126,6 +126,7 @@ export const outcomeDetail = (run: Run, at: string) => ({
   history: run.history,
   ...(run.failure ? { failure: run.failure } : {}),
   ...(run.reason ? { reason: run.reason } : {}),
+  ...(run.remedy ? { remedy: run.remedy } : {}),
   ...(typeof run.progress.databaseState === 'string' ? { databaseState: run.progress.databaseState } : {}),
   locked: holdsLockWhenDone(run),
   ...(run.strategy ? { strategy: run.strategy } : {}),

@@ -143,6 +143,7 @@ export type RunPatch = Partial<
     | 'progress'
     | 'failure'
     | 'reason'
+    | 'remedy'
     | 'snapshotIdentifier'
   >
 >;

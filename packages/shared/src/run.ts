@@ -131,6 +131,8 @@ export interface Run {
   failure?: RunFailure;
   /** Why a request was rejected, or a terminal note for people. */
   reason?: string;
+  /** What a person can do next, as data: the CLI renders it as a command with its own target flags. */
+  remedy?: Remedy;
   /**
    * The reconciler working on the run right now (one at a time): its owner token and when the lease lapses. Taking
    * it bumps the version, so a reconciler whose lease lapsed can no longer write (fencing).
@@ -168,8 +170,73 @@ export const copyNameOf = (run: Pick<Run, 'strategy' | 'copyIdentifier' | 'ident
   strategyOf(run) === 'swap' && run.copyIdentifier ? run.copyIdentifier : run.identifier;
 
 /**
- * The CLI command that requests the same restore again (for alerts and reasons after a failure that changed
- * nothing); the target (`--stage …` or `--local`) is the reader's.
+ * What a person can do about a run that stopped, as data rather than text: the CLI renders it as a command with
+ * the target flags it was called with (`--local`, `--stage prod`), an alert with a `--stage` placeholder.
+ */
+export type Remedy =
+  /** Request the restore again with these fields (a new requestId each time). */
+  | { action: 'restore'; identifier: string; isCluster: boolean; task: Task; snapshotIdentifier?: string }
+  /** Release the database's lock, once a person has dealt with it. */
+  | { action: 'unlock'; identifier: string; isCluster: boolean }
+  /** Follow another run (the one holding the database) to its end. */
+  | { action: 'follow'; runId: string };
+
+export type RestoreRemedy = Extract<Remedy, { action: 'restore' }>;
+
+/**
+ * The restore a run asked for, to request it again after a failure that changed nothing. A snapshot task names a
+ * run-unique snapshot of its own: only a db_restore names the one it restores.
+ */
+export const retryRemedy = (run: {
+  identifier: string;
+  kind: DbKind;
+  task: string;
+  snapshotIdentifier?: string;
+}): RestoreRemedy => ({
+  action: 'restore',
+  identifier: run.identifier,
+  isCluster: run.kind === 'cluster',
+  task: TASKS.find((t) => t === run.task) ?? 'create_snapshot',
+  ...(run.task === 'db_restore' &&
+  run.snapshotIdentifier &&
+  run.snapshotIdentifier !== `${run.identifier}-snapshot`
+    ? { snapshotIdentifier: run.snapshotIdentifier }
+    : {}),
+});
+
+/**
+ * The remedy as a command to copy; `flags` selects the target (`--local`, `--stage prod`).
+ *
+ * @example
+ * remedyCommand({ action: 'unlock', identifier: 'orders-db', isCluster: false }, '--stage prod')
+ * // 'npx trapheus unlock orders-db --stage prod'
+ */
+export const remedyCommand = (remedy: Remedy, flags: string): string => {
+  const tail = flags ? ` ${flags}` : '';
+  switch (remedy.action) {
+    case 'restore':
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${tail}`;
+    case 'unlock':
+      return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
+    case 'follow':
+      return `npx trapheus status ${remedy.runId} --wait${tail}`;
+  }
+};
+
+/** The remedy for someone who sends events rather than using the CLI (alerts): the fields of a new request. */
+export const remedyRequest = (remedy: Remedy): string | undefined =>
+  remedy.action === 'restore'
+    ? `a RestoreRequested with ${JSON.stringify({
+        identifier: remedy.identifier,
+        isCluster: remedy.isCluster,
+        task: remedy.task,
+        ...(remedy.snapshotIdentifier ? { snapshotIdentifier: remedy.snapshotIdentifier } : {}),
+      })} and a new requestId`
+    : undefined;
+
+/**
+ * The CLI command that requests the same restore again (for alerts after a failure that changed nothing); the
+ * target (`--stage …` or `--local`) is the reader's.
  *
  * @example
  * retryCommand(run) // 'npx trapheus restore orders-db --task create_snapshot'
@@ -179,17 +246,7 @@ export const retryCommand = (run: {
   kind: DbKind;
   task: string;
   snapshotIdentifier?: string;
-}): string => {
-  // A snapshot task names a run-unique snapshot of its own: only a db_restore names the one it restores.
-  const snapshot =
-    run.task === 'db_restore' &&
-    run.snapshotIdentifier &&
-    run.snapshotIdentifier !== `${run.identifier}-snapshot`
-      ? ` --snapshot ${run.snapshotIdentifier}`
-      : '';
-  const task = (TASKS as readonly string[]).includes(run.task) ? run.task : 'create_snapshot';
-  return `npx trapheus restore ${run.identifier}${run.kind === 'cluster' ? ' --cluster' : ''} --task ${task}${snapshot}`;
-};
+}): string => remedyCommand(retryRemedy(run), '');
 
 /**
  * The window during which nothing answered under the database's name, from the run's progress markers: from the

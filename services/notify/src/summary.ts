@@ -1,4 +1,18 @@
-import { type RunOutcomeDetail, retryCommand, type Step } from '@trapheus/shared';
+import {
+  type Remedy,
+  type RunOutcomeDetail,
+  remedyCommand,
+  remedyRequest,
+  retryCommand,
+  type Step,
+} from '@trapheus/shared';
+
+/** A remedy for people on call: the CLI command (their stage) and, for a new request, the event fields. */
+const remedyText = (remedy: Remedy): string => {
+  const request = remedyRequest(remedy);
+  return `Next: \`${remedyCommand(remedy, '--stage <stage>')}\`${request ? `, or send ${request}` : ''}.`;
+};
+
 import { asideName, type ManualCommand, rdsCli } from './commands';
 import { formatDuration } from './text';
 
@@ -132,6 +146,7 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
       return {
         nextAction: [
           `Nothing was touched. Fix the request, then send RestoreRequested again${o.reason ? `: ${o.reason}` : '.'}`,
+          ...(o.remedy ? [remedyText(o.remedy)] : []),
           `A request needs: an identifier naming an existing DB ${o.kind === 'cluster' ? 'cluster (isCluster: true)' : 'instance (isCluster: false)'}; a task among create_snapshot, db_restore, create_snapshot_only; for db_restore an existing snapshot; and no other run active on the same database.`,
         ],
         commands: [

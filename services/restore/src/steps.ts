@@ -33,7 +33,7 @@ import {
   type RunFailure,
   type RunRepository,
   regionOfArn,
-  retryCommand,
+  retryRemedy,
   type ServiceSteps,
   type StepContext,
   stepError,
@@ -487,7 +487,9 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
       return runs.transition(run, 'FAILED', {
         failure,
         patch: {
-          reason: `could not capture the original before the restore; nothing was changed and the database is not locked: fix the cause, then run \`${retryCommand(run)}\``,
+          reason:
+            'could not capture the original before the restore; nothing was changed and the database is not locked: fix the cause, then request the restore again',
+          remedy: retryRemedy(run),
           progress: {
             ...run.progress,
             databaseState: 'unchanged: the original still answers under its name',

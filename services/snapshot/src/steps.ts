@@ -25,13 +25,14 @@ import {
   formatIssues,
   INSTANCE_LEDGER,
   MAX_TAGS,
+  type Remedy,
   type ResourceType,
   type Run,
   type RunFailure,
   type RunRepository,
   refusalOf,
   restoreRequestedDetailSchema,
-  retryCommand,
+  retryRemedy,
   runIdFor,
   type ServiceSteps,
   SNAPSHOT_TAG,
@@ -251,10 +252,14 @@ export const buildSnapshotSteps = ({
   snapshotRetention = 1,
 }: SnapshotDeps): ServiceSteps => {
   const kinds = adapters(rds);
-  const reject = (run: Run, reason: string, code: string, ctx: StepContext) => {
+  const reject = (run: Run, reason: string, code: string, ctx: StepContext, remedy?: Remedy) => {
     ctx.logger.warn('request rejected', { reason });
     return runs.transition(run, 'REJECTED', {
-      patch: { reason, progress: { ...run.progress, databaseState: 'unchanged: Trapheus did not touch it' } },
+      patch: {
+        reason,
+        ...(remedy ? { remedy } : {}),
+        progress: { ...run.progress, databaseState: 'unchanged: Trapheus did not touch it' },
+      },
       failure: { step: 'REQUESTED', code, message: reason, at: ctx.now().toISOString() },
     });
   };
@@ -279,9 +284,10 @@ export const buildSnapshotSteps = ({
       return reject(
         run,
         `the last run (${lock.holder}) on ${kind.label} ${run.identifier} FAILED and needs a person; once the database is ` +
-          `sorted out, release it with \`npx trapheus unlock ${run.identifier}${run.kind === 'cluster' ? ' --cluster' : ''}\``,
+          'sorted out, release its lock (trapheus unlock), then request the restore again',
         'PreviousRunFailed',
         ctx,
+        { action: 'unlock', identifier: run.identifier, isCluster: run.kind === 'cluster' },
       );
     }
     if (!lock.acquired) {
@@ -290,23 +296,29 @@ export const buildSnapshotSteps = ({
         `another run (${lock.holder}) is active on ${kind.label} ${run.identifier}; wait for it to finish`,
         'RunAlreadyActive',
         ctx,
+        lock.holder ? { action: 'follow', runId: lock.holder } : undefined,
       );
     }
     const db = await kind.describeDb(run.identifier);
     if (!db) {
       // A common slip: the cluster asked for as an instance, or the other way round. Say so.
       const other = run.kind === 'instance' ? kinds.cluster : kinds.instance;
-      const hint = (await other.describeDb(run.identifier))
-        ? ` (a ${other.label} ${run.identifier} exists: set isCluster to ${run.kind === 'instance'})`
-        : '';
-      return reject(run, `${kind.label} ${run.identifier} not found${hint}`, kind.notFoundCode, ctx);
+      const otherExists = !!(await other.describeDb(run.identifier));
+      return reject(
+        run,
+        `${kind.label} ${run.identifier} not found${otherExists ? ` (a ${other.label} ${run.identifier} exists: request it as a ${run.kind === 'instance' ? 'cluster' : 'DB instance'})` : ''}`,
+        kind.notFoundCode,
+        ctx,
+        otherExists ? { ...retryRemedy(run), isCluster: run.kind === 'instance' } : undefined,
+      );
     }
     if (db.memberOf) {
       return reject(
         run,
-        `DB instance ${run.identifier} is a member of cluster ${db.memberOf}: restore the cluster (isCluster: true)`,
+        `DB instance ${run.identifier} is a member of cluster ${db.memberOf}: restore the cluster instead`,
         'InstanceInCluster',
         ctx,
+        { ...retryRemedy(run), identifier: db.memberOf, isCluster: true },
       );
     }
     if (!BUSY_BUT_FINE.has(db.status)) {
@@ -340,9 +352,16 @@ export const buildSnapshotSteps = ({
         return reject(
           run,
           `${kind.snapshotLabel} ${run.snapshotIdentifier} exists and is a snapshot of ${existing.source ?? 'another database'}: ` +
-            'Trapheus replaces only snapshots of the database it restores; choose another snapshotIdentifier',
+            'Trapheus replaces only snapshots of the database it restores; choose another snapshot name',
           'SnapshotNameTaken',
           ctx,
+          {
+            ...retryRemedy(run),
+            snapshotIdentifier:
+              String(run.progress.snapshotBase) === `${run.identifier}-snapshot`
+                ? `${run.identifier}-trapheus`
+                : `${run.identifier}-snapshot`,
+          },
         );
       }
       return runs.transition(run, 'SNAPSHOTTING');
@@ -474,7 +493,8 @@ export const buildSnapshotSteps = ({
       patch: {
         reason:
           `${run.step === 'REQUESTED' ? 'accepting the request' : 'taking the snapshot'} failed; the database was not ` +
-          `changed and is not locked: fix the cause, then run \`${retryCommand(run)}\``,
+          'changed and is not locked: fix the cause, then request the restore again',
+        remedy: retryRemedy(run),
         progress: { ...run.progress, databaseState: 'unchanged: the original still answers under its name' },
       },
     });
@@ -539,6 +559,7 @@ export const buildSnapshotSteps = ({
         `requestId ${detail.requestId} was already used by run ${run.runId} (${run.task} of ${run.kind} ${run.identifier}); use a new requestId`,
         'RequestIdReused',
         ctx,
+        retryRemedy({ ...refused, task: detail.task }),
       );
     }
     return run;
