@@ -1,11 +1,13 @@
 /**
  * Writes the README's generated tables: the lifecycle from the pipeline table (packages/shared/src/pipeline.ts)
  * between `<!-- pipeline:start -->` / `<!-- pipeline:end -->`, and "what is kept" from the configuration ledger
- * (packages/shared/src/ledger.ts) between `<!-- ledger:start -->` / `<!-- ledger:end -->`. `npm run docs:readme`;
+ * (packages/shared/src/ledger.ts) between `<!-- ledger:start -->` / `<!-- ledger:end -->`, and the CLI's exit codes
+ * (packages/cli/src/exit-codes.ts) between `<!-- exit-codes:start -->` / `<!-- exit-codes:end -->`. `npm run docs:readme`;
  * tests fail when the README is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exitCodesMarkdown } from '../packages/cli/src/exit-codes';
 import { CLUSTER_LEDGER, INSTANCE_LEDGER, ledgerMarkdown } from '../packages/shared/src/ledger';
 import { pipelineMarkdown } from '../packages/shared/src/pipeline';
 
@@ -41,5 +43,6 @@ readme = replaceSection(
     '',
   ].join('\n'),
 );
+readme = replaceSection(readme, 'exit-codes', `\n${exitCodesMarkdown()}\n`);
 writeFileSync(file, readme);
-console.log('README.md: pipeline and ledger tables written');
+console.log('README.md: pipeline, ledger and exit-code tables written');

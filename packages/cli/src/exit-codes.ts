@@ -23,7 +23,8 @@ export const EXIT_CODES: readonly { code: ExitCode; meaning: string }[] = [
   { code: EXIT.SUCCEEDED, meaning: 'SUCCEEDED (or the command did what was asked)' },
   {
     code: EXIT.FAILED,
-    meaning: 'FAILED: the run stopped and needs a person (or: run not found, lock not released)',
+    meaning:
+      'FAILED: the run stopped; its reason says whether the database was changed (or: run not found, lock not released)',
   },
   { code: EXIT.ROLLED_BACK, meaning: 'ROLLED_BACK: the run failed and the original is back under its name' },
   { code: EXIT.REJECTED, meaning: 'REJECTED: the request was refused before anything was touched' },
@@ -72,3 +73,9 @@ export class CliError extends Error {
 
 export const exitCodesHelp = (): string =>
   ['Exit codes:', ...EXIT_CODES.map((e) => `  ${String(e.code).padStart(2)}  ${e.meaning}`)].join('\n');
+
+/** The README's exit-code table (between `<!-- exit-codes:start -->` and `<!-- exit-codes:end -->`). */
+export const exitCodesMarkdown = (): string =>
+  ['| code | meaning |', '| ---: | --- |', ...EXIT_CODES.map((e) => `| ${e.code} | ${e.meaning} |`)].join(
+    '\n',
+  );

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { Run } from '@trapheus/shared';
 import { mockClient } from 'aws-sdk-client-mock';
-import { EXIT, EXIT_CODES, exitCodeFor } from '../src/exit-codes';
+import { EXIT, EXIT_CODES, exitCodeFor, exitCodesMarkdown } from '../src/exit-codes';
 import { parseEventFaults, refuseIfRunning } from '../src/local-commands';
 import { buildProgram, commandPaths, explain, main } from '../src/main';
 import { followRun } from '../src/restore';
@@ -89,6 +89,13 @@ describe('trapheus CLI', () => {
       (['SUCCEEDED', 'FAILED', 'ROLLED_BACK', 'REJECTED', 'CLEANUP_FAILED'] as const).map(exitCodeFor),
     ).toEqual([0, 1, 2, 3, 4]);
     expect(EXIT_CODES.map((e) => e.code)).toEqual([0, 1, 2, 3, 4, 64, 69, 70, 75]);
+  });
+
+  it("is the README's exit-code table (npm run docs:readme writes it)", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    expect(readme).toContain(
+      `<!-- exit-codes:start -->\n\n${exitCodesMarkdown()}\n\n<!-- exit-codes:end -->`,
+    );
   });
 
   it('refuses a bad identifier before sending anything, naming the field (exit 64)', async () => {
