@@ -10,5 +10,5 @@ require('../src/main.ts')
   })
   .catch((err) => {
     console.error(`trapheus: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    process.exitCode = 70; // internal error (main maps every expected failure to its own code)
   });
