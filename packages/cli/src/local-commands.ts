@@ -120,7 +120,7 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
         waitTimeoutSeconds: 120,
         pollMs: 200,
       },
-      { out: (l) => lines.push(l), err: io.err },
+      { ...io, out: (l) => lines.push(l) },
     );
     const runId = lines.at(-1) ?? '';
     const after = await describeDb(rds, 'demo-db');

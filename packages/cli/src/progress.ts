@@ -8,6 +8,8 @@
 export interface ProgressStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width: a redrawn line must not wrap (only its last row would be cleared). */
+  columns?: number;
 }
 
 export interface Progress {
@@ -48,7 +50,10 @@ export const createProgress = (
   let frame = 0;
   let current = '';
   const render = () => {
-    if (current) stream.write(`${CLEAR}${FRAMES[frame % FRAMES.length]} ${current}`);
+    if (!current) return;
+    const width = stream.columns && stream.columns > 10 ? stream.columns - 3 : Number.POSITIVE_INFINITY;
+    const text = current.length > width ? `${current.slice(0, width - 1)}…` : current;
+    stream.write(`${CLEAR}${FRAMES[frame % FRAMES.length]} ${text}`);
   };
   const timer = setInterval(() => {
     frame++;

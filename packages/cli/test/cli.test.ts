@@ -401,6 +401,24 @@ describe('trapheus CLI', () => {
       expect(chunks.join('')).toContain('SUCCEEDED (RESTORING took 6.0s)');
     });
 
+    it('cuts the spinner line to the terminal width, so redrawing never leaves wrapped rows behind', async () => {
+      const { chunks, stream: errStream } = stream(true);
+      const { io } = capture();
+
+      await followRun(
+        repo(2),
+        done.runId,
+        { pollMs: 1 },
+        { ...io, errStream: { ...errStream, columns: 40 }, env: {} },
+        '--local',
+      );
+
+      const spinnerLines = chunks.filter((c) => c.includes('RESTORING ·'));
+      expect(spinnerLines.length).toBeGreaterThan(0);
+      for (const line of spinnerLines) expect(line.replace('\r\x1b[2K', '').length).toBeLessThan(40);
+      expect(spinnerLines[0]?.endsWith('…')).toBe(true);
+    });
+
     it('prints plain lines when stderr is not a terminal or CI is set: each wait once, no escape codes', async () => {
       for (const [isTTY, env] of [
         [false, {}],
