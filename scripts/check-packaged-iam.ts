@@ -21,8 +21,12 @@ interface Template {
   Conditions?: Record<string, unknown>;
 }
 
-/** The intrinsics role statements use, over the packaged template. */
-function resolver(t: Template, params: Record<string, string>) {
+/**
+ * The intrinsics role statements use, over the packaged template. A resource without an explicit name gets the
+ * name CloudFormation's pattern starts with, `<stack>-<logical id>`, as the IAM check's local model names it (the
+ * random suffix CloudFormation adds is not known before deploy; both sides leave it out).
+ */
+function resolver(t: Template, params: Record<string, string>, stackName: string) {
   const res = t.Resources;
   const pseudo: Record<string, string> = {
     'AWS::Region': region,
@@ -43,6 +47,8 @@ function resolver(t: Template, params: Record<string, string>) {
         return `arn:aws:events:${region}:${accountId}:event-bus/${p.Name}`;
       case 'AWS::SNS::Topic':
         return `arn:aws:sns:${region}:${accountId}:${p.TopicName}`;
+      case 'AWS::IAM::Role':
+        return `arn:aws:iam::${accountId}:role/${p.RoleName ?? `${stackName}-${id}`}`;
       default:
         throw new Error(`GetAtt ${id}.Arn of ${r.Type} is not supported here`);
     }
@@ -71,7 +77,11 @@ function resolver(t: Template, params: Record<string, string>) {
         return String(Array.isArray(arg) ? arg[0] : arg).replace(/\$\{([^}]+)\}/g, (_m, name: string) =>
           name.includes('.') && !name.startsWith('AWS::')
             ? arnOf(name.split('.')[0] ?? name)
-            : String(pseudo[name]),
+            : name in pseudo
+              ? String(pseudo[name])
+              : res[name]
+                ? `${stackName}-${name}`
+                : String(params[name]),
         );
       if (k === 'Fn::Join') {
         const [d, list] = arg as [string, unknown[]];
@@ -98,7 +108,8 @@ for (const file of readdirSync(DIR).filter((f) => f.endsWith('.json'))) {
   const variant = file.replace(/\.json$/, '');
   const rdsSignals = variant.endsWith('-subscription') ? 'subscription' : 'eventbridge';
   const t = JSON.parse(readFileSync(join(DIR, file), 'utf8')) as Template;
-  const evaluate = resolver(t, {});
+  const service = variant.replace(/-subscription$/, '');
+  const evaluate = resolver(t, {}, `trapheus-${service}-dev`);
   const expected = functionPolicies(ROOT, { stage: 'dev', params: { rdsSignals } });
   for (const [, r] of Object.entries(t.Resources)) {
     if (r.Type !== 'AWS::Lambda::Function') continue;

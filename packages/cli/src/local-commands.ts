@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
 import { CliError, EXIT } from './exit-codes';
@@ -274,10 +274,14 @@ const up = async (values: Values, io: Io, cwd: string): Promise<number> => {
     infoDir: cwd,
     timeScale,
     writeInfo: true,
+    schedulesFile: join(REPO_ROOT, 'trapheus.config.yml'),
     ...(external ? { rdsEndpoint: external.url } : {}),
   });
   io.out(`Trapheus local stack is up (stage ${stack.stage}, bus ${stack.busName}, table ${stack.runsTable})`);
   for (const [name, url] of Object.entries(stack.endpoints)) io.out(`  ${name.padEnd(9)} ${url}`);
+  if (stack.scheduler?.schedules.length) {
+    io.out(`schedules fired here (trapheus.config.yml): ${stack.scheduler.schedules.join(', ')}`);
+  }
   if (external) {
     io.out(`endpoints written to ${LOCAL_INFO_FILE(cwd)}`);
     io.out(

@@ -8,10 +8,13 @@
  */
 import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, EXIT, exitCodesHelp } from './exit-codes';
+import { addTarget, examples, explain } from './command-kit';
+import { EXIT, exitCodesHelp } from './exit-codes';
 import { localCommand } from './local-commands';
+import { registerPlan } from './plan';
 import { followRun, type Io, restore } from './restore';
 import { describeRun, RUNS_HEADER, runLine } from './runs-view';
+import { registerSchedules } from './schedules-command';
 import { readLiveLocalInfo, resolveTarget } from './target';
 
 const defaultIo: Io = {
@@ -32,23 +35,6 @@ const positiveNumber = (raw: string): number => {
   return n;
 };
 
-/** `--local` or `--stage`: where the command's calls go. */
-const addTarget = (cmd: Command): Command =>
-  cmd
-    .addOption(
-      new Option('--local', 'use the local stack started by `trapheus local up` in this folder').conflicts(
-        'stage',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--stage <stage>',
-        'the deployed stage: bus trapheus-<stage>, table trapheus-runs-<stage>',
-      ).default('dev'),
-    );
-
-const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
-
 /** What a command gets: its parsed options, as commander gives them. */
 interface Opts {
   local?: boolean;
@@ -61,6 +47,7 @@ interface Opts {
   snapshot?: string;
   requestId?: string;
   strategy: string;
+  export?: boolean;
   identifier?: string;
   timeScale?: number;
   rdsEndpoint?: string;
@@ -71,41 +58,6 @@ interface Opts {
   reset?: boolean;
   status?: string;
 }
-
-/** Turns what the AWS SDK or the network says into a sentence with the fix, and an exit code. */
-export const explain = (err: unknown, opts: { local?: boolean; stage?: string }): CliError => {
-  if (err instanceof CliError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const name = err instanceof Error ? err.name : '';
-  const where = opts.local ? 'the local stack' : `stage ${opts.stage ?? 'dev'}`;
-  if (/Could not load credentials|Region is missing|credential/i.test(message)) {
-    return new CliError(
-      `${message} (for the local stack add --local; for AWS set AWS_PROFILE or credentials, and AWS_REGION)`,
-      EXIT.UNAVAILABLE,
-    );
-  }
-  if (name === 'ResourceNotFoundException') {
-    return new CliError(
-      `${message} (is Trapheus deployed to ${where} in region ${process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'}? choose it with --stage and AWS_REGION, or use --local)`,
-      EXIT.UNAVAILABLE,
-    );
-  }
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|fetch failed|socket hang up/.test(message)) {
-    return new CliError(
-      opts.local
-        ? `the local stack is not answering (${message}): is \`npx trapheus local up\` still running?`
-        : `AWS did not answer (${message}): check the network and AWS_REGION`,
-      EXIT.UNAVAILABLE,
-    );
-  }
-  if (err && typeof err === 'object' && '$metadata' in err) {
-    return new CliError(`${name}: ${message} (from ${where})`, EXIT.UNAVAILABLE);
-  }
-  return new CliError(
-    `internal error: ${message} (please report it with the command you ran)`,
-    EXIT.INTERNAL,
-  );
-};
 
 /** The stray-argument message, with the option the user probably meant. */
 const strayMessage = (cmd: Command, stray: string): string => {
@@ -182,6 +134,10 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
           .choices(['swap', 'rename_first'])
           .default('swap'),
       )
+      .option(
+        '--export',
+        'also export the fresh snapshot to S3, beside the run (snapshot tasks; never delays or fails the restore)',
+      )
       .option('--wait', 'follow the run to its end; the exit code says how it ended')
       .addOption(
         new Option(
@@ -201,7 +157,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
     .action(async (identifier: string, opts: Opts) => {
       setCode(
         await restore(
-          await withTarget(opts),
+          () => withTarget(opts),
           {
             identifier,
             cluster: !!opts.cluster,
@@ -209,6 +165,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             snapshot: opts.snapshot,
             requestId: opts.requestId,
             strategy: opts.strategy,
+            export: !!opts.export,
             wait: !!opts.wait,
             acceptTimeoutSeconds: 60,
             waitTimeoutSeconds: opts.timeout,
@@ -416,6 +373,9 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       setCode(await localCommand(['outbox'], { json: opts.json }, io, cwd));
     });
 
+  registerPlan(program, io, cwd, setCode);
+  registerSchedules(program, io, cwd, setCode);
+
   // Each command's errors point at its own help.
   const configure = (cmd: Command) => {
     cmd.configureOutput({
@@ -428,6 +388,9 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
   configure(program);
   return program;
 };
+
+// Kept for modules written against main's exports.
+export { addTarget, examples, explain };
 
 /** Every command as a path (`local up`), for tests and docs. */
 export const commandPaths = (program: Command): string[] =>

@@ -26,6 +26,8 @@ export interface RestoreOptions {
   requestId?: string;
   /** `swap` (default) or `rename_first`. */
   strategy?: string;
+  /** Also export the run's fresh snapshot to S3 (snapshot tasks). */
+  export?: boolean;
   wait: boolean;
   acceptTimeoutSeconds: number;
   waitTimeoutSeconds?: number;
@@ -62,7 +64,15 @@ const pollRun = async (
   return last;
 };
 
-export const restore = async (target: Target, opts: RestoreOptions, io: Io): Promise<number> => {
+/**
+ * Sends the request and reports on it. `target` may be a function, resolved only once the request is valid: a bad
+ * request is a usage error (64) whether or not the target answers.
+ */
+export const restore = async (
+  targetOrResolve: Target | (() => Promise<Target>),
+  opts: RestoreOptions,
+  io: Io,
+): Promise<number> => {
   const detail = {
     identifier: opts.identifier,
     task: opts.task,
@@ -70,12 +80,14 @@ export const restore = async (target: Target, opts: RestoreOptions, io: Io): Pro
     ...(opts.snapshot ? { snapshotIdentifier: opts.snapshot } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
+    ...(opts.export ? { export: true } : {}),
   };
   const parsed = restoreRequestedDetailSchema.safeParse(detail);
   if (!parsed.success) {
     io.err(`trapheus restore: invalid request, nothing was sent: ${formatIssues(parsed.error.issues)}`);
     return EXIT.USAGE;
   }
+  const target = typeof targetOrResolve === 'function' ? await targetOrResolve() : targetOrResolve;
   const clients = createAwsClients({ region: target.region, env: target.env });
   const put = await clients.eventBridge.send(
     new PutEventsCommand({

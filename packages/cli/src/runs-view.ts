@@ -1,6 +1,7 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
 import {
   downtimeOf,
+  exportOf,
   holdsLockWhenDone,
   type Remedy,
   type Run,
@@ -56,6 +57,16 @@ export const remediesOf = (run: Run): Remedy[] => [
 ];
 
 /** A run for people; `flags` (`--local`, `--stage prod`) go into the commands it suggests. */
+/** The S3 export beside the run, when the request asked for one. */
+const exportLines = (run: Run): string[] => {
+  const e = exportOf(run);
+  if (!e) return [];
+  const where = `s3://${e.s3Bucket}/${e.s3Prefix}/${e.taskId}/`;
+  return [
+    `export: ${e.status}${e.rdsStatus ? ` (RDS ${e.rdsStatus})` : ''}, task ${e.taskId} → ${where}${e.failureCause ? `; ${e.failureCause}` : ''}`,
+  ];
+};
+
 export const describeRun = (run: Run, flags: string): string =>
   [
     `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
@@ -67,6 +78,7 @@ export const describeRun = (run: Run, flags: string): string =>
       : []),
     ...(run.tempIdentifier ? [`temp identifier: ${run.tempIdentifier}`] : []),
     ...downtimeLines(run),
+    ...exportLines(run),
     ...(run.failure ? [`failure: ${run.failure.step} ${run.failure.code}: ${run.failure.message}`] : []),
     ...(run.reason ? [`reason: ${run.reason}`] : []),
     ...(typeof run.progress.databaseState === 'string' ? [`database: ${run.progress.databaseState}`] : []),

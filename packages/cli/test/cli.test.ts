@@ -109,6 +109,17 @@ describe('trapheus CLI', () => {
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
 
+  it('validates the request before looking for the target: a bad request is exit 64 even with no local stack', async () => {
+    const { io, err } = capture();
+
+    expect(await main(['restore', 'demo-db', '--task', 'db_restore', '--export', '--local'], io, tmp())).toBe(
+      EXIT.USAGE,
+    );
+    expect(err.join('\n')).toContain(
+      'field "export" applies to the snapshot tasks (create_snapshot, create_snapshot_only)',
+    );
+  });
+
   it('refuses an unknown task, listing the choices (exit 64, nothing sent)', async () => {
     const { io, err } = capture();
 
@@ -181,6 +192,52 @@ describe('trapheus CLI', () => {
     });
   });
 
+  it('restore --export asks for the S3 export in the request it sends', async () => {
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'X', ErrorMessage: 'stop here' }],
+    });
+    const { io } = capture();
+
+    await main(['restore', 'orders-db', '--export', '--stage', 'dev'], io);
+    await main(['restore', 'orders-db', '--stage', 'dev'], io);
+
+    const details = eb
+      .commandCalls(PutEventsCommand)
+      .map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as { export?: boolean });
+    expect(details.map((d) => d.export)).toEqual([true, undefined]);
+  });
+
+  it('status shows the S3 export beside the run, with where the data lands', () => {
+    const text = describeRun(
+      run({
+        step: 'SUCCEEDED',
+        ...{
+          export: {
+            status: 'failed',
+            v: 3,
+            taskId: 'trapheus-0123456789abcdef',
+            snapshotIdentifier: 'orders-db-snapshot-01234567',
+            s3Bucket: 'exports',
+            s3Prefix: 'instance/orders-db',
+            requestedAt: '2026-12-01T02:00:00.000Z',
+            rdsStatus: 'FAILED',
+            failureCause: 'KMS key disabled',
+            deadline: '2026-12-02T02:00:00.000Z',
+            checkSeq: 2,
+            attempt: 1,
+            nextCheckAt: '2026-12-01T02:05:00.000Z',
+          },
+        },
+      }),
+      '--local',
+    );
+
+    expect(text).toContain(
+      'export: failed (RDS FAILED), task trapheus-0123456789abcdef → s3://exports/instance/orders-db/trapheus-0123456789abcdef/; KMS key disabled',
+    );
+  });
+
   it('prints the usage and the exit codes for --help and -h (exit 0), and the usage with exit 64 when no command is given', async () => {
     for (const flag of ['--help', '-h']) {
       const { io, out } = capture();
@@ -205,6 +262,8 @@ describe('trapheus CLI', () => {
       'local up',
       'local fault',
       'local outbox',
+      'plan',
+      'schedules',
     ]);
     for (const path of paths) {
       const { io, out } = capture();

@@ -4,5 +4,6 @@ export * from './demo-seed';
 export * from './iam-recorder';
 export * from './outbox';
 export * from './rds';
+export * from './scheduler';
 export * from './stack';
 export * from './stack-faults';

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
+import { loadSchedulesFile } from '@trapheus/shared/schedules-file';
 import dynalite from 'dynalite';
 import {
   type EventBridgeEvent,
@@ -25,6 +26,7 @@ import {
   type RdsSimulator,
   startRdsSimulator,
 } from './rds';
+import { type LocalScheduler, startLocalScheduler } from './scheduler';
 import { StackFaults } from './stack-faults';
 
 /** An event of the RDS simulator, as the local bus routes it. */
@@ -72,6 +74,11 @@ export interface LocalStackOptions {
   runSchedules?: boolean;
   /** Longest a reordered RDS event is held back (real ms); default the simulator's (1000). */
   reorderMaxHoldMs?: number;
+  /**
+   * `trapheus.config.yml`: fire its enabled schedules on the project bus, waits divided by timeScale (absent or
+   * empty file: none). An invalid file fails the start with the entry's name.
+   */
+  schedulesFile?: string;
 }
 
 export interface LocalStack {
@@ -91,6 +98,8 @@ export interface LocalStack {
    * `rds.faults`, Slack's on `slack.failNext`.
    */
   faults: StackFaults;
+  /** The schedules of `schedulesFile` being fired, and their firings so far. */
+  scheduler?: LocalScheduler;
   /**
    * Every AWS call a Lambda function made so far, as AWS would authorize it (action, resource ARNs, context),
    * for the IAM check (test/iam). Calls by other credentials (CLI, tests) are not included.
@@ -211,6 +220,19 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       for (const member of DEMO_CLUSTER_MEMBERS) rds.seedInstance(member);
     }
 
+    // Before anything fires: a bad config fails the start.
+    const scheduleEntries = opts.schedulesFile ? loadSchedulesFile(opts.schedulesFile) : [];
+    const scheduler = scheduleEntries.length
+      ? startLocalScheduler({
+          entries: scheduleEntries,
+          timeScale,
+          account: accountId,
+          region,
+          publish: (event) => localBus.publish(event, `trapheus-${stage}`),
+        })
+      : undefined;
+    if (scheduler) stops.unshift(async () => scheduler.stop());
+
     const stack: LocalStack = {
       stage,
       region,
@@ -234,6 +256,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       slack,
       ses,
       faults,
+      ...(scheduler ? { scheduler } : {}),
       iamCalls: () => iam.calls(),
       stop: async () => {
         for (const stop of stops.splice(0)) await stop().catch(() => undefined);

@@ -25,6 +25,12 @@ export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 export const snapshotConfigSchema = z.object({
   /** How many of its own snapshots Trapheus keeps per database (the newest); older ones are retired. */
   SNAPSHOT_RETENTION: z.coerce.number().int().min(1).max(50).default(1),
+  /** The export to S3 (`export: true`): bucket, the role RDS assumes to write it, and the KMS key (all deployed). */
+  EXPORT_BUCKET: z.string().default(''),
+  EXPORT_ROLE_ARN: z.string().default(''),
+  EXPORT_KMS_KEY_ID: z.string().default(''),
+  /** How long an export may take, queue included, before it is canceled and failed (exports take hours). */
+  EXPORT_DEADLINE_MINUTES: z.coerce.number().int().positive().default(1440),
 });
 
 /**

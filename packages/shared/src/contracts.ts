@@ -38,23 +38,45 @@ const snapshotIdentifierSchema = z
  * this deployment does not know (say a `verify` block for a step it does not have) rejects the request, so a
  * caller never believes something ran that did not.
  */
-export const restoreRequestedDetailSchema = z.strictObject({
-  identifier: rdsIdentifierSchema,
-  task: z.enum(TASKS, {
-    error: (iss) => (iss.input === undefined ? 'is required' : `must be one of ${TASKS.join(', ')}`),
-  }),
-  isCluster: z.boolean({
-    error: (iss) => (iss.input === undefined ? 'is required' : 'must be a boolean (true or false)'),
-  }),
-  snapshotIdentifier: snapshotIdentifierSchema.optional(),
-  requestId: z
-    .string({ error: 'must be a string' })
-    .min(1, 'must not be empty')
-    .max(128, 'must be at most 128 characters')
-    .optional(),
-  /** `swap` (default): restore beside the original, then swap the names; `rename_first`: the original tool's order. */
-  strategy: z.enum(STRATEGIES, { error: `must be one of ${STRATEGIES.join(', ')}` }).optional(),
-});
+export const restoreRequestedDetailSchema = z
+  .strictObject({
+    identifier: rdsIdentifierSchema,
+    task: z.enum(TASKS, {
+      error: (iss) => (iss.input === undefined ? 'is required' : `must be one of ${TASKS.join(', ')}`),
+    }),
+    isCluster: z.boolean({
+      error: (iss) => (iss.input === undefined ? 'is required' : 'must be a boolean (true or false)'),
+    }),
+    snapshotIdentifier: snapshotIdentifierSchema.optional(),
+    requestId: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(128, 'must be at most 128 characters')
+      .optional(),
+    /** `swap` (default): restore beside the original, then swap the names; `rename_first`: the original tool's order. */
+    strategy: z.enum(STRATEGIES, { error: `must be one of ${STRATEGIES.join(', ')}` }).optional(),
+    /**
+     * Also export the run's fresh snapshot to S3 (snapshot tasks): a side track that never delays or fails the run;
+     * its outcome is recorded on the run (`export`) and a failure is notified (ExportFailed).
+     */
+    export: z.boolean({ error: 'must be a boolean (true or false)' }).optional(),
+    /** Set by a schedule of `trapheus.config.yml` (its name): recorded on the run, so `trapheus schedules` finds it. */
+    schedule: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (d.export === true && d.task === 'db_restore') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['export'],
+        message:
+          'applies to the snapshot tasks (create_snapshot, create_snapshot_only): a db_restore takes no fresh snapshot to export',
+      });
+    }
+  });
 export type RestoreRequestedDetail = z.infer<typeof restoreRequestedDetailSchema>;
 
 /** Internal signal: "look at run X" (SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled). */
@@ -112,6 +134,16 @@ export const runOutcomeDetailSchema = z.object({
   downtime: z
     .object({ from: z.string(), to: z.string().optional(), seconds: z.number().optional() })
     .optional(),
+  /** Only in ExportFailed: the export of the run's snapshot to S3 that failed (the run itself is in `step`). */
+  export: z
+    .object({
+      status: z.string(),
+      taskId: z.string().optional(),
+      s3Bucket: z.string().optional(),
+      s3Prefix: z.string().optional(),
+      failureCause: z.string().optional(),
+    })
+    .optional(),
 });
 export type RunOutcomeDetail = z.infer<typeof runOutcomeDetailSchema>;
 
@@ -135,6 +167,8 @@ export const RunStalled = contract('RunStalled', runSignalDetailSchema);
 export const RunSucceeded = contract('RunSucceeded', runOutcomeDetailSchema);
 export const RunFailed = contract('RunFailed', runOutcomeDetailSchema);
 export const RunRolledBack = contract('RunRolledBack', runOutcomeDetailSchema);
+/** The export of a run's snapshot to S3 failed (or was canceled); the run's own outcome is unaffected. */
+export const ExportFailed = contract('ExportFailed', runOutcomeDetailSchema);
 
 /** The signal events every reconciling service may receive. */
 export const SIGNAL_CONTRACTS = [SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled] as const;

@@ -45,6 +45,12 @@ export const RDS_EVENTS = {
   'RDS-EVENT-0171': 'RDS DB Cluster Event', // cluster deleted
   'RDS-EVENT-0172': 'RDS DB Cluster Event', // cluster renamed
   'RDS-EVENT-0354': 'RDS DB Cluster Event', // cluster creation failed
+  'RDS-EVENT-0159': 'RDS DB Snapshot Event', // snapshot export task failed
+  'RDS-EVENT-0160': 'RDS DB Snapshot Event', // snapshot export task canceled
+  'RDS-EVENT-0161': 'RDS DB Snapshot Event', // snapshot export task completed
+  'RDS-EVENT-0162': 'RDS DB Cluster Snapshot Event', // cluster snapshot export task failed
+  'RDS-EVENT-0163': 'RDS DB Cluster Snapshot Event', // cluster snapshot export task canceled
+  'RDS-EVENT-0164': 'RDS DB Cluster Snapshot Event', // cluster snapshot export task completed
 } as const;
 export type RdsEventId = keyof typeof RDS_EVENTS;
 
@@ -149,6 +155,26 @@ export const PIPELINE = {
 const spec = (step: Step): StepSpec => PIPELINE[step];
 
 /**
+ * Side tracks: work a run starts that never holds up its steps (the export of the fresh snapshot to S3). Each has
+ * its owner and the RDS events that end its waits; the owner's RDS rule carries them too.
+ */
+export const SIDE_TRACKS = {
+  export: {
+    owner: 'snapshot',
+    fn: 'snapshot trackExport (services/snapshot/src/export.ts)',
+    // DB snapshot 0159/0160/0161 and DB cluster snapshot 0162/0163/0164: export failed / canceled / completed.
+    rdsEvents: [
+      'RDS-EVENT-0159',
+      'RDS-EVENT-0160',
+      'RDS-EVENT-0161',
+      'RDS-EVENT-0162',
+      'RDS-EVENT-0163',
+      'RDS-EVENT-0164',
+    ],
+  },
+} as const satisfies Record<string, { owner: ServiceName; fn: string; rdsEvents: readonly RdsEventId[] }>;
+
+/**
  * The non-terminal steps a service owns.
  *
  * @example
@@ -195,7 +221,10 @@ export const rulePatternsFor = (service: ServiceName) => {
       }),
     ),
   ];
-  const ids = [...new Set(steps.flatMap((s) => spec(s).rdsEvents))].sort();
+  const sideTrackEvents = Object.values(SIDE_TRACKS).flatMap((t) =>
+    t.owner === service ? [...t.rdsEvents] : [],
+  );
+  const ids = [...new Set([...steps.flatMap((s) => spec(s).rdsEvents), ...sideTrackEvents])].sort();
   return {
     handoffs,
     stalledSteps: steps,

@@ -71,6 +71,7 @@ export const runSchema = z.looseObject({
   task: z.enum([...TASKS, 'invalid']),
   snapshotIdentifier: z.string(),
   requestId: z.string().optional(),
+  schedule: z.string().optional(),
   step: z.enum(STEPS),
   version: z.number().int().positive(),
   createdAt: z.string(),
@@ -127,6 +128,8 @@ export interface NewRun {
   task: Task | 'invalid';
   snapshotIdentifier: string;
   requestId?: string;
+  /** The schedule that started the run. */
+  schedule?: string;
   /** Progress markers the run starts with (e.g. the snapshot base name). */
   progress?: RunProgress;
   strategy?: Strategy;

@@ -107,6 +107,8 @@ export interface Run {
   task: Task | 'invalid';
   snapshotIdentifier: string;
   requestId?: string;
+  /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
+  schedule?: string;
   step: Step;
   version: number;
   createdAt: string;

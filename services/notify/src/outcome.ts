@@ -1,5 +1,6 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import {
+  ExportFailed,
   formatIssues,
   RunFailed,
   type RunOutcomeDetail,
@@ -10,7 +11,7 @@ import {
 } from '@trapheus/shared';
 
 /** The outcome events notify consumes; the rule in serverless.yml lists the same detail-types. */
-export const OUTCOME_CONTRACTS = [RunFailed, RunRolledBack, RunSucceeded] as const;
+export const OUTCOME_CONTRACTS = [RunFailed, RunRolledBack, RunSucceeded, ExportFailed] as const;
 export const OUTCOME_DETAIL_TYPES: readonly string[] = OUTCOME_CONTRACTS.map((c) => c.detailType);
 
 export type ParsedOutcome =
@@ -43,10 +44,23 @@ export const parseOutcomeEvent = (body: string): ParsedOutcome => {
 };
 
 /**
- * Successful runs are notified only when enabled; failures, rollbacks and rejections always are.
+ * Successful runs are notified only when enabled; failures, rollbacks and rejections always are, and so is a
+ * failed export to S3 (ExportFailed, the only detail with `export`), even of a run that SUCCEEDED.
  *
  * @example
  * shouldNotify({ step: 'SUCCEEDED' }, false) // false
+ * shouldNotify({ step: 'SUCCEEDED', export: { status: 'failed' } }, false) // true
  */
-export const shouldNotify = (outcome: Pick<RunOutcomeDetail, 'step'>, notifyOnSuccess: boolean): boolean =>
-  outcome.step !== 'SUCCEEDED' || notifyOnSuccess;
+export const shouldNotify = (
+  outcome: Pick<RunOutcomeDetail, 'step' | 'export'>,
+  notifyOnSuccess: boolean,
+): boolean => outcome.export !== undefined || outcome.step !== 'SUCCEEDED' || notifyOnSuccess;
+
+/**
+ * The delivery channel of an outcome: an export failure is its own message, beside the run's own outcome.
+ *
+ * @example
+ * deliveryChannel('email', { export: { status: 'failed' } }) // 'export#email'
+ */
+export const deliveryChannel = (channel: string, outcome: Pick<RunOutcomeDetail, 'export'>): string =>
+  outcome.export ? `export#${channel}` : channel;

@@ -211,16 +211,45 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
  * summarize(outcome).title // 'orders-db: FAILED — needs a person'
  */
 export const summarize = (outcome: RunOutcomeDetail): OutcomeSummary => {
-  const headline = headlineOf(outcome);
+  const headline = outcome.export ? exportHeadlineOf(outcome) : headlineOf(outcome);
   return {
     outcome,
-    severity: severityOf(outcome.step),
+    severity: outcome.export ? 'failure' : severityOf(outcome.step),
     headline,
     title: `${outcome.identifier}: ${headline}`,
     databaseNow: outcome.databaseState ?? defaultDatabaseNow(outcome),
     tempDatabase: tempDatabaseOf(outcome),
     timeline: timelineOf(outcome),
     totalDuration: formatDuration(Date.parse(outcome.finishedAt) - Date.parse(outcome.createdAt)),
-    ...nextActionOf(outcome),
+    ...(outcome.export ? exportNextActionOf(outcome) : nextActionOf(outcome)),
+  };
+};
+
+/** ExportFailed: the export of the run's snapshot to S3 did not complete; the run itself is in `step`. */
+const exportHeadlineOf = (o: RunOutcomeDetail): string =>
+  `EXPORT ${(o.export?.status ?? 'failed').toUpperCase()} — snapshot ${o.snapshotIdentifier ?? ''} was not exported to S3 (the run is ${o.step})`;
+
+const exportNextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: ManualCommand[] } => {
+  const e = o.export;
+  const task = e?.taskId ?? '';
+  return {
+    nextAction: [
+      `The export ${task} ${e?.status ?? 'failed'}${e?.failureCause ? `: ${e.failureCause}` : ''}. The restore itself is not affected (run ${o.runId} is ${o.step}).`,
+      `Fix the cause, then export the snapshot again with a new request carrying "export": true, or by hand with the command below.`,
+    ],
+    commands: [
+      {
+        comment: 'the export task',
+        command: `aws rds describe-export-tasks --export-task-identifier ${task}`,
+      },
+      ...(e?.s3Bucket
+        ? [
+            {
+              comment: 'what reached the bucket',
+              command: `aws s3 ls s3://${e.s3Bucket}/${e.s3Prefix ? `${e.s3Prefix}/` : ''}${task}/ --recursive --summarize`,
+            },
+          ]
+        : []),
+    ],
   };
 };

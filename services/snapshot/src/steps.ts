@@ -15,7 +15,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-rds';
 import {
-  CLUSTER_LEDGER,
+  ACCEPTED_DB_STATUSES,
   type DbKind,
   describeCluster,
   describeClusterSnapshot,
@@ -23,25 +23,28 @@ import {
   describeSnapshot,
   errorCode,
   formatIssues,
-  INSTANCE_LEDGER,
+  isTrapheusSnapshotOf,
   MAX_TAGS,
   type Remedy,
   type ResourceType,
   type Run,
   type RunFailure,
   type RunRepository,
-  refusalOf,
   restoreRequestedDetailSchema,
   retryRemedy,
   runIdFor,
+  runSnapshotIdentifier,
   type ServiceSteps,
   SNAPSHOT_TAG,
   type StepContext,
   stepError,
   TASKS,
   tagValue,
+  unsupportedCluster,
+  unsupportedInstance,
   type Waiter,
 } from '@trapheus/shared';
+import type { ExportTracker } from './export';
 
 export interface SnapshotDeps {
   rds: RDSClient;
@@ -49,25 +52,12 @@ export interface SnapshotDeps {
   waiter: Waiter;
   /** How many of its own snapshots Trapheus keeps per database (the newest); default 1. */
   snapshotRetention?: number;
+  /** The export side track (export.ts): started once the snapshot is available, and read by the retention. */
+  exportTracker?: Pick<ExportTracker, 'begin' | 'snapshotsBeingExported'>;
 }
 
-/**
- * The snapshot a `create_snapshot` run takes: a run-unique name under the requested (or default) base, so an
- * earlier good snapshot is never deleted before the new one is available.
- *
- * @example
- * runSnapshotIdentifier('orders-db-snapshot', 'run-3f2a9c21aa') // 'orders-db-snapshot-3f2a9c21'
- */
-export const runSnapshotIdentifier = (base: string, runId: string): string =>
-  `${base}-${runId.replace(/^run-/, '').slice(0, 8)}`;
-
-/** Trapheus's own snapshots of a database under a base name: the base itself or `<base>-<run suffix>`. */
-const isTrapheusSnapshotOf = (s: ListedSnapshot, base: string) =>
-  tagValue(s.tags, SNAPSHOT_TAG) !== undefined &&
-  (s.id === base || (/^[0-9a-f]{8}$/.test(s.id.slice(base.length + 1)) && s.id.startsWith(`${base}-`)));
-
-/** Statuses a snapshot can wait out; any other status rejects the request. */
-const BUSY_BUT_FINE = new Set(['available', 'backing-up', 'modifying', 'storage-optimization']);
+// The intake predicates live in @trapheus/shared (intake.ts): `trapheus plan` reads the same ones.
+export { runSnapshotIdentifier };
 
 /** The same snapshot logic for instances and clusters, over their different RDS calls. */
 interface KindAdapter {
@@ -117,25 +107,14 @@ const listed = (
       ]
     : [];
 
-/**
- * Shapes an in-place restore would break, from the configuration ledger's `refused` fields (read replicas and
- * their sources, Multi-AZ DB clusters, global database members, cross-Region replicas, RDS Custom, …).
- */
-const unsupportedInstance = (db: DBInstance): { unsupported?: string } => {
-  if (db.Engine?.startsWith('custom-'))
-    return { unsupported: `engine ${db.Engine}: RDS Custom is not supported` };
-  const { DBClusterIdentifier: _member, ...rest } = db;
-  const why = refusalOf(INSTANCE_LEDGER, rest);
+/** Shapes an in-place restore would break (see unsupportedInstance / unsupportedCluster in @trapheus/shared). */
+const refusedInstance = (db: DBInstance): { unsupported?: string } => {
+  const why = unsupportedInstance(db);
   return why ? { unsupported: why } : {};
 };
 
-const unsupportedCluster = (cluster: DBCluster): { unsupported?: string } => {
-  if (cluster.EngineMode && !['provisioned', 'serverless-v2'].includes(cluster.EngineMode)) {
-    return {
-      unsupported: `engine mode ${cluster.EngineMode}: only provisioned (and Serverless v2) clusters are supported`,
-    };
-  }
-  const why = refusalOf(CLUSTER_LEDGER, cluster);
+const refusedCluster = (cluster: DBCluster): { unsupported?: string } => {
+  const why = unsupportedCluster(cluster);
   return why ? { unsupported: why } : {};
 };
 
@@ -154,7 +133,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
         db && {
           status: db.DBInstanceStatus ?? 'unknown',
           tagCount: db.TagList?.length ?? 0,
-          ...unsupportedInstance(db),
+          ...refusedInstance(db),
           ...(db.DBClusterIdentifier ? { memberOf: db.DBClusterIdentifier } : {}),
         }
       );
@@ -204,9 +183,7 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     invalidStateCode: 'InvalidDBClusterStateFault',
     async describeDb(id) {
       const c = await describeCluster(rds, id);
-      return (
-        c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0, ...unsupportedCluster(c) }
-      );
+      return c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0, ...refusedCluster(c) };
     },
     async describeSnapshot(id) {
       const s = await describeClusterSnapshot(rds, id);
@@ -250,6 +227,7 @@ export const buildSnapshotSteps = ({
   runs,
   waiter,
   snapshotRetention = 1,
+  exportTracker,
 }: SnapshotDeps): ServiceSteps => {
   const kinds = adapters(rds);
   const reject = (run: Run, reason: string, code: string, ctx: StepContext, remedy?: Remedy) => {
@@ -279,6 +257,15 @@ export const buildSnapshotSteps = ({
   /** REQUESTED: one active run per database, the database exists, and for db_restore the snapshot does. */
   const acceptRequest = async (run: Run, ctx: StepContext): Promise<Run> => {
     const kind = kinds[run.kind];
+    if (run.progress.exportRequested === true && run.task === 'db_restore') {
+      return reject(
+        run,
+        'field "export" applies to the snapshot tasks (create_snapshot, create_snapshot_only): it exports the run\'s fresh snapshot',
+        'InvalidRequest',
+        ctx,
+        { ...retryRemedy(run), task: 'create_snapshot' },
+      );
+    }
     const lock = await runs.acquireLock(run);
     if (!lock.acquired && lock.needsPerson) {
       return reject(
@@ -321,7 +308,7 @@ export const buildSnapshotSteps = ({
         { ...retryRemedy(run), identifier: db.memberOf, isCluster: true },
       );
     }
-    if (!BUSY_BUT_FINE.has(db.status)) {
+    if (!ACCEPTED_DB_STATUSES.has(db.status)) {
       return reject(
         run,
         `${kind.label} ${run.identifier} is ${db.status}; it must be available`,
@@ -411,7 +398,13 @@ export const buildSnapshotSteps = ({
       .sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
     const keepOthers = Math.max(0, snapshotRetention - 1);
     const retired: string[] = [];
-    for (const old of ours.slice(keepOthers)) {
+    const candidates = ours.slice(keepOthers);
+    // A snapshot an export to S3 still reads is kept (retired by a later run, once its export has ended).
+    const exporting =
+      candidates.length > 0 && exportTracker
+        ? await exportTracker.snapshotsBeingExported()
+        : new Set<string>();
+    for (const old of candidates.filter((s) => !exporting.has(s.id))) {
       try {
         await kind.deleteSnapshot(old.id);
         retired.push(old.id);
@@ -439,6 +432,8 @@ export const buildSnapshotSteps = ({
 
     if (snapshot && ours) {
       if (snapshot.status === 'available') {
+        // The export runs beside the run from here on (its own check-backs): it never holds up SnapshotReady.
+        if (run.progress.exportRequested === true) await exportTracker?.begin(run);
         const retired = await retireOlderSnapshots(run, ctx);
         return snapshotReady(
           run,
@@ -514,6 +509,7 @@ export const buildSnapshotSteps = ({
         task,
         snapshotIdentifier: `${identifier}-snapshot`,
         ...(requestId ? { requestId } : {}),
+        ...(typeof raw.schedule === 'string' && raw.schedule ? { schedule: raw.schedule } : {}),
       });
       if (run.step !== 'REQUESTED') return run;
       return reject(
@@ -535,7 +531,15 @@ export const buildSnapshotSteps = ({
       task: detail.task,
       snapshotIdentifier: takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
-      ...(takesSnapshot || !detail.snapshotIdentifier ? { progress: { snapshotBase: base } } : {}),
+      ...(detail.schedule ? { schedule: detail.schedule } : {}),
+      ...(takesSnapshot || !detail.snapshotIdentifier || detail.export
+        ? {
+            progress: {
+              ...(takesSnapshot || !detail.snapshotIdentifier ? { snapshotBase: base } : {}),
+              ...(detail.export ? { exportRequested: true } : {}),
+            },
+          }
+        : {}),
       strategy: detail.strategy ?? 'swap',
     });
     ctx.logger.info(created ? 'run created' : 'request already seen', { runId, step: run.step });

@@ -42,6 +42,23 @@ export const EVENT_CATALOG: Record<string, { categories: string[]; message: (ext
   'RDS-EVENT-0170': { categories: ['creation'], message: () => 'DB cluster created' },
   'RDS-EVENT-0171': { categories: ['deletion'], message: () => 'DB cluster deleted' },
   'RDS-EVENT-0172': { categories: ['notification'], message: (s) => `Renamed cluster ${s ?? ''}`.trim() },
+  // User Guide, "Amazon RDS event categories and event messages": DB snapshot events (category notification).
+  'RDS-EVENT-0159': { categories: ['notification'], message: () => 'The snapshot export task failed.' },
+  'RDS-EVENT-0160': { categories: ['notification'], message: () => 'The snapshot export task was canceled.' },
+  'RDS-EVENT-0161': { categories: ['notification'], message: () => 'The snapshot export task completed.' },
+  // Same page, DB cluster snapshot events (category notification).
+  'RDS-EVENT-0162': {
+    categories: ['notification'],
+    message: () => 'The cluster snapshot export task failed.',
+  },
+  'RDS-EVENT-0163': {
+    categories: ['notification'],
+    message: () => 'The cluster snapshot export task was canceled.',
+  },
+  'RDS-EVENT-0164': {
+    categories: ['notification'],
+    message: () => 'The cluster snapshot export task completed.',
+  },
   // Aurora User Guide, DB cluster events: "You can't create the DB cluster because of incompatible resources.
   // message" (category failure).
   'RDS-EVENT-0354': {

@@ -443,6 +443,29 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       });
       break;
     }
+    case 'StartExportTask': {
+      // SAR (rds StartExportTask): resource types snapshot / cluster-snapshot / cluster, none required. RDS passes
+      // the export role (IamRoleArn, assumed by export.rds.amazonaws.com) and creates a KMS grant as the caller:
+      // "the caller needs iam:PassRole on the role, and kms:CreateGrant and kms:DescribeKey on the key" (User
+      // Guide, Exporting DB snapshot data to Amazon S3: "If you use a Lambda function to export a snapshot, add the
+      // kms:DescribeKey action to the Lambda function policy").
+      const sourceArn = str(p, 'SourceArn') ?? '';
+      const m = /:(snapshot|cluster-snapshot):(.+)$/.exec(sourceArn);
+      if (m) pre.push(existing(ctx, m[1] ?? 'snapshot', m[2] ?? ''));
+      post = () => ({
+        resources: [],
+        extra: [
+          ...passRole(str(p, 'IamRoleArn'), 'export.rds.amazonaws.com'),
+          ...kmsViaRds(ctx, str(p, 'KmsKeyId'), ['kms:CreateGrant', 'kms:DescribeKey']),
+        ],
+      });
+      break;
+    }
+    case 'DescribeExportTasks':
+    case 'CancelExportTask':
+      // SAR: CancelExportTask has no resource type, DescribeExportTasks none required: authorized on "*".
+      pre.push({ type: '*', arn: '*' });
+      break;
     case 'EnableHttpEndpoint':
     case 'DisableHttpEndpoint': {
       // SAR: EnableHttpEndpoint requires the `cluster` resource type (the ResourceArn).

@@ -24,6 +24,7 @@ import {
   modifyDBCluster,
   restoreDBClusterFromSnapshot,
 } from './state/clusters';
+import { cancelExportTask, describeExportTasks, startExportTask } from './state/exports';
 import {
   createDBInstance,
   deleteDBInstance,
@@ -77,6 +78,9 @@ export const OPERATIONS: Record<string, Operation> = {
   EnableHttpEndpoint: enableHttpEndpoint,
   DisableHttpEndpoint: disableHttpEndpoint,
   DescribeGlobalClusters: describeGlobalClusters,
+  StartExportTask: startExportTask,
+  DescribeExportTasks: describeExportTasks,
+  CancelExportTask: cancelExportTask,
 };
 
 const IDENTIFIER_PARAMS = [
@@ -91,6 +95,8 @@ const IDENTIFIER_PARAMS = [
   'DBClusterEndpointIdentifier',
   'SourceDBInstanceArn',
   'ResourceArn',
+  'ExportTaskIdentifier',
+  'SourceArn',
 ];
 
 /** The request's identifiers, for matching injected faults (an ARN also matches by its last segment). */

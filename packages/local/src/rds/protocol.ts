@@ -149,6 +149,7 @@ const LIST_MEMBERS: Record<string, string> = {
   DBClusterEndpoints: 'DBClusterEndpointList',
   GlobalClusters: 'GlobalClusterMember',
   GlobalClusterMembers: 'GlobalClusterMember',
+  ExportTasks: 'ExportTask',
 };
 
 /** List members that depend on the element holding the list (`AssociatedRoles` of an instance or a cluster). */

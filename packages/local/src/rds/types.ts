@@ -278,6 +278,8 @@ export interface Durations {
   associateRole: number;
   /** pending → replicating of a cross-Region automated backups replication. */
   startBackupReplication: number;
+  /** StartExportTask → COMPLETE (STARTING for the first fifth, then IN_PROGRESS). */
+  exportSnapshot: number;
 }
 
 export const DEFAULT_DURATIONS: Durations = {
@@ -301,6 +303,8 @@ export const DEFAULT_DURATIONS: Durations = {
   deleteClusterEndpoint: 20,
   associateRole: 10,
   startBackupReplication: 60,
+  // Snapshot export to S3: "can take a while" (User Guide, Creating snapshot export tasks); an hour here.
+  exportSnapshot: 3600,
 };
 
 export type RdsEventDetailType =

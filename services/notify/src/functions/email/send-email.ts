@@ -4,7 +4,7 @@ import { errorCode, errorMessage, type Logger } from '@trapheus/shared';
 import type { EmailSettings } from '../../config';
 import { sendToDeadLetter } from '../../dead-letter';
 import { DeliveryInProgressError, type DeliveryKey, type DeliveryLedger } from '../../deliveries';
-import { parseOutcomeEvent, shouldNotify } from '../../outcome';
+import { deliveryChannel, parseOutcomeEvent, shouldNotify } from '../../outcome';
 import { renderEmail } from '../../render-email';
 import { summarize } from '../../summary';
 
@@ -65,7 +65,11 @@ export const sendOutcomeEmail = async (
   }
   if (config.to.length === 0) return 'disabled';
 
-  const key: DeliveryKey = { runId: outcome.runId, step: outcome.step, channel: 'email' };
+  const key: DeliveryKey = {
+    runId: outcome.runId,
+    step: outcome.step,
+    channel: deliveryChannel('email', outcome),
+  };
   const claim = await ledger.claim(key);
   if (claim.kind === 'sent') {
     logger.info('e-mail already sent for this outcome: duplicate ignored', { eventId: parsed.eventId });

@@ -3,6 +3,7 @@ import { ConfigError, type Logger } from '@trapheus/shared';
 import { webhookLogKeys } from '../../config';
 import { sendToDeadLetter } from '../../dead-letter';
 import { DeliveryInProgressError, type DeliveryKey, type DeliveryLedger } from '../../deliveries';
+import { deliveryChannel } from '../../outcome';
 import { renderSlack } from '../../render-slack';
 import { parseSlackDelivery, slackDeliveryBody } from '../../slack-delivery';
 import { postToSlack, retryDelaySeconds } from '../../slack-http';
@@ -79,7 +80,11 @@ export const sendToWebhook = async (
   }
   logger = logger.createChild({ persistentKeys: webhookLogKeys(webhook) });
 
-  const key: DeliveryKey = { runId: outcome.runId, step: outcome.step, channel: `slack#${webhook.id}` };
+  const key: DeliveryKey = {
+    runId: outcome.runId,
+    step: outcome.step,
+    channel: deliveryChannel(`slack#${webhook.id}`, outcome),
+  };
   const claim = await ledger.claim(key, { webhookIndex: webhook.index });
   if (claim.kind === 'sent') {
     logger.info('Slack message already sent for this outcome: duplicate ignored');
