@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   // Powertools keeps a Lambda invoke store on the global object; jest's soft cleanup warns about it.
   testEnvironmentOptions: { globalsCleanup: 'off' },
-  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test'],
+  roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/test/**/*.test.ts'],
   // The fault suite and the chaos soak run with `npm run test:faults` (jest.faults.config.js), not here.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],

@@ -91,6 +91,10 @@ function resolver(t: Template, params: Record<string, string>, stackName: string
         const [c, a, b] = arg as [string, unknown, unknown];
         return evaluate(condition(c) ? a : b);
       }
+      if (k === 'Fn::Split') {
+        const [d, s] = arg as [string, unknown];
+        return String(evaluate(s)).split(d);
+      }
     }
     return Object.fromEntries(Object.entries(o).map(([kk, vv]) => [kk, evaluate(vv)]));
   };

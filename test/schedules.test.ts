@@ -70,11 +70,17 @@ describe('trapheus.config.yml validation', () => {
       { task: 'db_restore', export: true },
       /field "export" applies to the snapshot tasks/,
     ],
+    ['a verify without hooks', { verify: { hooks: [] } }, /field "verify.hooks" must name at least one hook/],
   ])('rejects %s, naming the entry', (_what, change, message) => {
     const problems = problemsOf([{ ...good, ...change }]);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^schedule "nightly-orders" \(entry 1\): /);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('carries a verify into the detail each firing puts on the bus (timeout defaulted)', () => {
+    const [entry] = parseSchedulesConfig({ schedules: [{ ...good, verify: { hooks: ['masking'] } }] });
+    expect(entry?.detail.verify).toEqual({ hooks: ['masking'], timeoutMinutes: 60 });
   });
 
   it('rejects a duplicate name, naming both entries', () => {

@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RestoreRequested, rulePatternsFor, SERVICES, serviceFor } from '@trapheus/shared';
+import {
+  RestoreRequested,
+  RestoreVerified,
+  RestoreVerifying,
+  rulePatternsFor,
+  SERVICES,
+  serviceFor,
+} from '@trapheus/shared';
 import { parse } from 'yaml';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by key paths in these tests
@@ -43,13 +50,20 @@ describe('serverless.yml wiring', () => {
         stalled: [...expected.stalledSteps].sort(),
       });
       const chain = Object.keys(got).filter((dt) => dt !== 'RunStalled' && dt !== 'RestoreRequested');
+      // Hand-offs, and answers from outside a step waits for (RestoreVerified), each for any step.
       expect({ service, handoffs: chain.sort() }).toEqual({
         service,
-        handoffs: [...expected.handoffs].sort(),
+        handoffs: [...expected.handoffs, ...expected.answers].sort(),
       });
-      for (const dt of expected.handoffs) expect(got[dt]).toEqual(['*']);
+      for (const dt of [...expected.handoffs, ...expected.answers]) expect(got[dt]).toEqual(['*']);
     },
   );
+
+  it('hook answers (RestoreVerified) go to the restore service, which owns VERIFYING', () => {
+    expect(routed(load('restore')).RestoreVerified).toEqual(['*']);
+    expect(serviceFor(RestoreVerified.detailType)).toBe('restore');
+    expect(serviceFor(RestoreVerifying.detailType)).toBeUndefined();
+  });
 
   it('the public RestoreRequested goes to the snapshot service (the one intake)', () => {
     expect(routed(load('snapshot')).RestoreRequested).toEqual(['*']);

@@ -46,6 +46,8 @@ export const runRestore = async (
     snapshot?: string;
     cluster?: boolean;
     strategy?: 'swap' | 'rename_first';
+    /** the request's `verify` (hooks checking the copy before it is committed) */
+    verify?: { hooks: string[]; timeoutMinutes?: number };
     /** how long `--wait` waits for the run to finish (default 60 s) */
     waitTimeoutSeconds?: number;
   } = {},
@@ -61,6 +63,7 @@ export const runRestore = async (
       ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
+      ...(opts.verify ? { verify: opts.verify } : {}),
       wait: opts.wait ?? true,
       acceptTimeoutSeconds: 20,
       waitTimeoutSeconds: opts.waitTimeoutSeconds ?? 60,

@@ -16,6 +16,7 @@ import { followRun, type Io, restore } from './restore';
 import { describeRun, RUNS_HEADER, runLine } from './runs-view';
 import { registerSchedules } from './schedules-command';
 import { readLiveLocalInfo, resolveTarget } from './target';
+import { registerVerify } from './verify-command';
 
 const defaultIo: Io = {
   out: (l) => console.log(l),
@@ -48,6 +49,9 @@ interface Opts {
   requestId?: string;
   strategy: string;
   export?: boolean;
+  verify?: string;
+  verifyTimeout?: number;
+  masterPasswordSecretArn?: string;
   identifier?: string;
   timeScale?: number;
   rdsEndpoint?: string;
@@ -138,6 +142,20 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         '--export',
         'also export the fresh snapshot to S3, beside the run (snapshot tasks; never delays or fails the restore)',
       )
+      .option(
+        '--master-password-secret-arn <arn>',
+        "set the copy's master password from this Secrets Manager secret (allowed by the deploy's masterPasswordSecretArns)",
+      )
+      .option(
+        '--verify <hooks>',
+        'comma-separated hooks that must all answer ok (RestoreVerified) before the copy is committed',
+      )
+      .addOption(
+        new Option(
+          '--verify-timeout <minutes>',
+          'with --verify: how long the hooks have (default 60)',
+        ).argParser(positiveNumber),
+      )
       .option('--wait', 'follow the run to its end; the exit code says how it ended')
       .addOption(
         new Option(
@@ -166,6 +184,15 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             requestId: opts.requestId,
             strategy: opts.strategy,
             export: !!opts.export,
+            masterPasswordSecretArn: opts.masterPasswordSecretArn,
+            ...(opts.verify
+              ? {
+                  verify: {
+                    hooks: opts.verify.split(',').map((h) => h.trim()),
+                    ...(opts.verifyTimeout ? { timeoutMinutes: opts.verifyTimeout } : {}),
+                  },
+                }
+              : {}),
             wait: !!opts.wait,
             acceptTimeoutSeconds: 60,
             waitTimeoutSeconds: opts.timeout,
@@ -375,6 +402,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
 
   registerPlan(program, io, cwd, setCode);
   registerSchedules(program, io, cwd, setCode);
+  registerVerify(program, io, cwd, setCode);
 
   // Each command's errors point at its own help.
   const configure = (cmd: Command) => {

@@ -15,7 +15,7 @@ import {
 } from '@trapheus/shared';
 import { EXIT, exitCodeFor } from './exit-codes';
 import { createProgress, type ProgressStream } from './progress';
-import { nextLines, remediesOf } from './runs-view';
+import { awaitedText, nextLines, remediesOf } from './runs-view';
 import type { Target } from './target';
 
 export interface RestoreOptions {
@@ -28,6 +28,10 @@ export interface RestoreOptions {
   strategy?: string;
   /** Also export the run's fresh snapshot to S3 (snapshot tasks). */
   export?: boolean;
+  /** The Secrets Manager secret whose password the copy's master user gets. */
+  masterPasswordSecretArn?: string;
+  /** Hooks that check the copy before it is committed (VERIFYING), and how long they have. */
+  verify?: { hooks: string[]; timeoutMinutes?: number };
   wait: boolean;
   acceptTimeoutSeconds: number;
   waitTimeoutSeconds?: number;
@@ -81,6 +85,8 @@ export const restore = async (
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.export ? { export: true } : {}),
+    ...(opts.masterPasswordSecretArn ? { masterPasswordSecretArn: opts.masterPasswordSecretArn } : {}),
+    ...(opts.verify ? { verify: opts.verify } : {}),
   };
   const parsed = restoreRequestedDetailSchema.safeParse(detail);
   if (!parsed.success) {
@@ -161,7 +167,7 @@ export const statusLine = (run: Run, now: number): { text: string; key: string }
   const elapsed = `${((now - started) / 1000).toFixed(0)}s`;
   const w = run.wait;
   const awaited = w
-    ? `waiting for ${w.resourceType} ${w.identifier} to be ${w.target} (deadline ${clock(w.deadline)} UTC, in ${Math.max(0, Math.round((Date.parse(w.deadline) - now) / 1000))}s)`
+    ? `${awaitedText(run)} (deadline ${clock(w.deadline)} UTC, in ${Math.max(0, Math.round((Date.parse(w.deadline) - now) / 1000))}s)`
     : 'working';
   return {
     text: `${run.step} · ${elapsed} · ${awaited}`,

@@ -36,6 +36,32 @@ const downtimeLines = (run: Run): string[] => {
   ];
 };
 
+/** What a waiting run waits for, in words: an RDS resource's state, or the verification hooks' answers. */
+export const awaitedText = (run: Run): string | undefined => {
+  const w = run.wait;
+  if (!w) return undefined;
+  if (w.resourceType === 'verification') {
+    const pending = run.verification?.hooks.filter((h) => !run.verification?.answers[h]) ?? [];
+    return `waiting for hook${pending.length === 1 ? '' : 's'} ${pending.join(', ')} to answer (RestoreVerified or trapheus verify)`;
+  }
+  return `waiting for ${w.resourceType} ${w.identifier} to be ${w.target}`;
+};
+
+/** The request's verification: each hook and its answer so far. */
+const verificationLines = (run: Run): string[] => {
+  const v = run.verification;
+  if (!v) return [];
+  return [
+    `verification (timeout ${v.timeoutMinutes} min):`,
+    ...v.hooks.map((hook) => {
+      const a = v.answers[hook];
+      return a
+        ? `  ${hook}: ${a.ok ? 'ok' : 'FAILED'}${a.message ? ` — ${a.message}` : ''} (at ${a.at})`
+        : `  ${hook}: no answer${run.step === 'VERIFYING' ? ' yet' : ''}`;
+    }),
+  ];
+};
+
 /** `next: <command>` lines a user can copy, with the target flags they used. */
 export const nextLines = (remedies: Remedy[], flags: string, afterFailure = false): string[] =>
   remedies.map((r) => {
@@ -70,7 +96,7 @@ const exportLines = (run: Run): string[] => {
 export const describeRun = (run: Run, flags: string): string =>
   [
     `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
-    `step: ${run.step}${run.wait ? ` (waiting for ${run.wait.resourceType} ${run.wait.identifier} to be ${run.wait.target}, deadline ${run.wait.deadline})` : ''}`,
+    `step: ${run.step}${run.wait ? ` (${awaitedText(run)}, deadline ${run.wait.deadline})` : ''}`,
     ...(run.strategy
       ? [
           `strategy: ${run.strategy}${run.copyIdentifier ? ` (the copy is restored as ${run.copyIdentifier}, then swapped in)` : ''}`,
@@ -78,10 +104,19 @@ export const describeRun = (run: Run, flags: string): string =>
       : []),
     ...(run.tempIdentifier ? [`temp identifier: ${run.tempIdentifier}`] : []),
     ...downtimeLines(run),
+    ...verificationLines(run),
     ...exportLines(run),
     ...(run.failure ? [`failure: ${run.failure.step} ${run.failure.code}: ${run.failure.message}`] : []),
     ...(run.reason ? [`reason: ${run.reason}`] : []),
     ...(typeof run.progress.databaseState === 'string' ? [`database: ${run.progress.databaseState}`] : []),
+    ...(typeof run.progress.masterUserSecretArn === 'string'
+      ? [`master password: in the copy's own Secrets Manager secret ${run.progress.masterUserSecretArn}`]
+      : []),
+    ...(run.masterPasswordSecretArn
+      ? [
+          `master password: ${run.progress.masterPasswordSetAt ? 'set' : 'to be set'} from secret ${run.masterPasswordSecretArn}`,
+        ]
+      : []),
     ...nextLines(remediesOf(run), flags, run.step !== 'REJECTED'),
     'history:',
     ...timeline(run),

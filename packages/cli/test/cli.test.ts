@@ -192,6 +192,52 @@ describe('trapheus CLI', () => {
     });
   });
 
+  it('restore --verify asks for the named hooks in the request it sends, and validates them first', async () => {
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'X', ErrorMessage: 'stop here' }],
+    });
+    const { io, err } = capture();
+
+    await main(
+      ['restore', 'orders-db', '--verify', 'masking, smoke', '--verify-timeout', '30', '--stage', 'dev'],
+      io,
+    );
+    const refused = await main(['restore', 'orders-db', '--verify', 'masking,masking', '--stage', 'dev'], io);
+
+    const details = eb
+      .commandCalls(PutEventsCommand)
+      .map((c) => JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as { verify?: unknown });
+    expect(details.map((d) => d.verify)).toEqual([{ hooks: ['masking', 'smoke'], timeoutMinutes: 30 }]);
+    expect(refused).toBe(EXIT.USAGE);
+    expect(err.join('\n')).toContain('field "verify.hooks');
+  });
+
+  it('restore --master-password-secret-arn names the secret in the request, validated before sending', async () => {
+    eb.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'X', ErrorMessage: 'stop here' }],
+    });
+    const { io, err } = capture();
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/db-master-AbC123';
+
+    await main(['restore', 'orders-db', '--master-password-secret-arn', arn, '--stage', 'dev'], io);
+    const refused = await main(
+      ['restore', 'orders-db', '--master-password-secret-arn', 'staging/db', '--stage', 'dev'],
+      io,
+    );
+
+    const details = eb
+      .commandCalls(PutEventsCommand)
+      .map(
+        (c) =>
+          JSON.parse(c.args[0].input.Entries?.[0]?.Detail ?? '{}') as { masterPasswordSecretArn?: string },
+      );
+    expect(details.map((d) => d.masterPasswordSecretArn)).toEqual([arn]);
+    expect(refused).toBe(EXIT.USAGE);
+    expect(err.join('\n')).toContain('field "masterPasswordSecretArn"');
+  });
+
   it('restore --export asks for the S3 export in the request it sends', async () => {
     eb.on(PutEventsCommand).resolves({
       FailedEntryCount: 1,
@@ -264,6 +310,7 @@ describe('trapheus CLI', () => {
       'local outbox',
       'plan',
       'schedules',
+      'verify',
     ]);
     for (const path of paths) {
       const { io, out } = capture();
@@ -275,11 +322,11 @@ describe('trapheus CLI', () => {
     }
     const { io, out } = capture();
     await main(['restore', '--help'], io);
-    const help = out.join('\n');
+    const help = out.join('\n').replace(/\s+/g, ' '); // as read, whatever the wrapping
     expect(help).toContain('default: "create_snapshot"');
     expect(help).toContain('default: "swap"');
     expect(help).toContain('default: "dev"');
-    expect(help).toContain('75  timed out waiting');
+    expect(help).toContain('75 timed out waiting');
   });
 
   it('an error that is not about the target is an internal error (exit 70); AWS errors name the target (exit 69)', () => {

@@ -190,6 +190,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       // a crashed reconciler's lease lapses in the same simulated minute as on AWS.
       RUN_LEASE_SECONDS: String(Math.max(10, Math.ceil(60 / timeScale))),
       CHECK_BACK_GRACE_SECONDS: String(Math.max(2, Math.ceil(120 / timeScale))),
+      // A request's verify timeout (minutes) passes on the stack's clock too.
+      VERIFY_TIME_SCALE: String(timeScale),
     };
     const localBus = await startLocalBus({
       rootDir: opts.rootDir,
@@ -250,6 +252,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
         AWS_ENDPOINT_URL_EVENTBRIDGE: bus.url,
         AWS_ENDPOINT_URL_SQS: bus.url,
         AWS_ENDPOINT_URL_SSM: bus.url,
+        // The SDK's service-specific endpoint variable for Secrets Manager (serviceId "Secrets Manager").
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: bus.url,
       },
       rds,
       bus,

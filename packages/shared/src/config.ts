@@ -18,6 +18,11 @@ export const workerConfigSchema = z.object({
   CHECK_BACK_GRACE_SECONDS: seconds(120),
   /** How long a reconciler holds a run (longer than a Lambda invocation); a crashed holder's lease lapses then. */
   RUN_LEASE_SECONDS: seconds(60),
+  /**
+   * Divides a request's verify timeout (minutes a person chose). 1 on AWS; the local stack sets its time scale, so a
+   * 1-minute timeout passes in 0.1 s at time scale 600, like its RDS durations and SQS delays.
+   */
+  VERIFY_TIME_SCALE: z.coerce.number().positive().default(1),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
@@ -29,6 +34,11 @@ export const snapshotConfigSchema = z.object({
   EXPORT_BUCKET: z.string().default(''),
   EXPORT_ROLE_ARN: z.string().default(''),
   EXPORT_KMS_KEY_ID: z.string().default(''),
+  /**
+   * The secrets a request's `masterPasswordSecretArn` may name: comma-separated ARNs (IAM wildcards), the same
+   * deploy parameter (masterPasswordSecretArns) as the restore role's GetSecretValue grant. Empty: none.
+   */
+  MASTER_PASSWORD_SECRET_ARNS: z.string().default(''),
   /** How long an export may take, queue included, before it is canceled and failed (exports take hours). */
   EXPORT_DEADLINE_MINUTES: z.coerce.number().int().positive().default(1440),
 });

@@ -4,6 +4,7 @@
  * objects by a test, so pattern and validation cannot drift apart.
  */
 import { z } from 'zod';
+import { secretArnSchema } from './master-password';
 import { type DbKind, type Remedy, STEPS, STRATEGIES, TASKS } from './run';
 
 export const TRAPHEUS_SOURCE = 'trapheus';
@@ -33,6 +34,28 @@ const snapshotIdentifierSchema = z
   .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
   .transform((s) => s.toLowerCase());
 
+/** A verification hook's name: what it answers under (RestoreVerified `hook`, `trapheus verify --hook`). */
+export const hookNameSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, - and _');
+
+/** A request's `verify`: the hooks that must answer ok before the copy is committed, and how long they have. */
+export const verifySchema = z.strictObject({
+  timeoutMinutes: z
+    .number({ error: 'must be a number of minutes' })
+    .min(1, 'must be at least 1 (minute)')
+    .max(1440, 'must be at most 1440 (24 hours)')
+    .default(60),
+  hooks: z
+    .array(hookNameSchema, { error: 'must be an array of hook names' })
+    .min(1, 'must name at least one hook')
+    .max(20, 'must name at most 20 hooks')
+    .refine((hooks) => new Set(hooks).size === hooks.length, 'must not name a hook twice'),
+});
+export type VerifyRequest = z.infer<typeof verifySchema>;
+
 /**
  * The public `RestoreRequested` detail: the original Python Trapheus keys plus two optional ones. Strict: a field
  * this deployment does not know (say a `verify` block for a step it does not have) rejects the request, so a
@@ -57,9 +80,21 @@ export const restoreRequestedDetailSchema = z
     strategy: z.enum(STRATEGIES, { error: `must be one of ${STRATEGIES.join(', ')}` }).optional(),
     /**
      * Also export the run's fresh snapshot to S3 (snapshot tasks): a side track that never delays or fails the run;
-     * its outcome is recorded on the run (`export`) and a failure is notified (ExportFailed).
+     * its outcome is recorded on the run (`export`) and published: ExportFailed (always notified) or ExportCompleted
+     * (notified with notifyOnSuccess).
      */
     export: z.boolean({ error: 'must be a boolean (true or false)' }).optional(),
+    /**
+     * The Secrets Manager secret whose password the restored copy's master user gets (post-restore modify), so the
+     * copy never keeps the snapshot's password. Only for an original without a managed master password (that one
+     * gets a managed secret of its own), and only a secret the deployment allows (masterPasswordSecretArns).
+     */
+    masterPasswordSecretArn: secretArnSchema.optional(),
+    /**
+     * Check the configured copy before it is committed: the run publishes RestoreVerifying and waits (VERIFYING)
+     * until every hook answered ok (RestoreVerified, or `trapheus verify`); a failed hook or the timeout rolls back.
+     */
+    verify: verifySchema.optional(),
     /** Set by a schedule of `trapheus.config.yml` (its name): recorded on the run, so `trapheus schedules` finds it. */
     schedule: z
       .string({ error: 'must be a string' })
@@ -68,6 +103,14 @@ export const restoreRequestedDetailSchema = z
       .optional(),
   })
   .superRefine((d, ctx) => {
+    if (d.verify && d.task === 'create_snapshot_only') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['verify'],
+        message:
+          'applies to the restore tasks (create_snapshot, db_restore): create_snapshot_only restores no copy',
+      });
+    }
     if (d.export === true && d.task === 'db_restore') {
       ctx.addIssue({
         code: 'custom',
@@ -103,6 +146,7 @@ const remedySchema = z.discriminatedUnion('action', [
     isCluster: z.boolean(),
     task: z.enum(TASKS),
     snapshotIdentifier: z.string().optional(),
+    masterPasswordSecretArn: z.string().optional(),
   }),
   z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
   z.object({ action: z.literal('follow'), runId: z.string() }),
@@ -130,11 +174,21 @@ export const runOutcomeDetailSchema = z.object({
   strategy: z.enum(STRATEGIES).optional(),
   /** What a person can do next (see Remedy). */
   remedy: remedySchema.optional(),
+  /** The request's verification (VERIFYING): the hooks expected and each one's answer. */
+  verification: z
+    .object({
+      hooks: z.array(z.string()),
+      timeoutMinutes: z.number(),
+      answers: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string(), at: z.string() })),
+    })
+    .optional(),
   /** When nothing answered under the name: from the original's rename to the copy (or original) answering. */
   downtime: z
     .object({ from: z.string(), to: z.string().optional(), seconds: z.number().optional() })
     .optional(),
-  /** Only in ExportFailed: the export of the run's snapshot to S3 that failed (the run itself is in `step`). */
+  /** The restored copy's own managed master password secret (an original with a managed password). */
+  masterUserSecretArn: z.string().optional(),
+  /** Only in ExportFailed / ExportCompleted: the export of the run's snapshot to S3 (the run itself is in `step`). */
   export: z
     .object({
       status: z.string(),
@@ -169,6 +223,38 @@ export const RunFailed = contract('RunFailed', runOutcomeDetailSchema);
 export const RunRolledBack = contract('RunRolledBack', runOutcomeDetailSchema);
 /** The export of a run's snapshot to S3 failed (or was canceled); the run's own outcome is unaffected. */
 export const ExportFailed = contract('ExportFailed', runOutcomeDetailSchema);
+/** The export of a run's snapshot to S3 completed (`export.status` complete); notified like a successful run. */
+export const ExportCompleted = contract('ExportCompleted', runOutcomeDetailSchema);
+
+/**
+ * Published when a run enters VERIFYING: the configured copy, not yet committed, is there to be checked (masking,
+ * health). With swap it is the copy beside the original (its side name); with rename_first, the copy under the name.
+ */
+export const restoreVerifyingDetailSchema = z.object({
+  runId: z.string().min(1),
+  identifier: z.string().min(1),
+  kind: z.enum(['instance', 'cluster']),
+  /** The copy's identifier (instance, or cluster) and its endpoint (a cluster's: the writer endpoint). */
+  copyIdentifier: z.string().min(1),
+  endpoint: z.object({ address: z.string(), port: z.number().int() }),
+  engine: z.string(),
+  snapshotIdentifier: z.string(),
+  hooks: z.array(z.string()).min(1),
+  /** When the run stops waiting and rolls back (ISO 8601). */
+  deadline: z.string(),
+});
+export type RestoreVerifyingDetail = z.infer<typeof restoreVerifyingDetailSchema>;
+export const RestoreVerifying = contract('RestoreVerifying', restoreVerifyingDetailSchema);
+
+/** A hook's answer: ok (the copy may be committed) or not (the run rolls back; the message is in the alert). */
+export const restoreVerifiedDetailSchema = z.strictObject({
+  runId: z.string({ error: 'is required' }).min(1, 'must not be empty').max(128),
+  hook: hookNameSchema,
+  ok: z.boolean({ error: 'must be a boolean (true or false)' }),
+  message: z.string({ error: 'must be a string' }).max(1000, 'must be at most 1000 characters').default(''),
+});
+export type RestoreVerifiedDetail = z.infer<typeof restoreVerifiedDetailSchema>;
+export const RestoreVerified = contract('RestoreVerified', restoreVerifiedDetailSchema);
 
 /** The signal events every reconciling service may receive. */
 export const SIGNAL_CONTRACTS = [SnapshotReady, RestoreCompleted, RestoreFailed, RunStalled] as const;

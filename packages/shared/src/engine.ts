@@ -131,6 +131,10 @@ export const outcomeDetail = (run: Run, at: string) => ({
   locked: holdsLockWhenDone(run),
   ...(run.strategy ? { strategy: run.strategy } : {}),
   ...(downtimeOf(run) ? { downtime: downtimeOf(run) } : {}),
+  ...(typeof run.progress.masterUserSecretArn === 'string'
+    ? { masterUserSecretArn: run.progress.masterUserSecretArn }
+    : {}),
+  ...(run.verification ? { verification: run.verification } : {}),
 });
 
 /**
@@ -258,6 +262,30 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           return;
         }
         await reconcile(run, signal);
+        return;
+      }
+      case 'verified': {
+        // A hook's answer: recorded first (outside the lease: a busy run must not lose it), then the run is looked
+        // at. Anything but the first answer of an expected hook on a VERIFYING run changes nothing.
+        const { runId, hook, ok, message } = signal.detail;
+        const run = await deps.runs.get(runId);
+        const ignore = (why: string) =>
+          deps.logger.warn('ignoring verification answer', { why, runId, hook, ok, eventId: signal.eventId });
+        if (!run) return ignore('unknown run');
+        if (run.step !== 'VERIFYING') return ignore(`the run is at ${run.step}, not VERIFYING`);
+        if (!run.verification?.hooks.includes(hook)) {
+          return ignore(`the run expects hooks ${run.verification?.hooks.join(', ') ?? '(none)'}`);
+        }
+        if (run.verification.answers[hook])
+          return ignore('this hook already answered (the first answer counts)');
+        const recorded = await deps.runs.recordVerificationAnswer(runId, hook, {
+          ok,
+          message,
+          at: now().toISOString(),
+        });
+        if (!recorded) return ignore('the run moved on, or the hook answered meanwhile');
+        deps.logger.info('verification answer recorded', { runId, hook, ok, message });
+        await reconcile(recorded, signal);
         return;
       }
       case 'nudge': {

@@ -9,12 +9,18 @@
  * (RDS User Guide / Aurora User Guide, "Creating snapshot export tasks"). A run takes a slot by a conditional
  * write before StartExportTask and gives it back when its export ends; without a free slot it waits `queued`
  * and looks again on its own check-backs (dynalite has no transactions; none are needed).
+ *
+ * While an export is open (not done, or done but its outcome not yet published) the run item also carries
+ * `exportOpen: 'Y'`, removed by the write that closes it: the sparse index `byExportOpen` holds just those runs, so
+ * the watchdog finds a broken export check-back chain without scanning the table (the run itself is usually
+ * terminal by then, out of `byActive`).
  */
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -27,6 +33,8 @@ export type ExportState = (typeof EXPORT_STATUSES)[number];
 export const EXPORT_SLOTS = 5;
 export const EXPORT_POINTER_PREFIX = 'EXPORT#';
 export const EXPORT_SLOT_PREFIX = 'EXPORTSLOT#';
+/** The sparse GSI over `exportOpen` (services/snapshot/serverless.yml, RunsTable), projecting `export`. */
+export const EXPORT_OPEN_INDEX = 'byExportOpen';
 
 /**
  * The RDS events that end an export wait (RDS User Guide, "Amazon RDS event categories and event messages",
@@ -64,13 +72,17 @@ export const runExportSchema = z.object({
   checkSeq: z.number().int(),
   attempt: z.number().int(),
   nextCheckAt: z.string(),
-  /** The failure was published (ExportFailed), once. */
+  /** The outcome was published (ExportCompleted / ExportFailed), once. */
   notified: z.boolean().optional(),
 });
 export type RunExport = z.infer<typeof runExportSchema>;
 
 export const isExportDone = (e: Pick<RunExport, 'status'>): boolean =>
   e.status === 'complete' || e.status === 'failed' || e.status === 'canceled';
+
+/** Open: still to run, or ended with its outcome not yet published (the watchdog looks at these). */
+export const isExportOpen = (e: Pick<RunExport, 'status' | 'notified'>): boolean =>
+  !isExportDone(e) || e.notified !== true;
 
 /** The export recorded on a run item, if any (validated). */
 export const exportOf = (run: object): RunExport | undefined => {
@@ -124,10 +136,10 @@ export const buildExportStore = ({
         new UpdateCommand({
           TableName: tableName,
           Key: { runId },
-          UpdateExpression: 'SET #export = :e',
+          UpdateExpression: 'SET #export = :e, #open = :y',
           ConditionExpression: 'attribute_exists(runId) AND attribute_not_exists(#export)',
-          ExpressionAttributeNames: { '#export': 'export' },
-          ExpressionAttributeValues: { ':e': first },
+          ExpressionAttributeNames: { '#export': 'export', '#open': 'exportOpen' },
+          ExpressionAttributeValues: { ':e': first, ':y': 'Y' },
         }),
       );
     } catch (err) {
@@ -150,15 +162,16 @@ export const buildExportStore = ({
   /** Replaces the export if it is still at `prev.v`; false when another writer got there first. */
   async save(runId: string, prev: RunExport, next: Omit<RunExport, 'v'>): Promise<RunExport | undefined> {
     const written = { ...next, v: prev.v + 1 };
+    const open = isExportOpen(written);
     try {
       await dynamo.send(
         new UpdateCommand({
           TableName: tableName,
           Key: { runId },
-          UpdateExpression: 'SET #export = :e',
+          UpdateExpression: open ? 'SET #export = :e, #open = :y' : 'SET #export = :e REMOVE #open',
           ConditionExpression: '#export.#v = :v',
-          ExpressionAttributeNames: { '#export': 'export', '#v': 'v' },
-          ExpressionAttributeValues: { ':e': written, ':v': prev.v },
+          ExpressionAttributeNames: { '#export': 'export', '#v': 'v', '#open': 'exportOpen' },
+          ExpressionAttributeValues: { ':e': written, ':v': prev.v, ...(open ? { ':y': 'Y' } : {}) },
         }),
       );
       return written;
@@ -166,6 +179,30 @@ export const buildExportStore = ({
       if (isConditionFailure(err)) return undefined;
       throw err;
     }
+  },
+
+  /** Runs whose export is open (`exportOpen`, sparse index): for the watchdog, never a table scan. */
+  async listOpen(): Promise<{ runId: string; export: RunExport }[]> {
+    const open: { runId: string; export: RunExport }[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: EXPORT_OPEN_INDEX,
+          KeyConditionExpression: '#open = :y',
+          ExpressionAttributeNames: { '#open': 'exportOpen' },
+          ExpressionAttributeValues: { ':y': 'Y' },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const e = exportOf(item);
+        if (typeof item.runId === 'string' && e) open.push({ runId: item.runId, export: e });
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return open;
   },
 
   /** The run exporting a snapshot (from an RDS export event). */

@@ -10,6 +10,7 @@ export * from './ids';
 export * from './intake';
 export * from './ledger';
 export * from './logging';
+export * from './master-password';
 export * from './pipeline';
 export * from './publisher';
 export * from './rds-cluster';

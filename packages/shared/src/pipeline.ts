@@ -7,10 +7,13 @@
  * Adding a step: one row here, its step function in the owning service (the `fn` named below), and the rule
  * patterns the wiring test prints.
  */
+
+import type { z } from 'zod';
 import {
   type EventContract,
   RestoreCompleted,
   RestoreFailed,
+  RestoreVerified,
   RunFailed,
   RunRolledBack,
   RunSucceeded,
@@ -65,6 +68,8 @@ export interface StepSpec {
   outcome?: EventContract<typeof runOutcomeDetailSchema>;
   /** RDS events that can end this step's waits (a signal to look; check-backs finish the wait anyway). */
   rdsEvents: readonly RdsEventId[];
+  /** Answers from outside Trapheus this step waits for (on the project bus, to the owner's queue, any step). */
+  answers?: readonly EventContract<z.ZodType>[];
 }
 
 const FAILURES: readonly RdsEventId[] = [
@@ -117,6 +122,12 @@ export const PIPELINE = {
     owner: 'restore',
     fn: 'restore configureRestored / configureCluster',
     rdsEvents: ['RDS-EVENT-0006', 'RDS-EVENT-0004'],
+  },
+  VERIFYING: {
+    owner: 'restore',
+    fn: 'restore verifyCopy / verifyCluster (publishes RestoreVerifying; answered by RestoreVerified)',
+    rdsEvents: [],
+    answers: [RestoreVerified],
   },
   SWAPPING: {
     owner: 'restore',
@@ -199,6 +210,7 @@ export const outcomeOf = (step: Step) => spec(step).outcome ?? RunFailed;
  */
 export const serviceFor = (detailType: string, step?: string): ServiceName | 'notify' | undefined => {
   if (detailType === 'RestoreRequested') return 'snapshot';
+  for (const s of STEPS) if (spec(s).answers?.some((a) => a.detailType === detailType)) return spec(s).owner;
   if (detailType === 'RunStalled') return step && step in PIPELINE ? spec(step as Step).owner : undefined;
   for (const s of STEPS) {
     if (spec(s).handoff?.detailType === detailType) return spec(s).owner;
@@ -225,8 +237,11 @@ export const rulePatternsFor = (service: ServiceName) => {
     t.owner === service ? [...t.rdsEvents] : [],
   );
   const ids = [...new Set([...steps.flatMap((s) => spec(s).rdsEvents), ...sideTrackEvents])].sort();
+  const answers = [...new Set(steps.flatMap((s) => (spec(s).answers ?? []).map((a) => a.detailType)))];
   return {
     handoffs,
+    /** Answers from outside (RestoreVerified): on the project bus, any step (a late one is ignored by the engine). */
+    answers,
     stalledSteps: steps,
     rds: {
       source: ['aws.rds'],

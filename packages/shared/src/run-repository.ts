@@ -23,12 +23,14 @@ import {
   type Run,
   type RunFailure,
   type RunProgress,
+  type RunVerification,
   STEPS,
   STRATEGIES,
   type Step,
   type Strategy,
   TASKS,
   type Task,
+  type VerificationAnswer,
 } from './run';
 
 export const LOCK_PREFIX = 'LOCK#';
@@ -72,6 +74,7 @@ export const runSchema = z.looseObject({
   snapshotIdentifier: z.string(),
   requestId: z.string().optional(),
   schedule: z.string().optional(),
+  masterPasswordSecretArn: z.string().optional(),
   step: z.enum(STEPS),
   version: z.number().int().positive(),
   createdAt: z.string(),
@@ -80,10 +83,23 @@ export const runSchema = z.looseObject({
   tempIdentifier: z.string().optional(),
   strategy: z.enum(STRATEGIES).optional(),
   copyIdentifier: z.string().optional(),
+  verification: z
+    .object({
+      hooks: z.array(z.string()),
+      timeoutMinutes: z.number().positive(),
+      answers: z.record(z.string(), z.object({ ok: z.boolean(), message: z.string(), at: z.string() })),
+    })
+    .optional(),
   original: capturedSchema.optional(),
   wait: z
     .object({
-      resourceType: z.enum(['db-instance', 'db-cluster', 'db-snapshot', 'db-cluster-snapshot']),
+      resourceType: z.enum([
+        'db-instance',
+        'db-cluster',
+        'db-snapshot',
+        'db-cluster-snapshot',
+        'verification',
+      ]),
       identifier: z.string(),
       target: z.string(),
       since: z.string(),
@@ -130,9 +146,13 @@ export interface NewRun {
   requestId?: string;
   /** The schedule that started the run. */
   schedule?: string;
+  /** The secret whose password the copy's master user gets (RestoreRequested `masterPasswordSecretArn`). */
+  masterPasswordSecretArn?: string;
   /** Progress markers the run starts with (e.g. the snapshot base name). */
   progress?: RunProgress;
   strategy?: Strategy;
+  /** The request's `verify` (answers start empty). */
+  verification?: RunVerification;
 }
 
 /** Fields a step may change on a run. `undefined` removes the attribute. */
@@ -148,6 +168,7 @@ export type RunPatch = Partial<
     | 'reason'
     | 'remedy'
     | 'snapshotIdentifier'
+    | 'verification'
   >
 >;
 
@@ -367,6 +388,52 @@ export const buildRunRepository = ({
     /** Changes a run without changing its step (progress markers, waits). */
     async update(run: Run, patch: RunPatch): Promise<Run> {
       return write(run, { ...patch });
+    },
+
+    /**
+     * Records one hook's answer on a VERIFYING run, outside the reconciler's lease (the answer must not be lost when
+     * another reconciler holds the run): only while the run is at VERIFYING, only for a hook it expects, and only the
+     * first answer per hook. Bumps the version, so a reconciler that read the run before sees it changed. Returns
+     * the run as written, or undefined when the condition failed (a repeat, a late answer, an unknown hook).
+     */
+    async recordVerificationAnswer(
+      runId: string,
+      hook: string,
+      answer: VerificationAnswer,
+    ): Promise<Run | undefined> {
+      try {
+        const out = await dynamo.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { runId },
+            UpdateExpression:
+              'SET #verification.#answers.#hook = :answer, #version = #version + :one, #updatedAt = :now',
+            ConditionExpression:
+              'attribute_exists(runId) AND #step = :verifying AND contains(#verification.#hooks, :hookName) AND attribute_not_exists(#verification.#answers.#hook)',
+            ExpressionAttributeNames: {
+              '#verification': 'verification',
+              '#answers': 'answers',
+              '#hooks': 'hooks',
+              '#hook': hook,
+              '#step': 'step',
+              '#version': 'version',
+              '#updatedAt': 'updatedAt',
+            },
+            ExpressionAttributeValues: {
+              ':answer': answer,
+              ':verifying': 'VERIFYING',
+              ':hookName': hook,
+              ':one': 1,
+              ':now': now().toISOString(),
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return parseRun(out.Attributes);
+      } catch (err) {
+        if (isConditionFailure(err)) return undefined;
+        throw err;
+      }
     },
 
     /** A terminal run whose outcome was published and lock released leaves the active index. */

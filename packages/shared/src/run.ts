@@ -23,6 +23,7 @@ export const STEPS = [
   'RENAMING',
   'RESTORING',
   'CONFIGURING',
+  'VERIFYING',
   'SWAPPING',
   'CLEANING_UP',
   'ROLLING_BACK',
@@ -48,10 +49,12 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<Step, readonly Step[]>> = {
   SNAPSHOTTING: ['SNAPSHOT_READY', 'SUCCEEDED', 'FAILED'],
   // swap: SNAPSHOT_READY → RESTORING (beside the original) → CONFIGURING → SWAPPING → CLEANING_UP;
   // rename_first: SNAPSHOT_READY → RENAMING → RESTORING (under the name) → CONFIGURING → CLEANING_UP.
+  // A request with `verify` passes VERIFYING (the hooks' answers) before SWAPPING (swap) or CLEANING_UP (rename_first).
   SNAPSHOT_READY: ['RENAMING', 'RESTORING', 'SUCCEEDED', 'FAILED'],
   RENAMING: ['RESTORING', 'ROLLING_BACK'],
   RESTORING: ['CONFIGURING', 'ROLLING_BACK'],
-  CONFIGURING: ['SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
+  CONFIGURING: ['VERIFYING', 'SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
+  VERIFYING: ['SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
   SWAPPING: ['CLEANING_UP', 'ROLLING_BACK'],
   CLEANING_UP: ['SUCCEEDED', 'CLEANUP_FAILED'],
   ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
@@ -79,7 +82,27 @@ export interface RunFailure {
   at: string;
 }
 
-export type ResourceType = 'db-instance' | 'db-cluster' | 'db-snapshot' | 'db-cluster-snapshot';
+/** What a wait is on: an RDS resource, or `verification` (the hooks' answers of a VERIFYING run; identifier: runId). */
+export type ResourceType =
+  | 'db-instance'
+  | 'db-cluster'
+  | 'db-snapshot'
+  | 'db-cluster-snapshot'
+  | 'verification';
+
+/** One hook's answer to RestoreVerifying (the first answer per hook wins). */
+export interface VerificationAnswer {
+  ok: boolean;
+  message: string;
+  at: string;
+}
+
+/** A request's `verify`: the hooks that must answer ok before the copy is committed, and how long they have. */
+export interface RunVerification {
+  hooks: string[];
+  timeoutMinutes: number;
+  answers: Record<string, VerificationAnswer>;
+}
 
 export interface RunWait {
   resourceType: ResourceType;
@@ -109,6 +132,11 @@ export interface Run {
   requestId?: string;
   /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
   schedule?: string;
+  /**
+   * The Secrets Manager secret whose password the post-restore modify gives the copy's master user
+   * (RestoreRequested `masterPasswordSecretArn`). Only the ARN: the password is never stored.
+   */
+  masterPasswordSecretArn?: string;
   step: Step;
   version: number;
   createdAt: string;
@@ -120,6 +148,8 @@ export interface Run {
   strategy?: Strategy;
   /** The side name the copy is restored and configured under before the swap (strategy swap). */
   copyIdentifier?: string;
+  /** The hooks that check the configured copy before it is committed (VERIFYING), and their answers. */
+  verification?: RunVerification;
   /** Configuration of the original, captured before anything is changed (`kind` says which shape). */
   original?: CapturedOriginal;
   wait?: RunWait;
@@ -177,7 +207,15 @@ export const copyNameOf = (run: Pick<Run, 'strategy' | 'copyIdentifier' | 'ident
  */
 export type Remedy =
   /** Request the restore again with these fields (a new requestId each time). */
-  | { action: 'restore'; identifier: string; isCluster: boolean; task: Task; snapshotIdentifier?: string }
+  | {
+      action: 'restore';
+      identifier: string;
+      isCluster: boolean;
+      task: Task;
+      snapshotIdentifier?: string;
+      /** The run's master password secret: a retry without it would leave the snapshot's password on the copy. */
+      masterPasswordSecretArn?: string;
+    }
   /** Release the database's lock, once a person has dealt with it. */
   | { action: 'unlock'; identifier: string; isCluster: boolean }
   /** Follow another run (the one holding the database) to its end. */
@@ -194,6 +232,7 @@ export const retryRemedy = (run: {
   kind: DbKind;
   task: string;
   snapshotIdentifier?: string;
+  masterPasswordSecretArn?: string;
 }): RestoreRemedy => ({
   action: 'restore',
   identifier: run.identifier,
@@ -204,6 +243,7 @@ export const retryRemedy = (run: {
   run.snapshotIdentifier !== `${run.identifier}-snapshot`
     ? { snapshotIdentifier: run.snapshotIdentifier }
     : {}),
+  ...(run.masterPasswordSecretArn ? { masterPasswordSecretArn: run.masterPasswordSecretArn } : {}),
 });
 
 /**
@@ -217,7 +257,8 @@ export const remedyCommand = (remedy: Remedy, flags: string): string => {
   const tail = flags ? ` ${flags}` : '';
   switch (remedy.action) {
     case 'restore':
-      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${tail}`;
+      // The CLI has no flag for the master password secret: say so rather than drop it silently.
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
     case 'unlock':
       return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
     case 'follow':
@@ -233,6 +274,9 @@ export const remedyRequest = (remedy: Remedy): string | undefined =>
         isCluster: remedy.isCluster,
         task: remedy.task,
         ...(remedy.snapshotIdentifier ? { snapshotIdentifier: remedy.snapshotIdentifier } : {}),
+        ...(remedy.masterPasswordSecretArn
+          ? { masterPasswordSecretArn: remedy.masterPasswordSecretArn }
+          : {}),
       })} and a new requestId`
     : undefined;
 

@@ -212,6 +212,10 @@ const entrySchema = z.strictObject({
   strategy: z.enum(STRATEGIES, { error: `must be one of ${STRATEGIES.join(', ')}` }).optional(),
   /** Also export each firing's fresh snapshot to S3 (checked against the request schema: snapshot tasks only). */
   export: z.unknown().optional(),
+  /** Hooks that check each firing's copy before it is committed (checked against the request schema). */
+  verify: z.unknown().optional(),
+  /** The secret whose password each firing's copy gets (checked against the request schema: a secret ARN). */
+  masterPasswordSecretArn: z.unknown().optional(),
   expression: z.string({
     error: (iss) => (iss.input === undefined ? 'is required (cron(...) or rate(...))' : 'must be a string'),
   }),
@@ -298,6 +302,10 @@ export const parseSchedulesConfig = (raw: unknown, file = SCHEDULES_CONFIG_FILE)
       ...(e.snapshotIdentifier !== undefined ? { snapshotIdentifier: e.snapshotIdentifier } : {}),
       ...(e.strategy ? { strategy: e.strategy } : {}),
       ...(e.export !== undefined ? { export: e.export } : {}),
+      ...(e.verify !== undefined ? { verify: e.verify } : {}),
+      ...(e.masterPasswordSecretArn !== undefined
+        ? { masterPasswordSecretArn: e.masterPasswordSecretArn }
+        : {}),
       requestId: requestIdFor(e.name, SCHEDULED_TIME_ATTRIBUTE),
       schedule: e.name,
     });

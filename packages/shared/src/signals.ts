@@ -8,6 +8,8 @@ import { z } from 'zod';
 import {
   formatIssues,
   RestoreRequested,
+  RestoreVerified,
+  type RestoreVerifiedDetail,
   type RunSignalDetail,
   runSignalDetailSchema,
   TRAPHEUS_SOURCE,
@@ -17,6 +19,8 @@ import { fromEventBridgeRdsEvent, fromSubscriptionMessage, type RdsSignal } from
 export type Signal =
   | { kind: 'request'; eventId: string; detail: unknown }
   | { kind: 'run'; detailType: string; detail: RunSignalDetail }
+  /** A verification hook's answer (RestoreVerified), validated. */
+  | { kind: 'verified'; eventId: string; detail: RestoreVerifiedDetail }
   | { kind: 'rds'; rds: RdsSignal }
   | { kind: 'check-back'; runId: string; seq: number }
   /** "Look at run X again": sent to itself by a reconciler that found the run's lease taken. */
@@ -87,6 +91,16 @@ export const parseSignal = (body: string): Signal => {
   }
   if (event['detail-type'] === RestoreRequested.detailType) {
     return { kind: 'request', eventId: event.id, detail: event.detail };
+  }
+  if (event['detail-type'] === RestoreVerified.detailType) {
+    const answer = RestoreVerified.schema.safeParse(event.detail);
+    return answer.success
+      ? { kind: 'verified', eventId: event.id, detail: answer.data }
+      : {
+          kind: 'invalid',
+          reason: `invalid RestoreVerified: ${formatIssues(answer.error.issues)}`,
+          eventId: event.id,
+        };
   }
   const detail = runSignalDetailSchema.safeParse(event.detail);
   if (!detail.success) {

@@ -37,6 +37,11 @@ export interface WaitTarget {
   target: string;
 }
 
+export interface WaitOptions {
+  /** The wait's deadline (ISO 8601) instead of the step deadline: a person's timeout (the verify timeout). */
+  deadline?: string;
+}
+
 /**
  * @example
  * const waiter = buildWaiter({ runs, sqs, queueUrl, timing });
@@ -69,7 +74,7 @@ export const buildWaiter = ({
 
   return {
     /** Starts waiting on a resource (keeping the deadline when it is the same wait) and arms a check-back. */
-    async start(run: Run, what: WaitTarget): Promise<Run> {
+    async start(run: Run, what: WaitTarget, opts: WaitOptions = {}): Promise<Run> {
       const same =
         run.wait?.resourceType === what.resourceType &&
         run.wait.identifier === what.identifier &&
@@ -79,7 +84,7 @@ export const buildWaiter = ({
       const wait: RunWait = {
         ...what,
         since: same && run.wait ? run.wait.since : now().toISOString(),
-        deadline: same && run.wait ? run.wait.deadline : at(timing.deadlineMinutes * 60),
+        deadline: same && run.wait ? run.wait.deadline : (opts.deadline ?? at(timing.deadlineMinutes * 60)),
         checkSeq: seq,
         attempt: 0,
         nextCheckAt: at(delay),
@@ -105,7 +110,9 @@ export const buildWaiter = ({
       const overdue = now().getTime() > new Date(wait.nextCheckAt).getTime() + timing.graceSeconds * 1000;
       if (!isLive && !overdue) return run;
       const attempt = wait.attempt + 1;
-      const delay = checkBackDelay(attempt, timing);
+      // Never check back much later than the deadline: a short wait (a verify timeout) fails on time.
+      const untilDeadline = Math.ceil((new Date(wait.deadline).getTime() - now().getTime()) / 1000) + 1;
+      const delay = Math.max(1, Math.min(checkBackDelay(attempt, timing), untilDeadline));
       const next: RunWait = { ...wait, attempt, checkSeq: wait.checkSeq + 1, nextCheckAt: at(delay) };
       await send(run.runId, next.checkSeq, delay);
       const updated = await runs.update(run, { wait: next });
@@ -113,12 +120,12 @@ export const buildWaiter = ({
     },
 
     /** Waits on `what`: starts the wait if it is a new one, otherwise as `notYet`. */
-    async waitFor(run: Run, what: WaitTarget, signal: Signal): Promise<Run> {
+    async waitFor(run: Run, what: WaitTarget, signal: Signal, opts: WaitOptions = {}): Promise<Run> {
       const same =
         run.wait?.resourceType === what.resourceType &&
         run.wait.identifier === what.identifier &&
         run.wait.target === what.target;
-      return same ? this.notYet(run, signal) : this.start(run, what);
+      return same ? this.notYet(run, signal) : this.start(run, what, opts);
     },
 
     /**

@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       RUN_LEASE_SECONDS: 60,
       STEP_DEADLINE_MINUTES: 240,
       CHECK_BACK_GRACE_SECONDS: 120,
+      VERIFY_TIME_SCALE: 1,
     });
   });
 

@@ -64,13 +64,48 @@ describe('RestoreRequested detail', () => {
   });
 
   it('refuses keys it does not know, naming each', () => {
-    const parsed = restoreRequestedDetailSchema.safeParse({ ...valid, colour: 'blue', verify: {} });
+    const parsed = restoreRequestedDetailSchema.safeParse({ ...valid, colour: 'blue', mask: {} });
 
     expect(parsed.success).toBe(false);
     expect(formatIssues(parsed.error!.issues)).toBe(
       'field "colour" is not supported by this deployment (it would be ignored: remove it); ' +
-        'field "verify" is not supported by this deployment (it would be ignored: remove it)',
+        'field "mask" is not supported by this deployment (it would be ignored: remove it)',
     );
+  });
+
+  it('accepts verify with hooks, the timeout defaulting to 60 minutes', () => {
+    const parsed = restoreRequestedDetailSchema.parse({
+      ...valid,
+      verify: { hooks: ['masking', 'health_1'] },
+    });
+
+    expect(parsed.verify).toEqual({ hooks: ['masking', 'health_1'], timeoutMinutes: 60 });
+  });
+
+  it.each([
+    [{ hooks: [] }, 'field "verify.hooks" must name at least one hook'],
+    [{ hooks: ['a', 'a'] }, 'field "verify.hooks" must not name a hook twice'],
+    [{ hooks: ['mask ing'] }, 'field "verify.hooks.0" must contain only letters, digits, - and _'],
+    [{ hooks: ['a'], timeoutMinutes: 0 }, 'field "verify.timeoutMinutes" must be at least 1 (minute)'],
+    [{ hooks: ['a'], timeoutMinutes: 1441 }, 'field "verify.timeoutMinutes" must be at most 1440 (24 hours)'],
+    [
+      { hooks: ['a'], colour: 1 },
+      'field "verify.colour" is not supported by this deployment (it would be ignored: remove it)',
+    ],
+  ])('rejects verify %j naming the field', (verify, message) => {
+    const parsed = restoreRequestedDetailSchema.safeParse({ ...valid, verify });
+
+    expect(formatIssues(parsed.error!.issues)).toBe(message);
+  });
+
+  it('refuses verify on create_snapshot_only (no copy to check)', () => {
+    const parsed = restoreRequestedDetailSchema.safeParse({
+      ...valid,
+      task: 'create_snapshot_only',
+      verify: { hooks: ['masking'] },
+    });
+
+    expect(formatIssues(parsed.error!.issues)).toMatch(/^field "verify" applies to the restore tasks/);
   });
 
   it.each([

@@ -93,6 +93,19 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
     async update(run: Run, patch: RunPatch) {
       return write(run, { ...patch });
     },
+    async recordVerificationAnswer(runId, hook, answer) {
+      const stored = runs.get(runId);
+      const v = stored?.verification;
+      if (stored?.step !== 'VERIFYING' || !v?.hooks.includes(hook) || v.answers[hook]) return undefined;
+      const next: Run = {
+        ...stored,
+        verification: { ...v, answers: { ...v.answers, [hook]: clone(answer) } },
+        version: stored.version + 1,
+        updatedAt: now().toISOString(),
+      };
+      runs.set(runId, next);
+      return clone(next);
+    },
     async markFinalized(run: Run) {
       return write(run, { active: undefined });
     },

@@ -1,5 +1,6 @@
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import {
+  ExportCompleted,
   ExportFailed,
   formatIssues,
   RunFailed,
@@ -11,7 +12,13 @@ import {
 } from '@trapheus/shared';
 
 /** The outcome events notify consumes; the rule in serverless.yml lists the same detail-types. */
-export const OUTCOME_CONTRACTS = [RunFailed, RunRolledBack, RunSucceeded, ExportFailed] as const;
+export const OUTCOME_CONTRACTS = [
+  RunFailed,
+  RunRolledBack,
+  RunSucceeded,
+  ExportFailed,
+  ExportCompleted,
+] as const;
 export const OUTCOME_DETAIL_TYPES: readonly string[] = OUTCOME_CONTRACTS.map((c) => c.detailType);
 
 export type ParsedOutcome =
@@ -43,24 +50,38 @@ export const parseOutcomeEvent = (body: string): ParsedOutcome => {
   return { ok: true, eventId: event.id, detailType: event['detail-type'], outcome: detail.data };
 };
 
+/** An ExportCompleted detail (the only details with `export` are ExportCompleted and ExportFailed). */
+export const isExportCompleted = (outcome: Pick<RunOutcomeDetail, 'export'>): boolean =>
+  outcome.export?.status === 'complete';
+
 /**
- * Successful runs are notified only when enabled; failures, rollbacks and rejections always are, and so is a
- * failed export to S3 (ExportFailed, the only detail with `export`), even of a run that SUCCEEDED.
+ * Successes are notified only when enabled (NOTIFY_ON_SUCCESS): a successful run (RunSucceeded) and a completed
+ * export to S3 (ExportCompleted). Failures, rollbacks and rejections always are, and so is a failed export
+ * (ExportFailed), even of a run that SUCCEEDED.
  *
  * @example
  * shouldNotify({ step: 'SUCCEEDED' }, false) // false
  * shouldNotify({ step: 'SUCCEEDED', export: { status: 'failed' } }, false) // true
+ * shouldNotify({ step: 'SUCCEEDED', export: { status: 'complete' } }, false) // false
  */
 export const shouldNotify = (
   outcome: Pick<RunOutcomeDetail, 'step' | 'export'>,
   notifyOnSuccess: boolean,
-): boolean => outcome.export !== undefined || outcome.step !== 'SUCCEEDED' || notifyOnSuccess;
+): boolean => {
+  if (outcome.export !== undefined) return !isExportCompleted(outcome) || notifyOnSuccess;
+  return outcome.step !== 'SUCCEEDED' || notifyOnSuccess;
+};
 
 /**
- * The delivery channel of an outcome: an export failure is its own message, beside the run's own outcome.
+ * The delivery channel of an outcome: an export's outcome is its own message, beside the run's own outcome, and a
+ * completed export has its own key beside a failed one (one run, three messages at most, none de-duplicated
+ * against another).
  *
  * @example
  * deliveryChannel('email', { export: { status: 'failed' } }) // 'export#email'
+ * deliveryChannel('email', { export: { status: 'complete' } }) // 'export-complete#email'
  */
-export const deliveryChannel = (channel: string, outcome: Pick<RunOutcomeDetail, 'export'>): string =>
-  outcome.export ? `export#${channel}` : channel;
+export const deliveryChannel = (channel: string, outcome: Pick<RunOutcomeDetail, 'export'>): string => {
+  if (!outcome.export) return channel;
+  return isExportCompleted(outcome) ? `export-complete#${channel}` : `export#${channel}`;
+};

@@ -79,6 +79,9 @@ const renderHtml = (s: OutcomeSummary): string => {
     `<h2 style="color:${COLORS[s.severity]}">${h(s.title)}</h2>`,
     htmlTable(facts(s)),
     failure.length > 0 ? `<h3>What failed</h3>${htmlTable(failure)}` : '',
+    s.verification.length > 0
+      ? `<h3>Verification (VERIFYING)</h3><ul>${s.verification.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`
+      : '',
     '<h3>Next action</h3>',
     s.nextAction.map((p) => `<p>${h(p)}</p>`).join(''),
     commands ? `<pre style="background:#f6f8fa;padding:8px;white-space:pre-wrap">${commands}</pre>` : '',
@@ -101,6 +104,8 @@ const renderText = (s: OutcomeSummary): string => {
   const failure = failureFacts(s);
   const parts = [s.title, '', textRows(facts(s))];
   if (failure.length > 0) parts.push('', 'WHAT FAILED', textRows(failure));
+  if (s.verification.length > 0)
+    parts.push('', 'VERIFICATION (VERIFYING)', ...s.verification.map((l) => `  ${l}`));
   parts.push('', 'NEXT ACTION', ...s.nextAction);
   for (const c of s.commands) parts.push('', `  # ${c.comment}`, `  ${c.command}`);
   parts.push('', 'TIMELINE');

@@ -79,6 +79,13 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
   }
   if (o.reason) failure.push(`*Reason:* ${e(truncate(o.reason, 1000))}`);
   if (failure.length > 0) blocks.push(section(`*What failed*\n${failure.join('\n')}`));
+  if (s.verification.length > 0) {
+    blocks.push(
+      section(
+        `*Verification* (VERIFYING)\n${s.verification.map((l) => `• ${e(truncate(l, 300))}`).join('\n')}`,
+      ),
+    );
+  }
   blocks.push(section(`*Next action*\n${s.nextAction.map(e).join('\n')}`));
   if (s.commands.length > 0) {
     blocks.push(

@@ -14,6 +14,7 @@ const remedyText = (remedy: Remedy): string => {
 };
 
 import { asideName, type ManualCommand, rdsCli } from './commands';
+import { isExportCompleted } from './outcome';
 import { formatDuration } from './text';
 
 export type Severity = 'success' | 'warning' | 'failure';
@@ -43,15 +44,33 @@ export interface OutcomeSummary {
   /** What a person should do next, in sentences. */
   nextAction: string[];
   commands: ManualCommand[];
+  /** The VERIFYING step of a request with `verify`: one line per hook with its answer (empty without verify). */
+  verification: string[];
 }
 
 const RESTORE_STEPS: readonly Step[] = [
   'RENAMING',
   'RESTORING',
   'CONFIGURING',
+  'VERIFYING',
   'CLEANING_UP',
   'ROLLING_BACK',
 ];
+
+/**
+ * Each expected hook and what it answered: `masking: ok — 12 tables masked (at …)`, `health: FAILED — …`,
+ * `smoke: no answer`.
+ */
+export const verificationLines = (o: RunOutcomeDetail): string[] => {
+  const v = o.verification;
+  if (!v) return [];
+  return v.hooks.map((hook) => {
+    const a = v.answers[hook];
+    if (!a)
+      return `${hook}: no answer${o.failure?.code === 'VerificationTimedOut' ? ` within ${v.timeoutMinutes} min` : ''}`;
+    return `${hook}: ${a.ok ? 'ok' : 'FAILED'}${a.message ? ` — ${a.message}` : ''} (at ${a.at})`;
+  });
+};
 
 const headlineOf = (o: RunOutcomeDetail): string => {
   switch (o.step) {
@@ -214,24 +233,53 @@ export const summarize = (outcome: RunOutcomeDetail): OutcomeSummary => {
   const headline = outcome.export ? exportHeadlineOf(outcome) : headlineOf(outcome);
   return {
     outcome,
-    severity: outcome.export ? 'failure' : severityOf(outcome.step),
+    severity: outcome.export ? exportSeverityOf(outcome) : severityOf(outcome.step),
     headline,
     title: `${outcome.identifier}: ${headline}`,
-    databaseNow: outcome.databaseState ?? defaultDatabaseNow(outcome),
+    databaseNow: `${outcome.databaseState ?? defaultDatabaseNow(outcome)}${
+      outcome.masterUserSecretArn
+        ? `; its master password is in a new Secrets Manager secret, ${outcome.masterUserSecretArn} (point applications at it)`
+        : ''
+    }`,
     tempDatabase: tempDatabaseOf(outcome),
     timeline: timelineOf(outcome),
+    verification: verificationLines(outcome),
     totalDuration: formatDuration(Date.parse(outcome.finishedAt) - Date.parse(outcome.createdAt)),
     ...(outcome.export ? exportNextActionOf(outcome) : nextActionOf(outcome)),
   };
 };
 
-/** ExportFailed: the export of the run's snapshot to S3 did not complete; the run itself is in `step`. */
+const exportSeverityOf = (o: RunOutcomeDetail): Severity => (isExportCompleted(o) ? 'success' : 'failure');
+
+/** Where an export's data lands: `s3://<bucket>/<prefix>/<task id>/`. */
+const exportLocation = (e: NonNullable<RunOutcomeDetail['export']>): string =>
+  `s3://${e.s3Bucket ?? ''}/${e.s3Prefix ? `${e.s3Prefix}/` : ''}${e.taskId ?? ''}/`;
+
+/**
+ * ExportCompleted: the run's snapshot is in S3. ExportFailed: the export did not complete. The run itself is in
+ * `step` either way.
+ */
 const exportHeadlineOf = (o: RunOutcomeDetail): string =>
-  `EXPORT ${(o.export?.status ?? 'failed').toUpperCase()} — snapshot ${o.snapshotIdentifier ?? ''} was not exported to S3 (the run is ${o.step})`;
+  o.export && isExportCompleted(o)
+    ? `export complete — snapshot ${o.snapshotIdentifier ?? ''} exported to ${exportLocation(o.export)}`
+    : `EXPORT ${(o.export?.status ?? 'failed').toUpperCase()} — snapshot ${o.snapshotIdentifier ?? ''} was not exported to S3 (the run is ${o.step})`;
 
 const exportNextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: ManualCommand[] } => {
   const e = o.export;
   const task = e?.taskId ?? '';
+  if (e && isExportCompleted(o)) {
+    return {
+      nextAction: [
+        `Nothing to do: export ${task} of snapshot ${o.snapshotIdentifier ?? ''} is in ${exportLocation(e)} (Apache Parquet). The run ${o.runId} is ${o.step}.`,
+      ],
+      commands: [
+        {
+          comment: 'what reached the bucket',
+          command: `aws s3 ls ${exportLocation(e)} --recursive --summarize`,
+        },
+      ],
+    };
+  }
   return {
     nextAction: [
       `The export ${task} ${e?.status ?? 'failed'}${e?.failureCause ? `: ${e.failureCause}` : ''}. The restore itself is not affected (run ${o.runId} is ${o.step}).`,

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type EmailDeps, sendOutcomeEmail } from '../src/functions/email/send-email';
 import {
   capturedLogger,
+  exportOutcome,
   failedOutcome,
   memoryLedger,
   outcomeEvent,
@@ -214,6 +215,43 @@ describe('sendOutcomeEmail', () => {
     expect(ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Subject?.Data).toBe(
       '[Trapheus] orders-db (instance): SUCCEEDED — restored in place',
     );
+  });
+
+  it('skips ExportCompleted unless success notifications are on, like RunSucceeded', async () => {
+    const off = await sendOutcomeEmail(sqsRecord(outcomeEvent(exportOutcome('complete'))), deps());
+    expect(off).toBe('skipped');
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(0);
+    expect(ledger.items.size).toBe(0);
+
+    const on = await sendOutcomeEmail(
+      sqsRecord(outcomeEvent(exportOutcome('complete'))),
+      deps({ notifyOnSuccess: true }),
+    );
+    expect(on).toBe('sent');
+    const input = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
+    expect(input?.Content?.Simple?.Subject?.Data).toBe(
+      '[Trapheus] orders-db (instance): export complete — snapshot orders-db-snapshot exported to s3://trapheus-exports/instance/orders-db/trapheus-0f3a9c21-7d4e-4b8a-9e11-2c5b7d9a0e44/',
+    );
+    expect(input?.Content?.Simple?.Body?.Text?.Data).toContain(
+      'aws s3 ls s3://trapheus-exports/instance/orders-db/trapheus-0f3a9c21-7d4e-4b8a-9e11-2c5b7d9a0e44/',
+    );
+  });
+
+  it('de-duplicates ExportCompleted under its own key: never against the run outcome or an ExportFailed', async () => {
+    const on = deps({ notifyOnSuccess: true });
+    const results = [
+      await sendOutcomeEmail(sqsRecord(outcomeEvent(succeededOutcome(), 'evt-run')), on),
+      await sendOutcomeEmail(sqsRecord(outcomeEvent(exportOutcome('failed'), 'evt-failed')), on),
+      await sendOutcomeEmail(sqsRecord(outcomeEvent(exportOutcome('complete'), 'evt-done')), on),
+      await sendOutcomeEmail(sqsRecord(outcomeEvent(exportOutcome('complete'), 'evt-again')), on),
+    ];
+
+    expect(results).toEqual(['sent', 'sent', 'sent', 'duplicate']);
+    expect([...ledger.items.keys()].sort()).toEqual([
+      `${RUN_ID}#SUCCEEDED#email`,
+      `${RUN_ID}#SUCCEEDED#export#email`,
+      `${RUN_ID}#SUCCEEDED#export-complete#email`,
+    ]);
   });
 
   it('does nothing when no recipient is configured (channel disabled)', async () => {

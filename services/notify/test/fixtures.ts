@@ -125,13 +125,31 @@ export const rejectedOutcome = (identifier = 'orders-db'): RunOutcomeDetail => (
   databaseState: 'unchanged: Trapheus did not touch it',
 });
 
+/** The export to S3 of a SUCCEEDED run's snapshot: ExportCompleted (`complete`) or ExportFailed (`failed`). */
+export const exportOutcome = (status: 'complete' | 'failed' = 'complete'): RunOutcomeDetail => ({
+  ...succeededOutcome(),
+  task: 'create_snapshot',
+  finishedAt: '2026-11-24T11:45:00.000Z',
+  export: {
+    status,
+    taskId: 'trapheus-0f3a9c21-7d4e-4b8a-9e11-2c5b7d9a0e44',
+    s3Bucket: 'trapheus-exports',
+    s3Prefix: 'instance/orders-db',
+    ...(status === 'failed' ? { failureCause: 'S3 bucket not accessible' } : {}),
+  },
+});
+
 const DETAIL_TYPE = { SUCCEEDED: 'RunSucceeded', ROLLED_BACK: 'RunRolledBack' } as Record<string, string>;
 
 /** The EventBridge event EventBridge puts on the queue for an outcome. */
 export const outcomeEvent = (outcome: RunOutcomeDetail, id = 'evt-1') => ({
   version: '0',
   id,
-  'detail-type': DETAIL_TYPE[outcome.step] ?? 'RunFailed',
+  'detail-type': outcome.export
+    ? outcome.export.status === 'complete'
+      ? 'ExportCompleted'
+      : 'ExportFailed'
+    : (DETAIL_TYPE[outcome.step] ?? 'RunFailed'),
   source: 'trapheus',
   account: '123456789012',
   time: outcome.finishedAt.replace(/\.\d+Z$/, 'Z'),

@@ -10,6 +10,7 @@ import { slackDeliveryBody } from '../src/slack-delivery';
 import { summarize } from '../src/summary';
 import {
   capturedLogger,
+  exportOutcome,
   failedOutcome,
   memoryLedger,
   outcomeEvent,
@@ -92,6 +93,23 @@ describe('fanOutToWebhooks', () => {
     expect(on).toEqual({ result: 'queued', webhooks: 2 });
   });
 
+  it('skips ExportCompleted unless success notifications are on; always fans out an ExportFailed', async () => {
+    const off = await fanOutToWebhooks(sqsRecord(outcomeEvent(exportOutcome('complete'))), deps());
+    expect(off).toEqual({ result: 'skipped' });
+    expect(await fanOutToWebhooks(sqsRecord(outcomeEvent(exportOutcome('failed'))), deps())).toEqual({
+      result: 'queued',
+      webhooks: 2,
+    });
+
+    const on = await fanOutToWebhooks(sqsRecord(outcomeEvent(exportOutcome('complete'))), deps({}, true));
+    expect(on).toEqual({ result: 'queued', webhooks: 2 });
+    const bodies = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((e) => JSON.parse(e.MessageBody ?? '{}').trapheusSlackDelivery.detailType);
+    expect(bodies).toEqual(['ExportFailed', 'ExportFailed', 'ExportCompleted', 'ExportCompleted']);
+  });
+
   it('does nothing when no webhook is configured', async () => {
     const result = await fanOutToWebhooks(
       sqsRecord(outcomeEvent(failedOutcome())),
@@ -170,6 +188,34 @@ describe('sendToWebhook (against a local Slack receiver)', () => {
     ]);
     expect([...ledger.items.keys()]).toEqual([`${RUN_ID}#FAILED#slack#${hooks[1]!.id}`]);
     expect(sent()).toEqual([]);
+  });
+
+  it('posts an ExportCompleted once per webhook, under its own key beside the run outcome and an ExportFailed', async () => {
+    const body = (outcome: ReturnType<typeof exportOutcome>, detailType: string) =>
+      slackDeliveryBody({ webhookId: hooks[1]!.id, webhookIndex: 1, attempt: 1, detailType, outcome });
+    const results = [
+      await sendToWebhook(sqsRecord(body(exportOutcome('complete'), 'ExportCompleted'), 'a'), deps()),
+      await sendToWebhook(sqsRecord(body(exportOutcome('complete'), 'ExportCompleted'), 'b'), deps()),
+      await sendToWebhook(sqsRecord(body(exportOutcome('failed'), 'ExportFailed'), 'c'), deps()),
+      await sendToWebhook(sqsRecord(body(succeededOutcome(), 'RunSucceeded'), 'd'), deps()),
+    ];
+
+    expect(results).toEqual([
+      { result: 'sent' },
+      { result: 'duplicate' },
+      { result: 'sent' },
+      { result: 'sent' },
+    ]);
+    expect([...ledger.items.keys()].sort()).toEqual(
+      [
+        `${RUN_ID}#SUCCEEDED#export-complete#slack#${hooks[1]!.id}`,
+        `${RUN_ID}#SUCCEEDED#export#slack#${hooks[1]!.id}`,
+        `${RUN_ID}#SUCCEEDED#slack#${hooks[1]!.id}`,
+      ].sort(),
+    );
+    expect(JSON.stringify(slack.posts()[0]?.body)).toContain(
+      'export complete — snapshot orders-db-snapshot exported to s3://trapheus-exports/instance/orders-db/',
+    );
   });
 
   it('posts once per webhook when the same delivery comes twice', async () => {

@@ -36,6 +36,7 @@ import {
   isNotFound,
   memberCopyIdentifier,
   memberTempIdentifier,
+  type Publisher,
   RESTORED_TAG,
   type Run,
   type RunRepository,
@@ -50,16 +51,27 @@ import {
   tempOf,
   type Waiter,
 } from '@trapheus/shared';
+import { defaultSecretReader, masterPasswordFor, type SecretReader } from './master-password';
+import { buildVerifyStep } from './verify';
 
 export const buildClusterRestoreSteps = ({
   rds,
   runs,
   waiter,
+  publish,
+  verifyTimeScale = 1,
+  readSecret = defaultSecretReader,
 }: {
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
-}): Partial<Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING' | 'SWAPPING', StepFn>> => {
+  publish: Publisher;
+  verifyTimeScale?: number;
+  /** Reads the request's master password secret (Secrets Manager GetSecretValue by default). */
+  readSecret?: SecretReader;
+}): Partial<
+  Record<'SNAPSHOT_READY' | 'RENAMING' | 'RESTORING' | 'CONFIGURING' | 'VERIFYING' | 'SWAPPING', StepFn>
+> => {
   const originalOf = (run: Run) => clusterOriginal(run);
   /** The name a copy member is created and configured under (its side name for swap). */
   const memberNameOf = (run: Run, memberId: string) =>
@@ -84,6 +96,13 @@ export const buildClusterRestoreSteps = ({
     }
     const original = captureCluster(cluster, members, await describeCustomEndpoints(rds, run.identifier));
     ctx.logger.info('captured the original cluster', { original });
+    if (run.masterPasswordSecretArn && original.ManageMasterUserPassword) {
+      // Intake checked it; the cluster's password became managed since (the two are exclusive).
+      throw stepError(
+        'InvalidRequest',
+        `field "masterPasswordSecretArn" cannot be used: the master password of cluster ${run.identifier} is now managed by RDS in Secrets Manager`,
+      );
+    }
     const swap = strategyOf(run) === 'swap';
     return runs.transition(run, swap ? 'RESTORING' : 'RENAMING', {
       patch: {
@@ -294,6 +313,10 @@ export const buildClusterRestoreSteps = ({
         progress: {
           ...run.progress,
           databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+          // The restored cluster's own managed master password secret (a new ARN).
+          ...(cluster.MasterUserSecret?.SecretArn
+            ? { masterUserSecretArn: cluster.MasterUserSecret.SecretArn }
+            : {}),
         },
       },
     });
@@ -316,13 +339,33 @@ export const buildClusterRestoreSteps = ({
     if (status !== 'available' || pendingChanges) return waitCluster(run, name, 'configured', ctx);
     if (!run.progress.modifyRequestedAt) {
       const modify = buildClusterPostModify(original, cluster);
-      if (modify && !(await attempt(() => rds.send(new ModifyDBClusterCommand(modify))))) {
+      // The request's secret replaces the snapshot's master password on the cluster (RDS API reference,
+      // ModifyDBInstance MasterUserPassword does not apply to Aurora: "The password for the master user is managed
+      // by the DB cluster"; ModifyDBCluster MasterUserPassword: 8 to 41 characters). Read now, never logged.
+      const password = await masterPasswordFor(run, cluster.Engine, readSecret);
+      const input =
+        modify || password !== undefined
+          ? {
+              ...(modify ?? { DBClusterIdentifier: cluster.DBClusterIdentifier, ApplyImmediately: true }),
+              ...(password !== undefined ? { MasterUserPassword: password } : {}),
+            }
+          : undefined;
+      if (input && !(await attempt(() => rds.send(new ModifyDBClusterCommand(input))))) {
         return waitCluster(run, name, 'configured', ctx);
       }
+      if (password !== undefined) {
+        ctx.logger.info('master password set from the request secret', {
+          secret: run.masterPasswordSecretArn,
+        });
+      }
       run = await runs.update(run, {
-        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString() },
+        progress: {
+          ...run.progress,
+          modifyRequestedAt: ctx.now().toISOString(),
+          ...(password !== undefined ? { masterPasswordSetAt: ctx.now().toISOString() } : {}),
+        },
       });
-      if (modify) return waitCluster(run, name, 'configured', ctx);
+      if (input) return waitCluster(run, name, 'configured', ctx);
     }
     const members = await copyMembers(run, ctx, (id) => memberNameOf(run, id));
     if (!Array.isArray(members)) return members;
@@ -348,7 +391,9 @@ export const buildClusterRestoreSteps = ({
           `restored cluster differs from the original: ${drift.join('; ')}`,
         );
       }
-      return runs.transition(run, 'SWAPPING', { note: `restored cluster ${name} available and configured` });
+      return runs.transition(run, run.verification ? 'VERIFYING' : 'SWAPPING', {
+        note: `restored cluster ${name} available and configured${run.verification ? `; waiting for hooks ${run.verification.hooks.join(', ')}` : ''}`,
+      });
     }
     // Custom endpoint names are unique in the Region: move them from the temp (the original) to the copy.
     const endpointsMoved = await syncCustomEndpoints(rds, original.CustomEndpoints, {
@@ -363,6 +408,11 @@ export const buildClusterRestoreSteps = ({
         'ConfigurationMismatch',
         `restored cluster differs from the original: ${drift.join('; ')}`,
       );
+    if (run.verification) {
+      return runs.transition(run, 'VERIFYING', {
+        note: `restored cluster available and configured under the names; waiting for hooks ${run.verification.hooks.join(', ')}`,
+      });
+    }
     return commitCopy(run, cluster, members);
   };
 
@@ -544,11 +594,49 @@ export const buildClusterRestoreSteps = ({
     return commitCopy(run, atName, members);
   };
 
+  /** The copy cluster as the hooks reach it (its side name for swap, the name for rename_first). */
+  const copyCluster = async (run: Run): Promise<DBCluster> => {
+    const name = copyNameOf(run);
+    const cluster = await describeCluster(rds, name);
+    if (!cluster || cluster.DbClusterResourceId !== run.progress.restoredResourceId) {
+      throw stepError('UnexpectedDatabase', `${name} is not the cluster restored by this run`);
+    }
+    return cluster;
+  };
+
+  /** VERIFYING: the hooks check the copy cluster (its writer endpoint); every one ok → swap, or commit. */
+  const verifyCluster = buildVerifyStep({
+    runs,
+    waiter,
+    publish,
+    timeScale: verifyTimeScale,
+    describeCopy: async (run) => {
+      const cluster = await copyCluster(run);
+      return {
+        copyIdentifier: copyNameOf(run),
+        endpoint: { address: cluster.Endpoint ?? '', port: cluster.Port ?? 0 },
+        engine: cluster.Engine ?? '',
+      };
+    },
+    commit: async (run, ctx) => {
+      if (strategyOf(run) === 'swap') {
+        return runs.transition(run, 'SWAPPING', {
+          note: `verified by ${run.verification?.hooks.join(', ') ?? ''}`,
+        });
+      }
+      const cluster = await copyCluster(run);
+      const members = await copyMembers(run, ctx, (id) => id);
+      if (!Array.isArray(members)) return members;
+      return commitCopy(run, cluster, members);
+    },
+  });
+
   return {
     SNAPSHOT_READY: captureOriginal,
     RENAMING: renameOriginal,
     RESTORING: restoreCluster,
     CONFIGURING: configureCluster,
+    VERIFYING: verifyCluster,
     SWAPPING: swapCluster,
   };
 };

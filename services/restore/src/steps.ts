@@ -28,6 +28,7 @@ import {
   instanceOriginal,
   isBusy,
   isNotFound,
+  type Publisher,
   RESTORED_TAG,
   type Run,
   type RunFailure,
@@ -45,13 +46,21 @@ import {
   type Waiter,
 } from '@trapheus/shared';
 import { buildClusterRestoreSteps } from './cluster-steps';
+import { defaultSecretReader, masterPasswordFor, type SecretReader } from './master-password';
+import { buildVerifyStep } from './verify';
 
 export interface RestoreDeps {
   rds: RDSClient;
   runs: RunRepository;
   waiter: Waiter;
+  /** Publishes RestoreVerifying (VERIFYING). */
+  publish: Publisher;
+  /** Divides a verify timeout: 1 on AWS, the local stack's time scale there (VERIFY_TIME_SCALE). */
+  verifyTimeScale?: number;
   /** An RDS client in another Region (cross-Region automated backup replication is managed from there). */
   rdsIn?: (region: string) => RDSClient;
+  /** Reads the request's master password secret (Secrets Manager GetSecretValue by default). */
+  readSecret?: SecretReader;
 }
 
 const regionalClients = new Map<string, RDSClient>();
@@ -116,7 +125,15 @@ const failIfBroken = (db: DBInstance, what: string): void =>
 const hasPendingChanges = (db: DBInstance) =>
   Object.values(db.PendingModifiedValues ?? {}).some((v) => v !== undefined && v !== null);
 
-export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: RestoreDeps): ServiceSteps => {
+export const buildRestoreSteps = ({
+  rds,
+  runs,
+  waiter,
+  publish,
+  verifyTimeScale = 1,
+  rdsIn = defaultRdsIn,
+  readSecret = defaultSecretReader,
+}: RestoreDeps): ServiceSteps => {
   const originalOf = (run: Run) => instanceOriginal(run);
   const instanceWait = (identifier: string, target: string) =>
     ({ resourceType: 'db-instance', identifier, target }) as const;
@@ -130,6 +147,13 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     }
     const original = captureInstance(db, await describeReplications(db, rdsIn));
     ctx.logger.info('captured the original configuration', { original });
+    if (run.masterPasswordSecretArn && original.ManageMasterUserPassword) {
+      // Intake checked it; the original's password became managed since (the two are exclusive).
+      throw stepError(
+        'InvalidRequest',
+        `field "masterPasswordSecretArn" cannot be used: the master password of ${run.identifier} is now managed by RDS in Secrets Manager`,
+      );
+    }
     const swap = strategyOf(run) === 'swap';
     // swap: restore beside the original (it keeps serving) under a side name; rename_first: rename it away first.
     return runs.transition(run, swap ? 'RESTORING' : 'RENAMING', {
@@ -310,19 +334,37 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     /** Sends the post-restore modify (again, when a first one did not stick); a busy copy is waited for. */
     const applyModify = async (attempt: number): Promise<Run | undefined> => {
       const modify = buildPostRestoreModify(original, db);
-      if (modify) {
+      // The request's secret replaces the snapshot's master password, once (RDS API reference, ModifyDBInstance
+      // MasterUserPassword: "Amazon RDS API operations never return the password", so it is not drift-checked).
+      // Read at this moment, sent, never logged nor stored: the log line names the secret only.
+      const password = await masterPasswordFor(run, db.Engine, readSecret);
+      if (modify || password) {
         try {
-          await rds.send(new ModifyDBInstanceCommand(modify));
+          await rds.send(
+            new ModifyDBInstanceCommand({
+              ...(modify ?? { DBInstanceIdentifier: db.DBInstanceIdentifier, ApplyImmediately: true }),
+              ...(password !== undefined ? { MasterUserPassword: password } : {}),
+            }),
+          );
         } catch (err) {
           if (isBusy(err)) return waitConfigured();
           throw err;
         }
-        ctx.logger.info('post-restore modify requested', { modify, attempt });
+        ctx.logger.info('post-restore modify requested', {
+          modify,
+          attempt,
+          ...(password !== undefined ? { masterPasswordFrom: run.masterPasswordSecretArn } : {}),
+        });
       }
       run = await runs.update(run, {
-        progress: { ...run.progress, modifyRequestedAt: ctx.now().toISOString(), modifyAttempts: attempt },
+        progress: {
+          ...run.progress,
+          modifyRequestedAt: ctx.now().toISOString(),
+          modifyAttempts: attempt,
+          ...(password !== undefined ? { masterPasswordSetAt: ctx.now().toISOString() } : {}),
+        },
       });
-      return modify ? waitConfigured() : undefined;
+      return modify || password ? waitConfigured() : undefined;
     };
     const recreated = await recreateOnCopy(run, db, ctx);
     if (recreated) return recreated;
@@ -339,6 +381,12 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
         'ConfigurationMismatch',
         `restored copy differs from the original: ${drift.join('; ')}`,
       );
+    }
+    if (run.verification) {
+      // The request's hooks check the configured copy before it is committed (beside the original for swap).
+      return runs.transition(run, 'VERIFYING', {
+        note: `restored copy ${name} available and configured; waiting for hooks ${run.verification.hooks.join(', ')}`,
+      });
     }
     if (strategyOf(run) === 'swap') {
       // Configured beside the original, which still serves: now the two renames. The copy keeps its
@@ -362,6 +410,8 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
         progress: {
           ...run.progress,
           databaseState: `the restored copy (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+          // The copy's own managed master password secret (a new ARN): where applications find it now.
+          ...(db.MasterUserSecret?.SecretArn ? { masterUserSecretArn: db.MasterUserSecret.SecretArn } : {}),
         },
       },
     });
@@ -482,6 +532,38 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
     return waiter.waitFor(run, instanceWait(run.identifier, 'available'), ctx.signal);
   };
 
+  /** VERIFYING: the hooks check the copy (its side name for swap); every one ok → swap, or commit (rename_first). */
+  const verifyCopy = buildVerifyStep({
+    runs,
+    waiter,
+    publish,
+    timeScale: verifyTimeScale,
+    describeCopy: async (run) => {
+      const name = copyNameOf(run);
+      const db = await describeInstance(rds, name);
+      if (!db || db.DbiResourceId !== run.progress.restoredResourceId) {
+        throw stepError('UnexpectedDatabase', `${name} is not the copy restored by this run`);
+      }
+      return {
+        copyIdentifier: name,
+        endpoint: { address: db.Endpoint?.Address ?? '', port: db.Endpoint?.Port ?? db.DbInstancePort ?? 0 },
+        engine: db.Engine ?? '',
+      };
+    },
+    commit: async (run) => {
+      const hooks = run.verification?.hooks.join(', ') ?? '';
+      if (strategyOf(run) === 'swap') {
+        return runs.transition(run, 'SWAPPING', { note: `verified by ${hooks}` });
+      }
+      const name = copyNameOf(run);
+      const db = await describeInstance(rds, name);
+      if (!db || db.DbiResourceId !== run.progress.restoredResourceId) {
+        throw stepError('UnexpectedDatabase', `${name} is not the copy restored by this run`);
+      }
+      return commitCopy(run, db);
+    },
+  });
+
   const onStepFailure = async (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> => {
     if (run.step === 'SNAPSHOT_READY') {
       return runs.transition(run, 'FAILED', {
@@ -511,9 +593,10 @@ export const buildRestoreSteps = ({ rds, runs, waiter, rdsIn = defaultRdsIn }: R
       RENAMING: renameOriginal,
       RESTORING: restoreSnapshot,
       CONFIGURING: configureRestored,
+      VERIFYING: verifyCopy,
       SWAPPING: swapNames,
     },
-    clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter }),
+    clusterSteps: buildClusterRestoreSteps({ rds, runs, waiter, publish, verifyTimeScale, readSecret }),
     onStepFailure,
   };
 };

@@ -9,7 +9,9 @@
  * Waiting follows the rules of every other wait (waiting.ts): one live check-back (20 s × 1.5ⁿ, at most 15 min),
  * RDS events (0159–0164) only make it look sooner, DescribeExportTasks is the truth, and a deadline
  * (EXPORT_DEADLINE_MINUTES, default 24 h: exports take hours) cancels the task and fails the export. The outcome is
- * written on the run (`export`); a failure is published as ExportFailed for notify, whatever the run's own outcome.
+ * written on the run (`export`) and published for notify, whatever the run's own outcome: ExportCompleted or
+ * ExportFailed. A chain that broke anyway (a message in the DLQ) is picked up by the watchdog (watchdog.ts
+ * sweepExports), which sends the current check-back again.
  */
 import {
   CancelExportTaskCommand,
@@ -25,6 +27,7 @@ import {
   describeSnapshot,
   EXPORT_EVENT_IDS,
   EXPORT_SLOTS,
+  ExportCompleted,
   ExportFailed,
   type ExportStore,
   errorCode,
@@ -108,10 +111,11 @@ export const buildExportTracker = (deps: ExportDeps) => {
     return written;
   };
 
-  /** Ends the export: gives its slot back, and publishes a failure (once) for notify. */
+  /** Ends the export: gives its slot back, and publishes its outcome (ExportCompleted / ExportFailed) for notify. */
   const finish = async (run: Run, prev: RunExport, ended: Omit<RunExport, 'v'>): Promise<void> => {
     const failed = ended.status !== 'complete';
-    const written = await save(run, prev, { ...ended, finishedAt: now().toISOString() }, 'none');
+    const finishedAt = ended.finishedAt ?? now().toISOString();
+    const written = await save(run, prev, { ...ended, finishedAt }, 'none');
     if (!written) return;
     if (prev.slot !== undefined) await exports.releaseSlot(run.runId, prev.slot);
     deps.logger[failed ? 'warn' : 'info']('export finished', {
@@ -119,19 +123,19 @@ export const buildExportTracker = (deps: ExportDeps) => {
       status: ended.status,
       failureCause: ended.failureCause,
     });
-    if (failed) {
-      await deps.publish(ExportFailed, {
-        ...outcomeDetail(run, now().toISOString()),
-        export: {
-          status: ended.status,
-          taskId: ended.taskId,
-          s3Bucket: ended.s3Bucket,
-          s3Prefix: ended.s3Prefix,
-          ...(ended.failureCause ? { failureCause: ended.failureCause } : {}),
-        },
-      });
-      await exports.save(run.runId, written, { ...written, notified: true });
-    }
+    if (written.notified) return;
+    await deps.publish(failed ? ExportFailed : ExportCompleted, {
+      ...outcomeDetail(run, now().toISOString()),
+      export: {
+        status: ended.status,
+        taskId: ended.taskId,
+        s3Bucket: ended.s3Bucket,
+        s3Prefix: ended.s3Prefix,
+        ...(ended.failureCause ? { failureCause: ended.failureCause } : {}),
+      },
+    });
+    // Published: the export is closed (it leaves the watchdog's index of open exports).
+    await exports.save(run.runId, written, { ...written, notified: true });
   };
 
   const describeTask = async (taskId: string): Promise<ExportTask | undefined> => {
@@ -279,8 +283,8 @@ export const buildExportTracker = (deps: ExportDeps) => {
     const e = run && exportOf(run);
     if (!run || !e) return;
     if (isExportDone(e)) {
-      // A failure whose ExportFailed was not published (crash in between): publish it now.
-      if (e.status !== 'complete' && !e.notified && seq === e.checkSeq) await finish(run, e, e);
+      // An outcome not published (crash in between; the watchdog re-sends this check-back): publish it now.
+      if (!e.notified && seq === e.checkSeq) await finish(run, e, e);
       return;
     }
     if (seq !== undefined && seq !== e.checkSeq) {

@@ -27,6 +27,7 @@ import {
   MAX_TAGS,
   type Remedy,
   type ResourceType,
+  type RestoreRemedy,
   type Run,
   type RunFailure,
   type RunRepository,
@@ -37,6 +38,7 @@ import {
   type ServiceSteps,
   SNAPSHOT_TAG,
   type StepContext,
+  secretArnAllowed,
   stepError,
   TASKS,
   tagValue,
@@ -52,6 +54,11 @@ export interface SnapshotDeps {
   waiter: Waiter;
   /** How many of its own snapshots Trapheus keeps per database (the newest); default 1. */
   snapshotRetention?: number;
+  /**
+   * The secrets a request's `masterPasswordSecretArn` may name (the restore service's role may read only these:
+   * deploy parameter masterPasswordSecretArns, IAM wildcards allowed); empty: such requests are rejected.
+   */
+  masterPasswordSecretArns?: readonly string[];
   /** The export side track (export.ts): started once the snapshot is available, and read by the retention. */
   exportTracker?: Pick<ExportTracker, 'begin' | 'snapshotsBeingExported'>;
 }
@@ -69,9 +76,19 @@ interface KindAdapter {
   snapshotNotFoundCode: string;
   invalidStateCode: string;
   /** `unsupported`: why Trapheus must not restore this database in place (read replicas, …). */
-  describeDb(
-    id: string,
-  ): Promise<{ status: string; memberOf?: string; tagCount: number; unsupported?: string } | undefined>;
+  describeDb(id: string): Promise<
+    | {
+        status: string;
+        memberOf?: string;
+        tagCount: number;
+        unsupported?: string;
+        /** RDS manages the master password in Secrets Manager (MasterUserSecret). */
+        managedPassword?: boolean;
+        /** Why ModifyDBInstance/ModifyDBCluster cannot set MasterUserPassword on it, if so. */
+        noMasterPassword?: string;
+      }
+    | undefined
+  >;
   /** `source`: the database the snapshot was taken of. */
   describeSnapshot(
     id: string,
@@ -135,6 +152,12 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           tagCount: db.TagList?.length ?? 0,
           ...refusedInstance(db),
           ...(db.DBClusterIdentifier ? { memberOf: db.DBClusterIdentifier } : {}),
+          ...(db.MasterUserSecret?.SecretArn ? { managedPassword: true } : {}),
+          // RDS API reference, ModifyDBInstance MasterUserPassword: "This setting doesn't apply to … RDS for Oracle
+          // CDBs in the multi-tenant configuration (Specify the master password in ModifyTenantDatabase instead)".
+          ...(db.MultiTenant
+            ? { noMasterPassword: 'an Oracle multi-tenant CDB takes its master password per tenant database' }
+            : {}),
         }
       );
     },
@@ -183,7 +206,14 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
     invalidStateCode: 'InvalidDBClusterStateFault',
     async describeDb(id) {
       const c = await describeCluster(rds, id);
-      return c && { status: c.Status ?? 'unknown', tagCount: c.TagList?.length ?? 0, ...refusedCluster(c) };
+      return (
+        c && {
+          status: c.Status ?? 'unknown',
+          tagCount: c.TagList?.length ?? 0,
+          ...refusedCluster(c),
+          ...(c.MasterUserSecret?.SecretArn ? { managedPassword: true } : {}),
+        }
+      );
     },
     async describeSnapshot(id) {
       const s = await describeClusterSnapshot(rds, id);
@@ -222,12 +252,16 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
   },
 });
 
+/** The same request without its master password secret (the one thing intake refused). */
+const withoutSecret = ({ masterPasswordSecretArn: _, ...remedy }: RestoreRemedy): RestoreRemedy => remedy;
+
 export const buildSnapshotSteps = ({
   rds,
   runs,
   waiter,
   snapshotRetention = 1,
   exportTracker,
+  masterPasswordSecretArns = [],
 }: SnapshotDeps): ServiceSteps => {
   const kinds = adapters(rds);
   const reject = (run: Run, reason: string, code: string, ctx: StepContext, remedy?: Remedy) => {
@@ -264,6 +298,17 @@ export const buildSnapshotSteps = ({
         'InvalidRequest',
         ctx,
         { ...retryRemedy(run), task: 'create_snapshot' },
+      );
+    }
+    const secretArn = run.masterPasswordSecretArn;
+    if (secretArn && !secretArnAllowed(secretArn, masterPasswordSecretArns)) {
+      return reject(
+        run,
+        `field "masterPasswordSecretArn": this deployment may not read secret ${secretArn}; allow it with the restore ` +
+          "service's deploy parameter masterPasswordSecretArns (comma-separated secret ARNs, e.g. " +
+          'TRAPHEUS_MASTER_PASSWORD_SECRET_ARNS=<arn> npx serverless deploy), then request the restore again',
+        'InvalidRequest',
+        ctx,
       );
     }
     const lock = await runs.acquireLock(run);
@@ -322,6 +367,26 @@ export const buildSnapshotSteps = ({
         `${kind.label} ${run.identifier} cannot be restored in place: ${db.unsupported}`,
         'UnsupportedTopology',
         ctx,
+      );
+    }
+    if (secretArn && db.managedPassword) {
+      return reject(
+        run,
+        `field "masterPasswordSecretArn" cannot be used for ${kind.label} ${run.identifier}: its master password is ` +
+          'managed by RDS in Secrets Manager, and the restored copy gets a managed secret of its own (the two are ' +
+          'exclusive): remove the field',
+        'InvalidRequest',
+        ctx,
+        withoutSecret(retryRemedy(run)),
+      );
+    }
+    if (secretArn && db.noMasterPassword) {
+      return reject(
+        run,
+        `field "masterPasswordSecretArn" cannot be used for ${kind.label} ${run.identifier}: ${db.noMasterPassword}`,
+        'InvalidRequest',
+        ctx,
+        withoutSecret(retryRemedy(run)),
       );
     }
     if (db.tagCount >= MAX_TAGS) {
@@ -532,6 +597,7 @@ export const buildSnapshotSteps = ({
       snapshotIdentifier: takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
       ...(detail.schedule ? { schedule: detail.schedule } : {}),
+      ...(detail.masterPasswordSecretArn ? { masterPasswordSecretArn: detail.masterPasswordSecretArn } : {}),
       ...(takesSnapshot || !detail.snapshotIdentifier || detail.export
         ? {
             progress: {
@@ -541,6 +607,15 @@ export const buildSnapshotSteps = ({
           }
         : {}),
       strategy: detail.strategy ?? 'swap',
+      ...(detail.verify
+        ? {
+            verification: {
+              hooks: detail.verify.hooks,
+              timeoutMinutes: detail.verify.timeoutMinutes,
+              answers: {},
+            },
+          }
+        : {}),
     });
     ctx.logger.info(created ? 'run created' : 'request already seen', { runId, step: run.step });
     const kind = detail.isCluster ? 'cluster' : 'instance';

@@ -51,12 +51,22 @@ describe('snapshot service', () => {
 
     // Finding: a field the deployment does not know was dropped without a word, and the run SUCCEEDED.
     it('rejects a request with a field this deployment does not know, naming it', async () => {
-      await h.request({ ...request, verify: { timeoutMinutes: 60, hooks: ['masking'] } });
+      await h.request({ ...request, mask: { tables: ['users'] } });
 
       const run = onlyRun();
       expect(run.step).toBe('REJECTED');
-      expect(run.reason).toContain('field "verify" is not supported by this deployment');
+      expect(run.reason).toContain('field "mask" is not supported by this deployment');
       expect(h.rds.calls()).toEqual([]);
+    });
+
+    it("stores a request's verify on the run (hooks, timeout, no answers yet)", async () => {
+      await h.request({ ...request, verify: { hooks: ['masking', 'health'] } });
+
+      expect(onlyRun().verification).toEqual({
+        hooks: ['masking', 'health'],
+        timeoutMinutes: 60,
+        answers: {},
+      });
     });
 
     it('drops a message body that is not JSON with a clear reason in the log, creating nothing', async () => {

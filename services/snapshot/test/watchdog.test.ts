@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { buildPublisher, type Run } from '@trapheus/shared';
+import { buildPublisher, type Run, type RunExport } from '@trapheus/shared';
 import { buildMemoryRunRepository } from '@trapheus/shared/testing';
 import { mockClient } from 'aws-sdk-client-mock';
-import { isStalled, sweep } from '../src/watchdog';
+import { isExportStalled, isStalled, sweep, sweepExports } from '../src/watchdog';
 
 const NOW = new Date('2026-11-24T12:00:00.000Z');
 const ago = (s: number) => new Date(NOW.getTime() - s * 1000).toISOString();
@@ -89,5 +89,80 @@ describe('watchdog', () => {
       },
     ]);
     eb.restore();
+  });
+});
+
+describe('watchdog: exports to S3', () => {
+  const anExport = (over: Partial<RunExport> = {}): RunExport => ({
+    status: 'running',
+    v: 3,
+    taskId: 'trapheus-1',
+    snapshotIdentifier: 'orders-db-snapshot-1',
+    s3Bucket: 'trapheus-exports',
+    s3Prefix: 'instance/orders-db',
+    requestedAt: ago(3600),
+    startedAt: ago(3500),
+    slot: 2,
+    deadline: later(3600),
+    checkSeq: 7,
+    attempt: 6,
+    nextCheckAt: later(30),
+    ...over,
+  });
+
+  it('flags an open export whose check-back is overdue by more than the grace, or past its deadline', () => {
+    expect(isExportStalled(anExport(), NOW, 120)).toBe(false);
+    expect(isExportStalled(anExport({ nextCheckAt: ago(60) }), NOW, 120)).toBe(false);
+    expect(isExportStalled(anExport({ nextCheckAt: ago(121) }), NOW, 120)).toBe(true);
+    expect(isExportStalled(anExport({ status: 'queued', nextCheckAt: ago(900) }), NOW, 120)).toBe(true);
+    expect(isExportStalled(anExport({ deadline: ago(1) }), NOW, 120)).toBe(true);
+  });
+
+  it('flags an ended export only while its outcome stays unpublished past the grace', () => {
+    const ended = { status: 'complete' as const, nextCheckAt: ago(3000) };
+    expect(isExportStalled(anExport({ ...ended, finishedAt: ago(121) }), NOW, 120)).toBe(true);
+    expect(isExportStalled(anExport({ ...ended, finishedAt: ago(10) }), NOW, 120)).toBe(false);
+    expect(isExportStalled(anExport({ ...ended, finishedAt: ago(900), notified: true }), NOW, 120)).toBe(
+      false,
+    );
+  });
+
+  it('re-sends the current check-back of a broken export chain, not of a healthy or finished export', async () => {
+    // The fake store lists what the sparse index holds: open exports (a published one is no longer open, but a
+    // stale index entry must not be re-signalled either).
+    const open = [
+      { runId: 'run-broken', export: anExport({ nextCheckAt: ago(600), checkSeq: 9 }) },
+      {
+        runId: 'run-queued-broken',
+        export: anExport({ status: 'queued', slot: undefined, nextCheckAt: ago(300), checkSeq: 4 }),
+      },
+      { runId: 'run-healthy', export: anExport({ nextCheckAt: later(120) }) },
+      {
+        runId: 'run-finished',
+        export: anExport({ status: 'complete', finishedAt: ago(600), nextCheckAt: ago(700), notified: true }),
+      },
+    ];
+    const sent: [string, number][] = [];
+
+    const stalled = await sweepExports({
+      exports: { listOpen: async () => open },
+      sendCheck: async (runId, seq) => void sent.push([runId, seq]),
+      now: NOW,
+      graceSeconds: 120,
+    });
+
+    expect(stalled).toEqual(['run-broken', 'run-queued-broken']);
+    expect(sent).toEqual([
+      ['run-broken', 9],
+      ['run-queued-broken', 4],
+    ]);
+  });
+
+  it('sends nothing when no export is open', async () => {
+    const sendCheck = jest.fn();
+    expect(
+      await sweepExports({ exports: { listOpen: async () => [] }, sendCheck, now: NOW, graceSeconds: 120 }),
+    ).toEqual([]);
+    expect(sendCheck).not.toHaveBeenCalled();
   });
 });

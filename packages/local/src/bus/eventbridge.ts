@@ -60,6 +60,21 @@ export const eventTime = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`
 export class EventBridgeLocal {
   private readonly buses = new Map<string, { name: string; arn: string; rules: CompiledRule[] }>();
   readonly deliveries: Delivery[] = [];
+  private readonly subscribers = new Set<{
+    busName: string;
+    matches: (event: unknown) => boolean;
+    listener: (event: EventBridgeEvent) => void;
+  }>();
+
+  /**
+   * An in-process target (a test's stand-in for a Lambda target of a rule): `listener` gets each event on `busName`
+   * matching `pattern`, after the rules' deliveries, on a later tick. Returns the unsubscribe function.
+   */
+  subscribe(busName: string, pattern: Record<string, unknown>, listener: (event: EventBridgeEvent) => void) {
+    const entry = { busName, matches: compilePattern(pattern), listener };
+    this.subscribers.add(entry);
+    return () => void this.subscribers.delete(entry);
+  }
 
   constructor(
     private readonly opts: {
@@ -195,6 +210,10 @@ export class EventBridgeLocal {
         }
         this.deliveries.push(delivery);
       }
+    }
+    for (const sub of this.subscribers) {
+      if (sub.busName === busName && sub.matches(event))
+        setImmediate(() => sub.listener(structuredClone(event)));
     }
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { IamCallInput } from '../iam-recorder';
 import type { EventBridgeLocal } from './eventbridge';
+import type { SecretsManagerLocal } from './secrets';
 import type { SqsBroker } from './sqs';
 import type { SsmLocal } from './ssm';
 
@@ -14,6 +15,7 @@ export interface IamDeps {
   sqs: SqsBroker;
   events: EventBridgeLocal;
   ssm: SsmLocal;
+  secrets: SecretsManagerLocal;
   region: string;
   accountId: string;
 }
@@ -106,6 +108,39 @@ export function busIamCalls(deps: IamDeps, prefix: string, op: string, body: Bod
           });
         }
       }
+    }
+    return out;
+  }
+  if (prefix === 'secretsmanager') {
+    // SAR: every Secrets Manager action here requires the Secret resource type (the secret's full ARN).
+    const id = typeof (body.SecretId ?? body.Name) === 'string' ? String(body.SecretId ?? body.Name) : '';
+    const secret = deps.secrets.find(id);
+    const arn =
+      secret?.arn ??
+      (id.startsWith('arn:') ? id : `arn:aws:secretsmanager:${deps.region}:${deps.accountId}:secret:${id}`);
+    const out: IamCallInput[] = [
+      { action: `secretsmanager:${op}`, resources: [{ type: 'Secret', arn }], context: {}, via: 'bus' },
+    ];
+    // A secret under a customer managed key: Secrets Manager decrypts it with the caller's permissions
+    // (Secrets Manager User Guide, "Secret encryption and decryption": kms:Decrypt, kms:ViaService).
+    const key = secret?.kmsKeyId;
+    if (op === 'GetSecretValue' && key) {
+      out.push({
+        action: 'kms:Decrypt',
+        resources: [
+          {
+            type: 'key',
+            arn: key.startsWith('arn:') ? key : `arn:aws:kms:${deps.region}:${deps.accountId}:key/${key}`,
+          },
+        ],
+        context: {
+          'kms:ViaService': `secretsmanager.${deps.region}.amazonaws.com`,
+          'kms:CallerAccount': deps.accountId,
+          'kms:EncryptionContext:SecretARN': arn,
+        },
+        via: 'implied',
+        note: 'Secrets Manager decrypts the secret with its customer managed KMS key on behalf of the caller',
+      });
     }
     return out;
   }

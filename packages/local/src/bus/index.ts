@@ -9,6 +9,7 @@ import {
   LambdaFunction,
   requireFresh,
 } from './lambda';
+import { SecretsManagerLocal } from './secrets';
 import { type BusInterceptor, startServer } from './server';
 import { type FunctionModel, loadProject, type ProjectModel, type TableModel } from './serverless-config';
 import {
@@ -113,12 +114,20 @@ export interface LocalBus {
   invocations(): InvocationRecord[];
   /** rule → target deliveries made so far */
   deliveries(): Delivery[];
+  /** an in-process target: events on `busName` matching `pattern` (e.g. a test's verification hook); unsubscribes */
+  subscribe(
+    busName: string,
+    pattern: Record<string, unknown>,
+    listener: (event: EventBridgeEvent) => void,
+  ): () => void;
   /** no running invocation, nothing visible/in flight/delayed in consumed queues, nothing delayed elsewhere */
   idle(): boolean;
   whenIdle(timeoutMs?: number): Promise<void>;
   /** fires a schedule event now (function deployed name or key) and waits for the invocation */
   runSchedule(functionName: string): Promise<InvocationRecord>;
   ssm: { put(name: string, value: string, type?: ParameterType): void };
+  /** the local Secrets Manager (CreateSecret, PutSecretValue, GetSecretValue on the bus's URL) */
+  secrets: SecretsManagerLocal;
   stop(): Promise<void>;
 }
 
@@ -141,16 +150,17 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     },
   });
   const ssm = new SsmLocal({ region, accountId });
+  const secrets = new SecretsManagerLocal({ region, accountId });
   const iam = opts.iam;
   const server = await startServer(
-    { sqs, events, ssm, ...(opts.intercept ? { intercept: opts.intercept } : {}) },
+    { sqs, events, ssm, secrets, ...(opts.intercept ? { intercept: opts.intercept } : {}) },
     '127.0.0.1',
     opts.port ?? 0,
     iam
       ? (akid, prefix, op, body, status) =>
           iam.recordSigned(
             akid,
-            busIamCalls({ sqs, events, ssm, region, accountId }, prefix, op, body).map((c) => ({
+            busIamCalls({ sqs, events, ssm, secrets, region, accountId }, prefix, op, body).map((c) => ({
               ...c,
               status,
             })),
@@ -235,6 +245,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
       AWS_ENDPOINT_URL_SQS: server.url,
       AWS_ENDPOINT_URL_EVENTBRIDGE: server.url,
       AWS_ENDPOINT_URL_SSM: server.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: server.url,
       ...(opts.dynamodbEndpoint ? { AWS_ENDPOINT_URL_DYNAMODB: opts.dynamodbEndpoint } : {}),
       ...opts.baseEnv,
     };
@@ -437,6 +448,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
     },
     invocations: () => [...records],
     deliveries: () => [...events.deliveries],
+    subscribe: (busName, pattern, listener) => events.subscribe(busName, pattern, listener),
     idle,
     whenIdle: (timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
@@ -474,6 +486,7 @@ export async function startLocalBus(opts: LocalBusOptions): Promise<LocalBus> {
       }),
     runSchedule: (name) => fireSchedule(name),
     ssm: { put: (name, value, type) => void ssm.put(name, value, type ?? 'String') },
+    secrets,
     stop: async () => {
       if (stopped) return;
       await cleanup();

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventBridgeLocal, PutEventsEntry } from './eventbridge';
+import { SecretsError, type SecretsManagerLocal } from './secrets';
 import { type Message, type MessageAttributeValue, type SqsBroker, SqsError } from './sqs';
 import { type ParameterType, SsmError, type SsmLocal } from './ssm';
 
 /**
  * One HTTP endpoint speaking the AWS JSON protocols, dispatched on X-Amz-Target:
- * `AWSEvents.*` (JSON 1.1), `AmazonSQS.*` (JSON 1.0, query-compatible errors), `AmazonSSM.*` (JSON 1.1).
+ * `AWSEvents.*` (JSON 1.1), `AmazonSQS.*` (JSON 1.0, query-compatible errors), `AmazonSSM.*` (JSON 1.1),
+ * `secretsmanager.*` (JSON 1.1, see secrets.ts).
  */
 
 class AwsError extends Error {
@@ -28,6 +30,7 @@ export interface ServerDeps {
   sqs: SqsBroker;
   events: EventBridgeLocal;
   ssm: SsmLocal;
+  secrets: SecretsManagerLocal;
   /** Fault hook: sees each request first and may answer it with an injected failure. */
   intercept?: BusInterceptor;
 }
@@ -369,10 +372,30 @@ export function ssmOperations({ ssm }: ServerDeps): Record<string, Op> {
   };
 }
 
+/** Secrets Manager API Reference: CreateSecret, PutSecretValue, GetSecretValue (see secrets.ts). */
+export function secretsOperations({ secrets }: ServerDeps): Record<string, Op> {
+  const wrap = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof SecretsError) throw new AwsError(e.code, e.message);
+      throw e;
+    }
+  };
+  return {
+    CreateSecret: (b) =>
+      wrap(() => secrets.create(str(b.Name) ?? '', str(b.SecretString) ?? '', str(b.KmsKeyId))),
+    PutSecretValue: (b) => wrap(() => secrets.put(str(b.SecretId) ?? '', str(b.SecretString) ?? '')),
+    GetSecretValue: (b) =>
+      wrap(() => secrets.get(str(b.SecretId) ?? '', str(b.VersionId), str(b.VersionStage))),
+  };
+}
+
 const SERVICES: Record<string, { contentType: string; ops: (d: ServerDeps) => Record<string, Op> }> = {
   AmazonSQS: { contentType: 'application/x-amz-json-1.0', ops: sqsOperations },
   AWSEvents: { contentType: 'application/x-amz-json-1.1', ops: eventsOperations },
   AmazonSSM: { contentType: 'application/x-amz-json-1.1', ops: ssmOperations },
+  secretsmanager: { contentType: 'application/x-amz-json-1.1', ops: secretsOperations },
 };
 
 export interface RunningServer {

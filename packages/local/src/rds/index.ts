@@ -76,6 +76,11 @@ export interface RdsSimulator {
   seedGlobalCluster(input: GlobalClusterSeed): void;
   /** The master password last set by ModifyDBInstance/ModifyDBCluster (RDS never returns it in Describe). */
   masterUserPassword(kind: 'instance' | 'cluster', id: string): string | undefined;
+  /**
+   * Test only: the master password a database was created with (seeds have none). Snapshots keep it and restored
+   * copies start with it, as on RDS, until a modify sets another.
+   */
+  setMasterUserPassword(kind: 'instance' | 'cluster', id: string, password: string): void;
   faults: FaultController;
   /** Plain JSON of all instances, clusters and snapshots, as Describe shows them. */
   snapshotState(): RdsSimulatorState;
@@ -162,6 +167,12 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
       kind === 'instance'
         ? store.instances.get(id.toLowerCase())?.masterUserPassword
         : store.clusters.get(id.toLowerCase())?.masterUserPassword,
+    setMasterUserPassword: (kind, id, password) => {
+      const rec =
+        kind === 'instance' ? store.instances.get(id.toLowerCase()) : store.clusters.get(id.toLowerCase());
+      if (!rec) throw new Error(`no ${kind} ${id}`);
+      rec.masterUserPassword = password;
+    },
     faults,
     snapshotState: () => stateView(store),
     callCounts: () => Object.fromEntries(callCounts),

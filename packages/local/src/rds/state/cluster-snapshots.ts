@@ -61,6 +61,7 @@ export function startClusterSnapshot(
     source: clone(c),
     startedMs: Date.now(),
     durationMs: ctx.scheduler.ms(ctx.durations.createClusterSnapshot),
+    ...(cluster.masterUserPassword !== undefined ? { masterUserPassword: cluster.masterUserPassword } : {}),
   };
   store.clusterSnapshots.set(snapId, rec);
   if (!opts.keepClusterStatus) c.Status = 'backing-up';

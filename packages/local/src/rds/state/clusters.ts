@@ -399,7 +399,11 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
   });
   validateClusterSettings(props, props.EnabledCloudwatchLogsExports, 'RestoreDBClusterFromSnapshot');
   const failure = ctx.faults.takeAsyncFailure('RestoreDBClusterFromSnapshot', [id, snapId]);
-  const rec: ClusterRecord = { props };
+  // The restored cluster keeps the snapshot's master password until a modify sets another.
+  const rec: ClusterRecord = {
+    props,
+    ...(snap.masterUserPassword !== undefined ? { masterUserPassword: snap.masterUserPassword } : {}),
+  };
   store.clusters.set(id, rec);
   // No separate "cluster restored" event exists: RDS-EVENT-0170 (created).
   ctx.scheduler.after(ctx.durations.restoreCluster, () =>

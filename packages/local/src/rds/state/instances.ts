@@ -543,6 +543,8 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const failure = ctx.faults.takeAsyncFailure('RestoreDBInstanceFromDBSnapshot', [id, snapId]);
   if (manage) props.MasterUserSecret = store.createSecret('db', secretKms);
   const rec = insertInstance(store, props);
+  // The restored database keeps the snapshot's master password (and a managed one is a new secret).
+  if (snap.masterUserPassword !== undefined && !manage) rec.masterUserPassword = snap.masterUserPassword;
   ctx.scheduler.after(ctx.durations.restoreInstance, () =>
     finishInstance(ctx, rec, failure, {
       creating: true,

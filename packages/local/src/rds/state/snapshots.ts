@@ -59,7 +59,13 @@ export function startSnapshot(
     TagList: i.CopyTagsToSnapshot ? mergeTags(i.TagList, tags) : clone(tags),
   };
   const durationMs = ctx.scheduler.ms(ctx.durations.createSnapshot);
-  const rec: SnapshotRecord = { props, source: clone(i), startedMs: Date.now(), durationMs };
+  const rec: SnapshotRecord = {
+    props,
+    source: clone(i),
+    startedMs: Date.now(),
+    durationMs,
+    ...(inst.masterUserPassword !== undefined ? { masterUserPassword: inst.masterUserPassword } : {}),
+  };
   store.snapshots.set(snapId, rec);
   if (!opts.keepInstanceStatus) i.DBInstanceStatus = 'backing-up';
   const failure = ctx.faults.takeAsyncFailure('CreateDBSnapshot', [snapId, i.DBInstanceIdentifier]);

@@ -60,6 +60,8 @@ export interface SnapshotRecord {
   props: SnapshotProps;
   /** The instance as it was when the snapshot started: what a restore falls back on. */
   source: InstanceProps;
+  /** The master password of the instance then: a copy restored from the snapshot starts with it. */
+  masterUserPassword?: string;
   startedMs: number;
   durationMs: number;
 }
@@ -79,6 +81,8 @@ export interface ClusterEndpointRecord {
 export interface ClusterSnapshotRecord {
   props: ClusterSnapshotProps;
   source: ClusterProps;
+  /** The master password of the cluster then: a cluster restored from the snapshot starts with it. */
+  masterUserPassword?: string;
   startedMs: number;
   durationMs: number;
 }

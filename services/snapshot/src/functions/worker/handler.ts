@@ -3,6 +3,7 @@ import {
   buildExportStore,
   buildWorkerDeps,
   loadConfig,
+  parseAllowedSecretArns,
   parseExportCheck,
   parseSignal,
   snapshotConfigSchema,
@@ -32,7 +33,12 @@ const exportTracker = buildExportTracker({
 });
 const engine = buildEngine(
   deps,
-  buildSnapshotSteps({ ...deps, snapshotRetention: config.SNAPSHOT_RETENTION, exportTracker }),
+  buildSnapshotSteps({
+    ...deps,
+    snapshotRetention: config.SNAPSHOT_RETENTION,
+    exportTracker,
+    masterPasswordSecretArns: parseAllowedSecretArns(config.MASTER_PASSWORD_SECRET_ARNS),
+  }),
 );
 
 /**
