@@ -311,7 +311,6 @@ describe('trapheus CLI', () => {
       'plan',
       'schedules',
       'verify',
-      'ui',
     ]);
     for (const path of paths) {
       const { io, out } = capture();

@@ -3,7 +3,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { traceRdsCalls } from './run-trace';
 
 export interface AwsClients {
   rds: RDSClient;
@@ -72,8 +71,7 @@ export const createAwsClients = ({
   region: string;
   env?: NodeJS.ProcessEnv;
 }): AwsClients => ({
-  // Mutating calls made inside a run's reconcile are recorded on the run (run-trace.ts).
-  rds: traceRdsCalls(new RDSClient(common('RDS', region, env))),
+  rds: new RDSClient(common('RDS', region, env)),
   dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common('DYNAMODB', region, env)), {
     marshallOptions: { removeUndefinedValues: true },
   }),
