@@ -69,6 +69,14 @@ describe('schedules on the local stack', () => {
     expect(requestIds).toContain(run.requestId);
     expect(stack.scheduler?.fired().every((f) => f.schedule === 'minutely-demo')).toBe(true);
 
+    // A firing already on the bus when the scheduler stopped still starts its run: wait until every firing has one,
+    // so that the last run cannot change under the command.
+    const firings = stack.scheduler?.fired().length ?? 0;
+    await waitFor('a run for every firing', async () => {
+      const n = (await runs.listAll()).filter((r: Run) => r.schedule === 'minutely-demo').length;
+      return n >= firings ? n : undefined;
+    });
+
     // `trapheus schedules --local` finds it as the last run the schedule started.
     const out: string[] = [];
     const err: string[] = [];
