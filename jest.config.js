@@ -5,8 +5,9 @@ module.exports = {
   testEnvironmentOptions: { globalsCleanup: 'off' },
   roots: ['<rootDir>/packages', '<rootDir>/services', '<rootDir>/test', '<rootDir>/examples'],
   testMatch: ['**/test/**/*.test.ts'],
-  // The fault suite and the chaos soak run with `npm run test:faults` (jest.faults.config.js), not here.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+  // The fault suite and the chaos soak run with `npm run test:faults` (jest.faults.config.js), and the real-browser
+  // test with `npm run test:browser` (jest.browser.config.js: it needs chromium), not here.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/', '<rootDir>/test/browser/'],
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest'] },
   // middy and some Powertools modules ship ESM only: let swc turn them into CommonJS for jest.
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@aws-lambda-powertools)/)'],

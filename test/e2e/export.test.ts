@@ -229,7 +229,9 @@ describe('export to S3 on the local stack', () => {
   });
 
   it('six exports at once: five run, the sixth waits in the queue, all six COMPLETE', async () => {
-    stack = await freshStack(600);
+    // Exports of two simulated hours (12 s here): longer than the spread of the six snapshots finishing on a loaded
+    // machine, so the six overlap and one must queue.
+    stack = await freshStack(600, { rdsDurations: { exportSnapshot: 7200 } });
     const ids = ['exp-a', 'exp-b', 'exp-c', 'exp-d', 'exp-e', 'exp-f'];
     for (const id of ids) {
       stack.rds.seedInstance({

@@ -6,7 +6,13 @@
  * command. (commander over citty, cac and clipanion: CommonJS like the rest of the CLI, no dependencies, per-command
  * help with defaults and choices, conflicting options, and errors it lets us catch and map to exit codes.)
  */
-import { buildRunRepository, createAwsClients, TASKS } from '@trapheus/shared';
+import {
+  buildRunRepository,
+  buildRunView,
+  createAwsClients,
+  deliveriesTableFor,
+  TASKS,
+} from '@trapheus/shared';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { addTarget, examples, explain } from './command-kit';
 import { EXIT, exitCodesHelp } from './exit-codes';
@@ -16,6 +22,7 @@ import { followRun, type Io, restore } from './restore';
 import { describeRun, RUNS_HEADER, runLine } from './runs-view';
 import { registerSchedules } from './schedules-command';
 import { readLiveLocalInfo, resolveTarget } from './target';
+import { registerUi } from './ui/register';
 import { registerVerify } from './verify-command';
 
 const defaultIo: Io = {
@@ -208,7 +215,10 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       .command('status')
       .description('show one run: its steps, what it waits for, its failure and what to do next')
       .argument('<runId>', 'the run, as printed by `trapheus restore` (run-…)')
-      .option('--json', 'print the stored run as JSON')
+      .option(
+        '--json',
+        'print the run view as JSON: the stored run, steps, waits, RDS calls, notifications, failure',
+      )
       .option('--wait', 'follow the run to its end; the exit code says how it ended')
       .addOption(
         new Option('--timeout <seconds>', 'with --wait: stop waiting after this long (exit 75)').argParser(
@@ -222,10 +232,8 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
     )
     .action(async (runId: string, opts: Opts) => {
       const t = await withTarget(opts);
-      const runs = buildRunRepository({
-        dynamo: createAwsClients({ region: t.region, env: t.env }).dynamo,
-        tableName: t.runsTable,
-      });
+      const { dynamo } = createAwsClients({ region: t.region, env: t.env });
+      const runs = buildRunRepository({ dynamo, tableName: t.runsTable });
       const run = await runs.get(runId);
       if (!run) {
         io.err(`trapheus: run ${runId} not found in ${t.runsTable} (${t.flags})`);
@@ -236,7 +244,20 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         setCode(await followRun(runs, runId, { pollMs: 250, waitTimeoutSeconds: opts.timeout }, io, t.flags));
         return;
       }
-      io.out(opts.json ? JSON.stringify(run, null, 2) : describeRun(run, t.flags));
+      if (opts.json) {
+        // The same data as the web UI's run page (packages/shared/src/run-view.ts).
+        const view = await buildRunView(
+          {
+            runs: { get: async () => run },
+            dynamo,
+            runsTable: t.runsTable,
+            deliveriesTable: deliveriesTableFor(t.runsTable),
+            flags: t.flags,
+          },
+          runId,
+        );
+        io.out(JSON.stringify(view, null, 2));
+      } else io.out(describeRun(run, t.flags));
       setCode(EXIT.SUCCEEDED);
     });
 
@@ -403,6 +424,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
   registerPlan(program, io, cwd, setCode);
   registerSchedules(program, io, cwd, setCode);
   registerVerify(program, io, cwd, setCode);
+  registerUi(program, io, cwd, setCode);
 
   // Each command's errors point at its own help.
   const configure = (cmd: Command) => {

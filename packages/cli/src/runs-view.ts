@@ -1,13 +1,5 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
-import {
-  downtimeOf,
-  exportOf,
-  holdsLockWhenDone,
-  type Remedy,
-  type Run,
-  remedyCommand,
-  retryRemedy,
-} from '@trapheus/shared';
+import { downtimeOf, exportOf, nextLines, type Run, remediesOfRun as remediesOf } from '@trapheus/shared';
 
 const seconds = (from: string, to: string) =>
   ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
@@ -62,26 +54,6 @@ const verificationLines = (run: Run): string[] => {
   ];
 };
 
-/** `next: <command>` lines a user can copy, with the target flags they used. */
-export const nextLines = (remedies: Remedy[], flags: string, afterFailure = false): string[] =>
-  remedies.map((r) => {
-    const when =
-      r.action === 'unlock'
-        ? ' (once a person has sorted the database out)'
-        : r.action === 'restore' && afterFailure
-          ? ' (once the cause is fixed)'
-          : '';
-    return `next${when}: ${remedyCommand(r, flags)}`;
-  });
-
-/** What to do next about a run that stopped, as commands with the caller's target flags. */
-export const remediesOf = (run: Run): Remedy[] => [
-  ...(run.remedy ? [run.remedy] : run.step === 'ROLLED_BACK' ? [retryRemedy(run)] : []),
-  ...(holdsLockWhenDone(run)
-    ? [{ action: 'unlock' as const, identifier: run.identifier, isCluster: run.kind === 'cluster' }]
-    : []),
-];
-
 /** A run for people; `flags` (`--local`, `--stage prod`) go into the commands it suggests. */
 /** The S3 export beside the run, when the request asked for one. */
 const exportLines = (run: Run): string[] => {
@@ -126,3 +98,5 @@ export const RUNS_HEADER = `${'RUN'.padEnd(20)}  ${'CREATED'.padEnd(24)}  ${'KIN
 
 export const runLine = (run: Run): string =>
   `${run.runId}  ${run.createdAt}  ${run.kind.padEnd(8)} ${run.identifier.padEnd(24)} ${run.task.padEnd(20)} ${run.step}`;
+
+export { nextLines, remediesOf };

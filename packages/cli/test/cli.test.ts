@@ -311,6 +311,7 @@ describe('trapheus CLI', () => {
       'plan',
       'schedules',
       'verify',
+      'ui',
     ]);
     for (const path of paths) {
       const { io, out } = capture();

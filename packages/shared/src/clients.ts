@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traceRdsCalls } from './run-trace';
 
 export interface AwsClients {
   rds: RDSClient;
@@ -71,7 +72,8 @@ export const createAwsClients = ({
   region: string;
   env?: NodeJS.ProcessEnv;
 }): AwsClients => ({
-  rds: new RDSClient(common('RDS', region, env)),
+  // Mutating calls made inside a run's reconcile are recorded on the run (run-trace.ts).
+  rds: traceRdsCalls(new RDSClient(common('RDS', region, env))),
   dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common('DYNAMODB', region, env)), {
     marshallOptions: { removeUndefinedValues: true },
   }),

@@ -14,6 +14,7 @@ import { FAILED_STATUSES } from './rds-instance';
 import { downtimeOf, isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { holdsLockWhenDone } from './run-repository';
+import { withRunTrace } from './run-trace';
 import type { Signal } from './signals';
 import { DeadlineExceededError, type Waiter } from './waiting';
 
@@ -172,7 +173,13 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
    * Reconciles one run under its lease: at most one reconciler works on a run at any moment. A run whose lease
    * another reconciler holds is nudged (looked at again shortly), so the signal is not lost.
    */
-  const reconcile = async (initial: Run, signal: Signal): Promise<void> => {
+  const reconcile = (initial: Run, signal: Signal): Promise<void> =>
+    // The run's trace: its RDS calls and the signal that ends a wait are recorded with its writes (run-trace.ts).
+    withRunTrace({ runId: initial.runId, service: service.service, signal }, () =>
+      reconcileTraced(initial, signal),
+    );
+
+  const reconcileTraced = async (initial: Run, signal: Signal): Promise<void> => {
     if (isTerminal(initial.step) && !initial.active) return;
     const logger = deps.logger.createChild({ persistentKeys: { runId: initial.runId } });
     if (!isTerminal(initial.step) && !owned.has(initial.step)) {
@@ -239,6 +246,8 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
         }
       }
     } finally {
+      // Calls made after the last write of this reconcile (one more write, only then).
+      await deps.runs.flushTrace(run).catch((err) => logger.warn('calls not recorded', { err }));
       await deps.runs.releaseLease(initial.runId, owner);
     }
   };

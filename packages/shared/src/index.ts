@@ -18,6 +18,8 @@ export * from './rds-events';
 export * from './rds-instance';
 export * from './run';
 export * from './run-repository';
+export * from './run-trace';
+export * from './run-view';
 export * from './schedules';
 export * from './signals';
 export * from './sqs-worker';

@@ -32,6 +32,7 @@ import {
   type Task,
   type VerificationAnswer,
 } from './run';
+import { hasPendingCalls, tracePatch } from './run-trace';
 
 export const LOCK_PREFIX = 'LOCK#';
 
@@ -110,6 +111,19 @@ export const runSchema = z.looseObject({
     })
     .optional(),
   lastCheckSeq: z.number().int().optional(),
+  waits: z
+    .array(
+      z.looseObject({
+        step: z.enum(STEPS),
+        resourceType: z.string(),
+        identifier: z.string(),
+        target: z.string(),
+        since: z.string(),
+        endedAt: z.string(),
+      }),
+    )
+    .optional(),
+  calls: z.array(z.looseObject({ at: z.string(), service: z.string(), action: z.string() })).optional(),
   waitKey: z.string().optional(),
   active: z.string().optional(),
   progress: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
@@ -201,6 +215,7 @@ export const holdsLockWhenDone = (run: Pick<Run, 'step' | 'progress'>): boolean 
 export const newRun = ({ progress, ...input }: NewRun, at: string): Run => ({
   ...input,
   dbKey: dbKeyOf(input.kind, input.identifier),
+  listKey: LIST_KEY,
   step: 'REQUESTED',
   version: 1,
   createdAt: at,
@@ -209,6 +224,40 @@ export const newRun = ({ progress, ...input }: NewRun, at: string): Run => ({
   active: 'Y',
   progress: progress ?? {},
 });
+
+/** The constant partition of the `byCreated` index (listKey, createdAt): every run, newest first. */
+export const LIST_KEY = 'RUN';
+
+/** A page of runs and the cursor of the next one (absent on the last page). */
+export interface RunPage {
+  runs: Run[];
+  cursor?: string;
+}
+
+export interface RunPageQuery {
+  /** Only this database's runs (the byDatabase index); `kind` says instance (default) or cluster. */
+  identifier?: string;
+  kind?: DbKind;
+  /** Only runs at this step. */
+  step?: Step;
+  /** At most this many runs (default 50). */
+  limit?: number;
+  /** The `cursor` of the previous page. */
+  cursor?: string;
+}
+
+const encodeCursor = (key: Record<string, unknown>): string =>
+  Buffer.from(JSON.stringify(key)).toString('base64url');
+
+const decodeCursor = (cursor: string): Record<string, unknown> => {
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new Error('invalid page cursor');
+};
 
 const isConditionFailure = (err: unknown) => errorCode(err) === 'ConditionalCheckFailedException';
 
@@ -256,7 +305,8 @@ export const buildRunRepository = ({
   /** Writes `patch` (+ optional new step) if the run is still at `run.step` and `run.version`. */
   const write = async (run: Run, patch: Record<string, unknown>): Promise<Run> => {
     const at = now().toISOString();
-    const expr = patchExpression({ ...patch, updatedAt: at });
+    const trace = tracePatch(run, patch, at);
+    const expr = patchExpression({ ...patch, ...trace.extra, updatedAt: at });
     expr.names['#version'] = 'version';
     expr.names['#step'] = 'step';
     expr.values[':expectedStep'] = run.step;
@@ -275,6 +325,7 @@ export const buildRunRepository = ({
           ReturnValues: 'ALL_NEW',
         }),
       );
+      trace.commit();
       return parseRun(out.Attributes);
     } catch (err) {
       if (isConditionFailure(err)) throw new StaleRunError(run.runId, `${run.step} v${run.version}`);
@@ -436,6 +487,20 @@ export const buildRunRepository = ({
       }
     },
 
+    /**
+     * Writes the RDS calls of the current reconcile not written yet (made after its last write), with the same
+     * step-and-version condition; a run that moved meanwhile keeps what it has. Returns the run as written.
+     */
+    async flushTrace(run: Run): Promise<Run | undefined> {
+      if (!hasPendingCalls(run.runId)) return undefined;
+      try {
+        return await write(run, {});
+      } catch (err) {
+        if (err instanceof StaleRunError) return undefined;
+        throw err;
+      }
+    },
+
     /** A terminal run whose outcome was published and lock released leaves the active index. */
     async markFinalized(run: Run): Promise<Run> {
       if (!isTerminal(run.step)) throw new Error(`run ${run.runId} is not finished (${run.step})`);
@@ -580,6 +645,67 @@ export const buildRunRepository = ({
         start = out.LastEvaluatedKey;
       } while (start);
       return items;
+    },
+
+    /**
+     * One page of runs, newest first: a database's runs from the byDatabase index, all runs from the byCreated
+     * index (listKey, createdAt; runs written before that index existed have no listKey and are not listed).
+     * `step` (and `kind` without `identifier`) filter within the index, so a page may hold fewer than `limit`
+     * runs while a cursor says more may follow (the page after the last full one may be empty: DynamoDB can
+     * only say there is nothing more by reading on). Each run appears on exactly one page.
+     *
+     * @example
+     * const first = await runs.listPage({ limit: 50 });
+     * const second = await runs.listPage({ limit: 50, cursor: first.cursor });
+     */
+    async listPage(query: RunPageQuery = {}): Promise<RunPage> {
+      const limit = Math.max(1, Math.floor(query.limit ?? 50));
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = {};
+      const filters: string[] = [];
+      let keyCondition: string;
+      let indexName: string;
+      if (query.identifier) {
+        indexName = 'byDatabase';
+        keyCondition = 'dbKey = :k';
+        values[':k'] = dbKeyOf(query.kind ?? 'instance', query.identifier);
+      } else {
+        indexName = 'byCreated';
+        keyCondition = 'listKey = :k';
+        values[':k'] = LIST_KEY;
+        if (query.kind) {
+          names['#kind'] = 'kind';
+          values[':kind'] = query.kind;
+          filters.push('#kind = :kind');
+        }
+      }
+      if (query.step) {
+        names['#step'] = 'step';
+        values[':step'] = query.step;
+        filters.push('#step = :step');
+      }
+      const runs: Run[] = [];
+      let start = query.cursor ? decodeCursor(query.cursor) : undefined;
+      // Limit bounds the items read before the filter: asking for what is missing never overshoots the page, so
+      // the last key read is exactly where the next page starts.
+      do {
+        const out = await dynamo.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: indexName,
+            KeyConditionExpression: keyCondition,
+            ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+            ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: values,
+            ScanIndexForward: false,
+            Limit: limit - runs.length,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        runs.push(...(out.Items ?? []).map(parseRun));
+        start = out.LastEvaluatedKey;
+      } while (start && runs.length < limit);
+      return { runs, ...(start ? { cursor: encodeCursor(start) } : {}) };
     },
 
     /** All runs, newest first (for the CLI; a scan, fine at this table's size). */

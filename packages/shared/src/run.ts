@@ -2,6 +2,7 @@
  * The run model: one item per restore run in the runs table (docs/design.md §3).
  */
 import type { CapturedOriginal } from './captured';
+import type { EndedWait, RunCall } from './run-trace';
 
 export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
 export type Task = (typeof TASKS)[number];
@@ -124,6 +125,8 @@ export interface Run {
   runId: string;
   /** `${kind}#${identifier}`: key of the one-active-run lock and of the byDatabase index. */
   dbKey: string;
+  /** `RUN`: the constant partition of the byCreated index (all runs, newest first); absent on older runs. */
+  listKey?: string;
   identifier: string;
   kind: DbKind;
   /** `invalid` for a rejected request whose task was not one of TASKS. */
@@ -153,6 +156,10 @@ export interface Run {
   /** Configuration of the original, captured before anything is changed (`kind` says which shape). */
   original?: CapturedOriginal;
   wait?: RunWait;
+  /** The waits that ended, oldest first, with the signal that ended each (the last MAX_RUN_WAITS; run-trace.ts). */
+  waits?: EndedWait[];
+  /** The mutating RDS calls the run's reconcilers made, oldest first (the last MAX_RUN_CALLS; run-trace.ts). */
+  calls?: RunCall[];
   /** The last check-back sequence used, kept when a wait ends so sequences never repeat within a run. */
   lastCheckSeq?: number;
   /** Sparse index attribute `${resourceType}#${identifier}` while the run waits on RDS. */

@@ -169,6 +169,7 @@ describe('run repository (DynamoDB)', () => {
         snapshotIdentifier: 'orders-db-snapshot',
         requestId: 'nightly-2026-03-01',
         dbKey: 'instance#orders-db',
+        listKey: 'RUN',
         step: 'REQUESTED',
         version: 1,
         createdAt: NOW,
@@ -379,9 +380,20 @@ describe('run repository (DynamoDB)', () => {
       // Assess
       const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(input?.UpdateExpression).toBe(
-        'SET #step = :step, #history = :history, #lastCheckSeq = :lastCheckSeq, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+        'SET #step = :step, #history = :history, #lastCheckSeq = :lastCheckSeq, #waits = :waits, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
       );
       expect(input?.UpdateExpression).not.toContain('#active');
+      // The ended wait is recorded in the same write (outside a reconcile: no signal known).
+      expect(input?.ExpressionAttributeValues?.[':waits']).toEqual([
+        {
+          step: 'CLEANING_UP',
+          resourceType: 'db-instance',
+          identifier: 'orders-db',
+          target: 'available',
+          since: EARLIER,
+          endedAt: NOW,
+        },
+      ]);
       expect(input?.ExpressionAttributeValues?.[':lastCheckSeq']).toBe(aWait().checkSeq);
       expect(input?.ExpressionAttributeNames).toEqual({
         '#step': 'step',
@@ -389,6 +401,7 @@ describe('run repository (DynamoDB)', () => {
         '#wait': 'wait',
         '#waitKey': 'waitKey',
         '#lastCheckSeq': 'lastCheckSeq',
+        '#waits': 'waits',
         '#updatedAt': 'updatedAt',
         '#version': 'version',
       });
@@ -426,18 +439,29 @@ describe('run repository (DynamoDB)', () => {
         TableName: TABLE,
         Key: { runId: 'run-0123456789abcdef' },
         UpdateExpression:
-          'SET #tempIdentifier = :tempIdentifier, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+          'SET #tempIdentifier = :tempIdentifier, #waits = :waits, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
         ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
         ExpressionAttributeNames: {
           '#tempIdentifier': 'tempIdentifier',
           '#wait': 'wait',
           '#waitKey': 'waitKey',
+          '#waits': 'waits',
           '#updatedAt': 'updatedAt',
           '#version': 'version',
           '#step': 'step',
         },
         ExpressionAttributeValues: {
           ':tempIdentifier': 'orders-db-tr-01234567',
+          ':waits': [
+            {
+              step: 'RESTORING',
+              resourceType: 'db-instance',
+              identifier: 'orders-db',
+              target: 'available',
+              since: EARLIER,
+              endedAt: NOW,
+            },
+          ],
           ':updatedAt': NOW,
           ':expectedStep': 'RESTORING',
           ':expectedVersion': 6,

@@ -6,17 +6,22 @@
 import {
   ALLOWED_TRANSITIONS,
   dbKeyOf,
+  hasPendingCalls,
   holdsLockWhenDone,
   isTerminal,
+  LIST_KEY,
   type LockResult,
   type NewRun,
   newRun,
   type Run,
+  type RunPage,
+  type RunPageQuery,
   type RunPatch,
   type RunRepository,
   StaleRunError,
   type Step,
   type TransitionOptions,
+  tracePatch,
 } from '../src';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -31,13 +36,15 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
       throw new StaleRunError(run.runId, `${run.step} v${run.version}`);
     }
     const next = { ...stored } as Record<string, unknown>;
-    for (const [k, v] of Object.entries(patch)) {
+    const trace = tracePatch(stored, patch, now().toISOString());
+    for (const [k, v] of Object.entries({ ...patch, ...trace.extra })) {
       if (v === undefined) delete next[k];
       else next[k] = clone(v);
     }
     next.version = stored.version + 1;
     next.updatedAt = now().toISOString();
     runs.set(run.runId, next as unknown as Run);
+    trace.commit();
     return clone(next as unknown as Run);
   };
 
@@ -145,6 +152,31 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
     },
     async listAll() {
       return [...runs.values()].map(clone);
+    },
+    async flushTrace(run: Run) {
+      if (!hasPendingCalls(run.runId)) return undefined;
+      try {
+        return write(run, {});
+      } catch (err) {
+        if (err instanceof StaleRunError) return undefined;
+        throw err;
+      }
+    },
+    /** As the DynamoDB one; the cursor is the last runId of the page. */
+    async listPage(query: RunPageQuery = {}): Promise<RunPage> {
+      const limit = query.limit ?? 50;
+      const all = [...runs.values()]
+        .filter((r) =>
+          query.identifier
+            ? r.dbKey === dbKeyOf(query.kind ?? 'instance', query.identifier)
+            : r.listKey === LIST_KEY && (!query.kind || r.kind === query.kind),
+        )
+        .filter((r) => !query.step || r.step === query.step)
+        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.runId.localeCompare(a.runId));
+      const from = query.cursor ? all.findIndex((r) => r.runId === query.cursor) + 1 : 0;
+      const page = all.slice(from, from + limit);
+      const last = page.at(-1);
+      return { runs: page.map(clone), ...(from + limit < all.length && last ? { cursor: last.runId } : {}) };
     },
   };
   return { repo, locks, all: () => [...runs.values()].map(clone) };

@@ -43,6 +43,7 @@ import {
   tagValue,
   tempIdentifierFor,
   tempOf,
+  traceRdsCalls,
   type Waiter,
 } from '@trapheus/shared';
 import { buildClusterRestoreSteps } from './cluster-steps';
@@ -68,7 +69,7 @@ const regionalClients = new Map<string, RDSClient>();
 const defaultRdsIn = (region: string): RDSClient => {
   let client = regionalClients.get(region);
   if (!client) {
-    client = new RDSClient({ region, maxAttempts: 4 });
+    client = traceRdsCalls(new RDSClient({ region, maxAttempts: 4 }));
     regionalClients.set(region, client);
   }
   return client;

@@ -1,0 +1,212 @@
+/**
+ * What a run did, recorded on the run itself for its view (`trapheus status --json`, the web UI): the waits it
+ * finished, with the signal that ended each, and the mutating RDS calls it made. The engine opens one trace per
+ * reconcile (AsyncLocalStorage); the RDS client's middleware adds each mutating call to it; the run repository
+ * adds the ended wait and the calls to the run's next conditional write (no extra write per step). Calls made
+ * after the reconcile's last write are written once at its end (`flushTrace`).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import { errorCode } from './errors';
+import type { ResourceType, Run, Step } from './run';
+import type { Signal } from './signals';
+
+/** The most recent finished waits kept on a run. */
+export const MAX_RUN_WAITS = 50;
+/** The most recent mutating RDS calls kept on a run. */
+export const MAX_RUN_CALLS = 200;
+
+/** What made the reconciler look at the run when its wait ended. */
+export type WaitEndedBy =
+  | 'rds-event'
+  | 'check-back'
+  | 'watchdog'
+  | 'answer'
+  | 'nudge'
+  | 'request'
+  | 'handoff';
+
+/** A wait that ended (the run left its step, or started waiting on something else). */
+export interface EndedWait {
+  step: Step;
+  resourceType: ResourceType;
+  identifier: string;
+  target: string;
+  since: string;
+  endedAt: string;
+  /** Absent when the wait ended outside a reconcile (no signal known). */
+  endedBy?: WaitEndedBy;
+  /** The RDS event's own time (`rds-event` only, when the event carried one). */
+  signalAt?: string;
+  /** The RDS event id (`RDS-EVENT-0043`), `rds-event` only. */
+  eventId?: string;
+}
+
+/** One mutating RDS call (not Describe*, List*) a run's reconciler made; one entry per attempt. */
+export interface RunCall {
+  at: string;
+  /** The service whose reconciler made it (`snapshot`, `restore`, `cleanup`). */
+  service: string;
+  /** The RDS API action: `RestoreDBInstanceFromDBSnapshot`. */
+  action: string;
+  /** The resource it acted on (its first identifier parameter). */
+  target?: string;
+  /** The error code when RDS refused the call. */
+  error?: string;
+}
+
+interface Trace {
+  runId: string;
+  service: string;
+  signal: Signal;
+  calls: RunCall[];
+}
+
+const storage = new AsyncLocalStorage<Trace>();
+
+/**
+ * Runs `fn` with a trace for one run's reconcile: RDS calls made inside are recorded for that run.
+ *
+ * @example
+ * await withRunTrace({ runId, service: 'restore', signal }, () => reconcile(run, signal));
+ */
+export const withRunTrace = <T>(
+  trace: { runId: string; service: string; signal: Signal },
+  fn: () => Promise<T>,
+): Promise<T> => storage.run({ ...trace, calls: [] }, fn);
+
+/**
+ * Which kind of signal ended a wait, and for an RDS event its own time.
+ *
+ * @example
+ * endedByOf({ kind: 'check-back', runId, seq: 3 }) // { endedBy: 'check-back' }
+ */
+export const endedByOf = (signal: Signal): { endedBy?: WaitEndedBy; signalAt?: string; eventId?: string } => {
+  switch (signal.kind) {
+    case 'rds':
+      return {
+        endedBy: 'rds-event',
+        ...(signal.rds.date ? { signalAt: signal.rds.date } : {}),
+        eventId: signal.rds.eventId,
+      };
+    case 'check-back':
+      return { endedBy: 'check-back' };
+    case 'nudge':
+      return { endedBy: 'nudge' };
+    case 'verified':
+      return { endedBy: 'answer' };
+    case 'request':
+      return { endedBy: 'request' };
+    case 'run':
+      return { endedBy: signal.detailType === 'RunStalled' ? 'watchdog' : 'handoff' };
+    default:
+      return {};
+  }
+};
+
+const sameWait = (a: NonNullable<Run['wait']>, b: unknown): boolean => {
+  const w = b as Partial<NonNullable<Run['wait']>> | undefined;
+  return (
+    !!w &&
+    w.resourceType === a.resourceType &&
+    w.identifier === a.identifier &&
+    w.target === a.target &&
+    w.since === a.since
+  );
+};
+
+/**
+ * The attributes a write of `patch` on `run` adds for its trace: the wait it ends (appended to `waits`) and the
+ * RDS calls recorded since the last write (appended to `calls`), each list bounded. `commit` drops the written
+ * calls from the trace once the write succeeded (a failed write keeps them for the next one).
+ *
+ * @example
+ * const trace = tracePatch(run, patch, at); await write({ ...patch, ...trace.extra }); trace.commit();
+ */
+export const tracePatch = (
+  run: Run,
+  patch: Record<string, unknown>,
+  at: string,
+): { extra: Record<string, unknown>; commit: () => void } => {
+  const extra: Record<string, unknown> = {};
+  const trace = storage.getStore();
+  if (run.wait && 'wait' in patch && !sameWait(run.wait, patch.wait)) {
+    const { resourceType, identifier, target, since } = run.wait;
+    const ended: EndedWait = {
+      step: run.step,
+      resourceType,
+      identifier,
+      target,
+      since,
+      endedAt: at,
+      ...(trace && trace.runId === run.runId ? endedByOf(trace.signal) : {}),
+    };
+    extra.waits = [...(run.waits ?? []), ended].slice(-MAX_RUN_WAITS);
+  }
+  const pending = trace && trace.runId === run.runId ? trace.calls.length : 0;
+  if (trace && pending > 0) extra.calls = [...(run.calls ?? []), ...trace.calls].slice(-MAX_RUN_CALLS);
+  return { extra, commit: () => trace?.calls.splice(0, pending) };
+};
+
+/** Whether the current trace holds calls of `runId` not written yet. */
+export const hasPendingCalls = (runId: string): boolean => {
+  const trace = storage.getStore();
+  return !!trace && trace.runId === runId && trace.calls.length > 0;
+};
+
+/** An RDS action that changes nothing (not recorded). */
+export const isReadOnlyRdsAction = (action: string): boolean => /^(Describe|List|Download)/.test(action);
+
+const TARGET_PARAMS = [
+  'DBInstanceIdentifier',
+  'DBClusterIdentifier',
+  'DBSnapshotIdentifier',
+  'DBClusterSnapshotIdentifier',
+  'ExportTaskIdentifier',
+  'ResourceName',
+  'SourceArn',
+  'SourceDBInstanceArn',
+] as const;
+
+const targetOf = (input: unknown): string | undefined => {
+  if (!input || typeof input !== 'object') return undefined;
+  const params = input as Record<string, unknown>;
+  for (const key of TARGET_PARAMS) {
+    const v = params[key];
+    if (typeof v === 'string' && v) return v;
+  }
+  return undefined;
+};
+
+/**
+ * Records each mutating call of `client` made inside a run's trace, once per attempt (inside the SDK's retries,
+ * as RDS sees them). Outside a trace (the CLI, intake) it records nothing.
+ *
+ * @example
+ * traceRdsCalls(new RDSClient({ region }));
+ */
+export const traceRdsCalls = <C extends Pick<RDSClient, 'middlewareStack'>>(client: C): C => {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const trace = storage.getStore();
+      const action = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
+      if (!trace || !action || isReadOnlyRdsAction(action)) return next(args);
+      const entry: RunCall = {
+        at: new Date().toISOString(),
+        service: trace.service,
+        action,
+        ...(targetOf(args.input) ? { target: targetOf(args.input) } : {}),
+      };
+      try {
+        const out = await next(args);
+        trace.calls.push(entry);
+        return out;
+      } catch (err) {
+        trace.calls.push({ ...entry, error: errorCode(err) });
+        throw err;
+      }
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'trapheusRunCalls', override: true },
+  );
+  return client;
+};

@@ -1,0 +1,250 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { buildEngine, type StepFn } from '../src/engine';
+import { createLogger } from '../src/logging';
+import { buildPublisher } from '../src/publisher';
+import type { Run } from '../src/run';
+import { endedByOf, MAX_RUN_CALLS, tracePatch, traceRdsCalls, withRunTrace } from '../src/run-trace';
+import type { Signal } from '../src/signals';
+import { buildWaiter } from '../src/waiting';
+import { buildMemoryRunRepository } from '../testing/memory-runs';
+
+const T0 = Date.parse('2026-03-01T10:00:00.000Z');
+
+/** A real RDS client whose HTTP answers are canned (the middleware runs as in a Lambda). */
+const cannedRds = (status = 200) => {
+  const seen: string[] = [];
+  const client = new RDSClient({
+    region: 'us-east-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'k', secretAccessKey: 's' },
+    requestHandler: {
+      handle: async (request: { body?: string }) => {
+        seen.push(String(request.body ?? ''));
+        const xml =
+          status === 200
+            ? '<Response><ModifyDBInstanceResult><DBInstance><DBInstanceIdentifier>orders-db</DBInstanceIdentifier></DBInstance></ModifyDBInstanceResult></Response>'
+            : '<ErrorResponse><Error><Type>Sender</Type><Code>InvalidDBInstanceState</Code><Message>busy</Message></Error></ErrorResponse>';
+        return { response: { statusCode: status, headers: {}, body: new TextEncoder().encode(xml) } };
+      },
+    } as never,
+  });
+  return { client: traceRdsCalls(client), seen };
+};
+
+describe('run trace', () => {
+  const sqsMock = mockClient(SQSClient);
+  const ebMock = mockClient(EventBridgeClient);
+  let clock: number;
+  const now = () => new Date(clock);
+
+  beforeEach(() => {
+    sqsMock.reset();
+    ebMock.reset();
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+    clock = T0;
+  });
+  afterAll(() => {
+    sqsMock.restore();
+    ebMock.restore();
+  });
+
+  it('names the signal that ended a wait', () => {
+    expect(
+      endedByOf({
+        kind: 'rds',
+        rds: {
+          resourceType: 'db-instance',
+          identifier: 'x',
+          eventId: 'RDS-EVENT-0088',
+          message: '',
+          date: 'D',
+        },
+      }),
+    ).toEqual({ endedBy: 'rds-event', signalAt: 'D', eventId: 'RDS-EVENT-0088' });
+    expect(endedByOf({ kind: 'check-back', runId: 'r', seq: 1 })).toEqual({ endedBy: 'check-back' });
+    expect(endedByOf({ kind: 'nudge', runId: 'r' })).toEqual({ endedBy: 'nudge' });
+    expect(endedByOf({ kind: 'request', eventId: 'e', detail: {} })).toEqual({ endedBy: 'request' });
+    const run = { runId: 'r', identifier: 'x', kind: 'instance', step: 'RESTORING' } as const;
+    expect(endedByOf({ kind: 'run', detailType: 'RunStalled', detail: run })).toEqual({
+      endedBy: 'watchdog',
+    });
+    expect(endedByOf({ kind: 'run', detailType: 'SnapshotReady', detail: run })).toEqual({
+      endedBy: 'handoff',
+    });
+    expect(
+      endedByOf({ kind: 'verified', eventId: 'e', detail: { runId: 'r', hook: 'h', ok: true, message: '' } }),
+    ).toEqual({ endedBy: 'answer' });
+  });
+
+  it('records mutating calls inside a trace only (failed ones with their code), not Describe*', async () => {
+    const ok = cannedRds();
+    await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'outside' }));
+    const signal: Signal = { kind: 'nudge', runId: 'run-1' };
+    const run = { runId: 'run-1', calls: [] } as unknown as Run;
+    const traced = await withRunTrace({ runId: 'run-1', service: 'restore', signal }, async () => {
+      await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' }));
+      await ok.client.send(new DescribeDBInstancesCommand({})).catch(() => undefined);
+      const refused = cannedRds(400);
+      await refused.client
+        .send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db-tr-1' }))
+        .catch(() => undefined);
+      const t = tracePatch(run, {}, 'AT');
+      t.commit();
+      return { extra: t.extra, after: tracePatch(run, {}, 'AT').extra };
+    });
+    expect(ok.seen).toHaveLength(3);
+    expect(traced.extra.calls).toEqual([
+      { at: expect.any(String), service: 'restore', action: 'ModifyDBInstance', target: 'orders-db' },
+      {
+        at: expect.any(String),
+        service: 'restore',
+        action: 'ModifyDBInstance',
+        target: 'orders-db-tr-1',
+        error: 'InvalidDBInstanceState',
+      },
+    ]);
+    expect(traced.after).toEqual({});
+  });
+
+  it('keeps the last MAX_RUN_CALLS calls; another run than the trace’s gets none', async () => {
+    const old = Array.from({ length: MAX_RUN_CALLS }, (_, i) => ({ at: `${i}`, service: 's', action: 'A' }));
+    const ok = cannedRds();
+    const signal: Signal = { kind: 'nudge', runId: 'run-1' };
+    const [mine, other] = await withRunTrace({ runId: 'run-1', service: 'cleanup', signal }, async () => {
+      await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' }));
+      return [
+        tracePatch({ runId: 'run-1', calls: old } as unknown as Run, {}, 'AT').extra,
+        tracePatch({ runId: 'run-2' } as unknown as Run, {}, 'AT').extra,
+      ];
+    });
+    const calls = mine!.calls as { action: string }[];
+    expect(calls).toHaveLength(MAX_RUN_CALLS);
+    expect(calls[MAX_RUN_CALLS - 1]).toMatchObject({ action: 'ModifyDBInstance' });
+    expect(other).toEqual({});
+  });
+
+  it('the engine records each ended wait with its signal, in the writes the steps make anyway', async () => {
+    const memory = buildMemoryRunRepository(now);
+    const runs = memory.repo;
+    const waiter = buildWaiter({
+      runs,
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/q',
+      timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
+      now,
+    });
+    const rds = cannedRds();
+    let available = false;
+    const restoring: StepFn = async (run, ctx) => {
+      if (!run.progress.restoreRequested) {
+        await rds.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' }));
+        run = await runs.update(run, { progress: { ...run.progress, restoreRequested: true } });
+      }
+      if (!available) {
+        return waiter.waitFor(
+          run,
+          { resourceType: 'db-instance', identifier: 'orders-db', target: 'available' },
+          ctx.signal,
+        );
+      }
+      return runs.transition(run, 'CONFIGURING');
+    };
+    const engine = buildEngine(
+      {
+        runs,
+        waiter,
+        publish: buildPublisher({
+          eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+          busName: 'b',
+        }),
+        logger: createLogger('trace-test'),
+        now,
+      },
+      {
+        service: 'restore',
+        steps: { RESTORING: restoring, CONFIGURING: async (run) => run },
+        onStepFailure: async (run) => run,
+      },
+    );
+    const { run: created } = await runs.create({
+      runId: 'run-1',
+      identifier: 'orders-db',
+      kind: 'instance',
+      task: 'create_snapshot',
+      snapshotIdentifier: 's',
+    });
+    let run = await runs.transition(created, 'SNAPSHOTTING');
+    run = await runs.transition(run, 'SNAPSHOT_READY');
+    run = await runs.transition(run, 'RESTORING');
+
+    await engine.handle({ kind: 'nudge', runId: 'run-1' });
+    const waiting = (await runs.get('run-1'))!;
+    expect(waiting.wait?.target).toBe('available');
+    expect(waiting.calls?.map((c) => [c.service, c.action, c.target])).toEqual([
+      ['restore', 'ModifyDBInstance', 'orders-db'],
+    ]);
+    expect(waiting.waits).toBeUndefined();
+
+    clock += 90_000;
+    available = true;
+    await engine.handle({
+      kind: 'rds',
+      rds: {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        eventId: 'RDS-EVENT-0008',
+        message: 'restored',
+        date: new Date(clock - 2_500).toISOString(),
+      },
+    });
+    const done = (await runs.get('run-1'))!;
+    expect(done.step).toBe('CONFIGURING');
+    expect(done.waits).toEqual([
+      {
+        step: 'RESTORING',
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        target: 'available',
+        since: new Date(T0).toISOString(),
+        endedAt: new Date(clock).toISOString(),
+        endedBy: 'rds-event',
+        signalAt: new Date(clock - 2_500).toISOString(),
+        eventId: 'RDS-EVENT-0008',
+      },
+    ]);
+    expect(done.calls).toHaveLength(1);
+
+    // A call after the reconcile's last write is written once at its end.
+    const configuring = await runs.update(done, {});
+    const engine2 = buildEngine(
+      {
+        runs,
+        waiter,
+        publish: buildPublisher({
+          eventBridge: new EventBridgeClient({ region: 'us-east-1' }),
+          busName: 'b',
+        }),
+        logger: createLogger('trace-test'),
+        now,
+      },
+      {
+        service: 'restore',
+        steps: {
+          CONFIGURING: async (run) => {
+            await rds.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db-tc' }));
+            return run;
+          },
+        },
+        onStepFailure: async (run) => run,
+      },
+    );
+    await engine2.handle({ kind: 'nudge', runId: configuring.runId });
+    const flushed = (await runs.get('run-1'))!;
+    expect(flushed.calls?.map((c) => c.target)).toEqual(['orders-db', 'orders-db-tc']);
+    expect(flushed.lease).toBeUndefined();
+  });
+});
