@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStack } from '@trapheus/local';
-import type { Run } from '@trapheus/shared';
+import { peekLock, type Run } from '@trapheus/shared';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { EXIT } from '../../packages/cli/src/exit-codes';
 import { openUi } from '../../packages/cli/src/ui/register';
@@ -182,5 +182,44 @@ describe('trapheus ui in headless chromium', () => {
     });
     expect(answer.status).toBe(400);
     expect((answer.body as { error: string }).error).toContain('confirm must repeat the identifier');
+  });
+
+  it('a FAILED run that holds its lock: the failure with its advice, and Unlock only after the confirmation', async () => {
+    if (!stack) throw new Error('no stack');
+    // The restore fails, then the rollback cannot delete the copy: FAILED, and the database stays locked.
+    stack.rds.faults.add({
+      kind: 'async-failure',
+      operation: 'RestoreDBInstanceFromDBSnapshot',
+      status: 'incompatible-restore',
+    });
+    stack.rds.faults.add({
+      kind: 'api-error',
+      operation: 'DeleteDBInstance',
+      code: 'InvalidParameterCombination',
+    });
+    const failed = await runRestore(stack, { identifier: 'demo-db' });
+    expect(failed.code).toBe(EXIT.FAILED);
+
+    await page.goto(`${ui?.url}runs/${failed.runId}`, { waitUntil: 'load' });
+    expect(await page.$eval('.summary .state', (el) => el.textContent)).toBe('FAILED');
+    const failure = await page.$eval('section.failure', (el) => el.textContent ?? '');
+    expect(failure).toContain('incompatible-restore');
+    expect(failure).toContain('What to do');
+
+    // Dismissing the confirmation sends nothing.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.click('button.unlock');
+    await page.waitForFunction(`document.querySelector('.unlock-result')?.textContent === 'Not unlocked.'`);
+    const { clients } = clientsFor(stack);
+    const lock = () => peekLock(clients.dynamo, stack?.runsTable ?? '', 'instance', 'demo-db');
+    expect(await lock()).toMatchObject({ free: false, holder: failed.runId, needsPerson: true });
+
+    // Accepting it releases the lock.
+    page.once('dialog', (d) => void d.accept());
+    await page.click('button.unlock');
+    await page.waitForFunction(
+      `/unlocked/.test(document.querySelector('.unlock-result')?.textContent ?? '')`,
+    );
+    expect((await lock()).free).toBe(true);
   });
 });
