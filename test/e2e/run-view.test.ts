@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalStack } from '@trapheus/local';
 import { buildRunView, deliveriesTableFor, isReadOnlyRdsAction, type RunView } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
@@ -76,6 +77,20 @@ describe('run view on the local stack', () => {
     expect(view.calls.map((c) => [c.action, c.target])).toEqual(simulatorCalls(stack));
     expect(view.calls.map((c) => c.action)).toContain('RestoreDBInstanceFromDBSnapshot');
     expect(new Set(view.calls.map((c) => c.service))).toEqual(new Set(['snapshot', 'restore', 'cleanup']));
+    expect(view.traceTruncated).toBeUndefined();
+    // The trace lives in items of its own beside the run (one per segment); the run item holds only the count,
+    // and no run listing sees them.
+    const items = await clientsFor(stack).clients.dynamo.send(
+      new ScanCommand({ TableName: stack.runsTable, ConsistentRead: true }),
+    );
+    const traceItems = (items?.Items ?? []).filter((i) => String(i.runId).startsWith(`TRACE#${run.runId}#`));
+    expect(run.traceSeq).toBeGreaterThan(0);
+    expect(traceItems).toHaveLength(run.traceSeq!);
+    expect(
+      traceItems.every((i) => i.step === undefined && i.dbKey === undefined && i.traceOf === run.runId),
+    ).toBe(true);
+    expect(Object.keys(run)).not.toEqual(expect.arrayContaining(['calls']));
+    expect((await runs.listAll()).map((r) => r.runId)).toEqual([run.runId]);
     expect(view.failure).toBeUndefined();
     expect(view.downtime?.seconds).toEqual(expect.any(Number));
   });

@@ -176,9 +176,12 @@ export const sampleRds = (stack: LocalStack): Sample => {
   return { at, instances, clusters, snapshots, clusterSnapshots };
 };
 
+/** What the one-active-run invariant reads of each run; a sample keeps only that (a soak takes hundreds). */
+export type SampledRun = Pick<Run, 'runId' | 'step' | 'dbKey'>;
+
 export interface RunsSample {
   at: number;
-  runs: Run[];
+  runs: SampledRun[];
 }
 
 export const scanRuns = async (
@@ -352,7 +355,10 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
     for (;;) {
       const scanned = await scanRuns(stack);
       locks = scanned.locks;
-      runSamples.push({ at: Date.now(), runs: scanned.runs });
+      runSamples.push({
+        at: Date.now(),
+        runs: scanned.runs.map(({ runId, step, dbKey }) => ({ runId, step, dbKey })),
+      });
       const byId = new Map(scanned.runs.map((run) => [run.runId, run]));
       for (const r of records) r.run = byId.get(r.ctx.runId);
       if (records.every((r) => r.run && isTerminal(r.run.step))) break;

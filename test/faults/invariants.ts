@@ -3,8 +3,8 @@
  * returns its violations as sentences (empty: the invariant held).
  */
 import type { RdsCallRecord } from '@trapheus/local';
-import { isTerminal, type Run } from '@trapheus/shared';
-import type { BatchResult, RunRecord, Sample } from './harness';
+import { isTerminal } from '@trapheus/shared';
+import type { BatchResult, RunRecord, Sample, SampledRun } from './harness';
 
 export type Invariant = (r: RunRecord, b: BatchResult) => string[];
 
@@ -182,8 +182,8 @@ export const deletesOnlyOwnResources: Invariant = (r, b) => {
   return out;
 };
 
-const activeByDb = new WeakMap<object, Map<string, Run[]>>();
-const activeRuns = (s: { runs: Run[] }) => {
+const activeByDb = new WeakMap<object, Map<string, SampledRun[]>>();
+const activeRuns = (s: { runs: SampledRun[] }) => {
   let m = activeByDb.get(s);
   if (!m) {
     m = new Map();

@@ -248,7 +248,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         // The same data as the web UI's run page (packages/shared/src/run-view.ts).
         const view = await buildRunView(
           {
-            runs: { get: async () => run },
+            runs: { get: async () => run, getTrace: runs.getTrace },
             dynamo,
             runsTable: t.runsTable,
             deliveriesTable: deliveriesTableFor(t.runsTable),

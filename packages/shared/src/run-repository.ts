@@ -4,6 +4,7 @@
  * step twice. (dynalite, our local DynamoDB, has no transactions: the design needs none.)
  */
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -32,7 +33,14 @@ import {
   type Task,
   type VerificationAnswer,
 } from './run';
-import { hasPendingCalls, tracePatch } from './run-trace';
+import {
+  hasPendingCalls,
+  MAX_TRACE_SEGMENTS,
+  type RunTrace,
+  type TraceSegment,
+  traceKey,
+  tracePatch,
+} from './run-trace';
 
 export const LOCK_PREFIX = 'LOCK#';
 
@@ -111,19 +119,7 @@ export const runSchema = z.looseObject({
     })
     .optional(),
   lastCheckSeq: z.number().int().optional(),
-  waits: z
-    .array(
-      z.looseObject({
-        step: z.enum(STEPS),
-        resourceType: z.string(),
-        identifier: z.string(),
-        target: z.string(),
-        since: z.string(),
-        endedAt: z.string(),
-      }),
-    )
-    .optional(),
-  calls: z.array(z.looseObject({ at: z.string(), service: z.string(), action: z.string() })).optional(),
+  traceSeq: z.number().int().optional(),
   waitKey: z.string().optional(),
   active: z.string().optional(),
   progress: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
@@ -306,7 +302,24 @@ export const buildRunRepository = ({
   const write = async (run: Run, patch: Record<string, unknown>): Promise<Run> => {
     const at = now().toISOString();
     const trace = tracePatch(run, patch, at);
-    const expr = patchExpression({ ...patch, ...trace.extra, updatedAt: at });
+    // The trace segment goes first, under the next seq: a write that then turns out stale leaves it to be
+    // overwritten by the next segment (the run never points at it), so a run's trace never has a hole.
+    const traceSeq = trace.segment ? (run.traceSeq ?? 0) + 1 : undefined;
+    if (trace.segment && traceSeq) {
+      await dynamo.send(
+        new PutCommand({
+          TableName: tableName,
+          Item: {
+            runId: traceKey(run.runId, traceSeq),
+            traceOf: run.runId,
+            seq: traceSeq,
+            at,
+            ...trace.segment,
+          },
+        }),
+      );
+    }
+    const expr = patchExpression({ ...patch, ...(traceSeq ? { traceSeq } : {}), updatedAt: at });
     expr.names['#version'] = 'version';
     expr.names['#step'] = 'step';
     expr.values[':expectedStep'] = run.step;
@@ -499,6 +512,48 @@ export const buildRunRepository = ({
         if (err instanceof StaleRunError) return undefined;
         throw err;
       }
+    },
+
+    /**
+     * The run's trace, oldest first: its segments 1..traceSeq (the last MAX_TRACE_SEGMENTS), read in batches.
+     *
+     * @example
+     * const { waits, calls } = await runs.getTrace(run);
+     */
+    async getTrace(run: Pick<Run, 'runId' | 'traceSeq'>): Promise<RunTrace> {
+      const last = run.traceSeq ?? 0;
+      const first = Math.max(1, last - MAX_TRACE_SEGMENTS + 1);
+      const segments = new Map<number, TraceSegment>();
+      let pending: { runId: string }[] = [];
+      for (let seq = first; seq <= last; seq += 1) pending.push({ runId: traceKey(run.runId, seq) });
+      let retries = 0;
+      while (pending.length > 0) {
+        const batch = pending.slice(0, 100);
+        const out = await dynamo.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: batch, ConsistentRead: true } } }),
+        );
+        for (const item of out.Responses?.[tableName] ?? []) {
+          segments.set(Number(item.seq), {
+            waits: Array.isArray(item.waits) ? item.waits : [],
+            calls: Array.isArray(item.calls) ? item.calls : [],
+          });
+        }
+        const unprocessed = (out.UnprocessedKeys?.[tableName]?.Keys as { runId: string }[] | undefined) ?? [];
+        pending = [...unprocessed, ...pending.slice(100)];
+        if (unprocessed.length > 0) {
+          // DynamoDB returns unprocessed keys under throttling: back off, as its guide asks, a bounded number of times.
+          retries += 1;
+          if (retries > 6)
+            throw new Error(`trace of ${run.runId}: ${pending.length} segments not read (throttled)`);
+          await new Promise((r) => setTimeout(r, 50 * 2 ** retries));
+        }
+      }
+      const ordered = [...segments.entries()].sort(([a], [b]) => a - b).map(([, seg]) => seg);
+      return {
+        waits: ordered.flatMap((seg) => seg.waits),
+        calls: ordered.flatMap((seg) => seg.calls),
+        truncated: first > 1,
+      };
     },
 
     /** A terminal run whose outcome was published and lock released leaves the active index. */

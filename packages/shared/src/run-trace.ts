@@ -1,9 +1,11 @@
 /**
- * What a run did, recorded on the run itself for its view (`trapheus status --json`, the web UI): the waits it
- * finished, with the signal that ended each, and the mutating RDS calls it made. The engine opens one trace per
- * reconcile (AsyncLocalStorage); the RDS client's middleware adds each mutating call to it; the run repository
- * adds the ended wait and the calls to the run's next conditional write (no extra write per step). Calls made
- * after the reconcile's last write are written once at its end (`flushTrace`).
+ * What a run did, for its view (`trapheus status --json`, the web UI): the waits it finished, with the signal that
+ * ended each, and the mutating RDS calls it made. The engine opens one trace per reconcile (AsyncLocalStorage);
+ * the RDS client's middleware adds each mutating call to it. The run repository writes what a run write ends (a
+ * wait) and the calls made since the last write as one small trace item beside the run (`TRACE#<runId>#<seq>`,
+ * `traceKey`), and the run write carries only the new `traceSeq`. The run item stays the size it was: every
+ * conditional write (and every index copy) of a run would otherwise rewrite its whole history. Calls made after
+ * the reconcile's last write are written once at its end (`flushTrace`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RDSClient } from '@aws-sdk/client-rds';
@@ -11,10 +13,22 @@ import { errorCode } from './errors';
 import type { ResourceType, Run, Step } from './run';
 import type { Signal } from './signals';
 
-/** The most recent finished waits kept on a run. */
-export const MAX_RUN_WAITS = 50;
-/** The most recent mutating RDS calls kept on a run. */
-export const MAX_RUN_CALLS = 200;
+/** The most recent trace segments a view reads (a segment is one run write: about one step). */
+export const MAX_TRACE_SEGMENTS = 200;
+/** The most calls one segment keeps (a reconcile that retried endlessly keeps its last ones). */
+export const MAX_SEGMENT_CALLS = 200;
+
+/** Prefix of trace items in the runs table; they carry no `step` and no index attribute, so no run query sees them. */
+export const TRACE_PREFIX = 'TRACE#';
+
+/**
+ * The key (`runId` attribute) of a run's trace segment `seq`.
+ *
+ * @example
+ * traceKey('run-1a2b', 3) // 'TRACE#run-1a2b#000003'
+ */
+export const traceKey = (runId: string, seq: number): string =>
+  `${TRACE_PREFIX}${runId}#${String(seq).padStart(6, '0')}`;
 
 /** What made the reconciler look at the run when its wait ended. */
 export type WaitEndedBy =
@@ -115,37 +129,54 @@ const sameWait = (a: NonNullable<Run['wait']>, b: unknown): boolean => {
   );
 };
 
+/** What one run write adds to the run's trace: the wait it ended and the calls made since the last write. */
+export interface TraceSegment {
+  waits: EndedWait[];
+  calls: RunCall[];
+}
+
+/** A run's trace, oldest first: its finished waits and its mutating RDS calls. */
+export interface RunTrace {
+  waits: EndedWait[];
+  calls: RunCall[];
+  /** Older segments were not read (more than MAX_TRACE_SEGMENTS). */
+  truncated: boolean;
+}
+
 /**
- * The attributes a write of `patch` on `run` adds for its trace: the wait it ends (appended to `waits`) and the
- * RDS calls recorded since the last write (appended to `calls`), each list bounded. `commit` drops the written
- * calls from the trace once the write succeeded (a failed write keeps them for the next one).
+ * The trace segment a write of `patch` on `run` adds, if any: the wait it ends and the RDS calls recorded since the
+ * last write. `commit` drops the written calls from the trace once the write succeeded (a failed write keeps them
+ * for the next one).
  *
  * @example
- * const trace = tracePatch(run, patch, at); await write({ ...patch, ...trace.extra }); trace.commit();
+ * const trace = tracePatch(run, patch, at); if (trace.segment) await putSegment(...); await write(); trace.commit();
  */
 export const tracePatch = (
   run: Run,
   patch: Record<string, unknown>,
   at: string,
-): { extra: Record<string, unknown>; commit: () => void } => {
-  const extra: Record<string, unknown> = {};
+): { segment?: TraceSegment; commit: () => void } => {
   const trace = storage.getStore();
+  const mine = !!trace && trace.runId === run.runId;
+  const waits: EndedWait[] = [];
   if (run.wait && 'wait' in patch && !sameWait(run.wait, patch.wait)) {
     const { resourceType, identifier, target, since } = run.wait;
-    const ended: EndedWait = {
+    waits.push({
       step: run.step,
       resourceType,
       identifier,
       target,
       since,
       endedAt: at,
-      ...(trace && trace.runId === run.runId ? endedByOf(trace.signal) : {}),
-    };
-    extra.waits = [...(run.waits ?? []), ended].slice(-MAX_RUN_WAITS);
+      ...(mine ? endedByOf(trace.signal) : {}),
+    });
   }
-  const pending = trace && trace.runId === run.runId ? trace.calls.length : 0;
-  if (trace && pending > 0) extra.calls = [...(run.calls ?? []), ...trace.calls].slice(-MAX_RUN_CALLS);
-  return { extra, commit: () => trace?.calls.splice(0, pending) };
+  const pending = mine ? trace.calls.length : 0;
+  const calls = mine ? trace.calls.slice(-MAX_SEGMENT_CALLS) : [];
+  return {
+    ...(waits.length || calls.length ? { segment: { waits, calls } } : {}),
+    commit: () => trace?.calls.splice(0, pending),
+  };
 };
 
 /** Whether the current trace holds calls of `runId` not written yet. */

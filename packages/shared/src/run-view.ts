@@ -15,7 +15,7 @@ import {
   type Step,
 } from './run';
 import { holdsLockWhenDone, type RunRepository } from './run-repository';
-import type { WaitEndedBy } from './run-trace';
+import type { EndedWait, WaitEndedBy } from './run-trace';
 
 export interface RunViewStep {
   step: Step;
@@ -84,6 +84,8 @@ export interface RunView {
   waits: RunViewWait[];
   /** The mutating RDS calls the run made, oldest first (Describe and List calls are not recorded). */
   calls: RunViewCall[];
+  /** The run's oldest waits and calls were not read (a very long trace: the last MAX_TRACE_SEGMENTS segments). */
+  traceTruncated?: boolean;
   notifications: RunViewNotification[];
   /** Why the deliveries could not be read (no access, …); a missing deliveries table is no error (none). */
   notificationsError?: string;
@@ -94,7 +96,7 @@ export interface RunView {
 }
 
 export interface RunViewDeps {
-  runs: Pick<RunRepository, 'get'>;
+  runs: Pick<RunRepository, 'get' | 'getTrace'>;
   dynamo: DynamoDBDocumentClient;
   runsTable: string;
   /** notify's deliveries table (`deliveriesTableFor(runsTable)`); without it `notifications` is empty. */
@@ -130,8 +132,11 @@ export const runViewSteps = (run: Pick<Run, 'history'>): RunViewStep[] =>
   });
 
 /** The finished waits, then the current one. */
-export const runViewWaits = (run: Pick<Run, 'waits' | 'wait' | 'step'>): RunViewWait[] => [
-  ...(run.waits ?? []).map(({ eventId: _eventId, ...w }) => ({
+export const runViewWaits = (
+  run: Pick<Run, 'wait' | 'step'>,
+  ended: readonly EndedWait[] = [],
+): RunViewWait[] => [
+  ...ended.map(({ eventId: _eventId, ...w }) => ({
     ...w,
     ...(w.signalAt && Number.isFinite(Date.parse(w.signalAt))
       ? { gapSeconds: Math.max(0, secondsBetween(w.signalAt, w.endedAt)) }
@@ -280,6 +285,7 @@ export const buildRunView = async (deps: RunViewDeps, runId: string): Promise<Ru
   const next = nextOf(run, flags);
   const failure = failureOf(run, next);
   const downtime = downtimeOf(run);
+  const trace = await deps.runs.getTrace(run);
   let notifications: RunViewNotification[] = [];
   let notificationsError: string | undefined;
   if (deps.deliveriesTable) {
@@ -295,8 +301,9 @@ export const buildRunView = async (deps: RunViewDeps, runId: string): Promise<Ru
   return {
     run,
     steps: runViewSteps(run),
-    waits: runViewWaits(run),
-    calls: (run.calls ?? []).map((c) => ({ ...c })),
+    waits: runViewWaits(run, trace.waits),
+    calls: trace.calls.map((c) => ({ ...c })),
+    ...(trace.truncated ? { traceTruncated: true } : {}),
     notifications,
     ...(notificationsError ? { notificationsError } : {}),
     ...(failure ? { failure } : {}),

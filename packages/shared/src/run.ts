@@ -2,7 +2,6 @@
  * The run model: one item per restore run in the runs table (docs/design.md §3).
  */
 import type { CapturedOriginal } from './captured';
-import type { EndedWait, RunCall } from './run-trace';
 
 export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
 export type Task = (typeof TASKS)[number];
@@ -156,10 +155,11 @@ export interface Run {
   /** Configuration of the original, captured before anything is changed (`kind` says which shape). */
   original?: CapturedOriginal;
   wait?: RunWait;
-  /** The waits that ended, oldest first, with the signal that ended each (the last MAX_RUN_WAITS; run-trace.ts). */
-  waits?: EndedWait[];
-  /** The mutating RDS calls the run's reconcilers made, oldest first (the last MAX_RUN_CALLS; run-trace.ts). */
-  calls?: RunCall[];
+  /**
+   * The last segment of the run's trace (its ended waits and RDS calls), kept as separate items
+   * `TRACE#<runId>#<seq>` beside the run (run-trace.ts); absent until the first one.
+   */
+  traceSeq?: number;
   /** The last check-back sequence used, kept when a wait ends so sequences never repeat within a run. */
   lastCheckSeq?: number;
   /** Sparse index attribute `${resourceType}#${identifier}` while the run waits on RDS. */

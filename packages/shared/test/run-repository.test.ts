@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -12,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { StaleRunError } from '../src/errors';
 import type { Run, RunWait } from '../src/run';
 import { buildRunRepository } from '../src/run-repository';
+import { MAX_TRACE_SEGMENTS } from '../src/run-trace';
 
 const TABLE = 'trapheus-runs-test';
 const NOW = '2026-03-01T10:00:00.000Z';
@@ -380,20 +382,33 @@ describe('run repository (DynamoDB)', () => {
       // Assess
       const input = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
       expect(input?.UpdateExpression).toBe(
-        'SET #step = :step, #history = :history, #lastCheckSeq = :lastCheckSeq, #waits = :waits, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+        'SET #step = :step, #history = :history, #lastCheckSeq = :lastCheckSeq, #traceSeq = :traceSeq, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
       );
       expect(input?.UpdateExpression).not.toContain('#active');
-      // The ended wait is recorded in the same write (outside a reconcile: no signal known).
-      expect(input?.ExpressionAttributeValues?.[':waits']).toEqual([
-        {
-          step: 'CLEANING_UP',
-          resourceType: 'db-instance',
-          identifier: 'orders-db',
-          target: 'available',
-          since: EARLIER,
-          endedAt: NOW,
+      // The ended wait goes to a trace item of its own, written first (outside a reconcile: no signal known);
+      // the run write carries only its number.
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
+        TableName: TABLE,
+        Item: {
+          runId: 'TRACE#run-0123456789abcdef#000001',
+          traceOf: 'run-0123456789abcdef',
+          seq: 1,
+          at: NOW,
+          calls: [],
+          waits: [
+            {
+              step: 'CLEANING_UP',
+              resourceType: 'db-instance',
+              identifier: 'orders-db',
+              target: 'available',
+              since: EARLIER,
+              endedAt: NOW,
+            },
+          ],
         },
-      ]);
+      });
+      expect(ddb.calls()[0]?.args[0]).toBeInstanceOf(PutCommand);
+      expect(input?.ExpressionAttributeValues?.[':traceSeq']).toBe(1);
       expect(input?.ExpressionAttributeValues?.[':lastCheckSeq']).toBe(aWait().checkSeq);
       expect(input?.ExpressionAttributeNames).toEqual({
         '#step': 'step',
@@ -401,7 +416,7 @@ describe('run repository (DynamoDB)', () => {
         '#wait': 'wait',
         '#waitKey': 'waitKey',
         '#lastCheckSeq': 'lastCheckSeq',
-        '#waits': 'waits',
+        '#traceSeq': 'traceSeq',
         '#updatedAt': 'updatedAt',
         '#version': 'version',
       });
@@ -424,7 +439,13 @@ describe('run repository (DynamoDB)', () => {
   describe('update', () => {
     it('sets defined fields and REMOVEs the ones given as undefined, without changing the step', async () => {
       // Prepare
-      const run = aRun({ step: 'RESTORING', version: 6, wait: aWait(), waitKey: 'db-instance#orders-db' });
+      const run = aRun({
+        step: 'RESTORING',
+        version: 6,
+        wait: aWait(),
+        waitKey: 'db-instance#orders-db',
+        traceSeq: 4,
+      });
       ddb.on(UpdateCommand).resolves({ Attributes: { ...run, version: 7 } });
 
       // Act
@@ -439,29 +460,20 @@ describe('run repository (DynamoDB)', () => {
         TableName: TABLE,
         Key: { runId: 'run-0123456789abcdef' },
         UpdateExpression:
-          'SET #tempIdentifier = :tempIdentifier, #waits = :waits, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
+          'SET #tempIdentifier = :tempIdentifier, #traceSeq = :traceSeq, #updatedAt = :updatedAt, #version = #version + :one REMOVE #wait, #waitKey',
         ConditionExpression: '#step = :expectedStep AND #version = :expectedVersion',
         ExpressionAttributeNames: {
           '#tempIdentifier': 'tempIdentifier',
           '#wait': 'wait',
           '#waitKey': 'waitKey',
-          '#waits': 'waits',
+          '#traceSeq': 'traceSeq',
           '#updatedAt': 'updatedAt',
           '#version': 'version',
           '#step': 'step',
         },
         ExpressionAttributeValues: {
           ':tempIdentifier': 'orders-db-tr-01234567',
-          ':waits': [
-            {
-              step: 'RESTORING',
-              resourceType: 'db-instance',
-              identifier: 'orders-db',
-              target: 'available',
-              since: EARLIER,
-              endedAt: NOW,
-            },
-          ],
+          ':traceSeq': 5,
           ':updatedAt': NOW,
           ':expectedStep': 'RESTORING',
           ':expectedVersion': 6,
@@ -469,6 +481,65 @@ describe('run repository (DynamoDB)', () => {
         },
         ReturnValues: 'ALL_NEW',
       });
+      expect(ddb.commandCalls(PutCommand)[0]?.args[0].input.Item).toMatchObject({
+        runId: 'TRACE#run-0123456789abcdef#000005',
+        seq: 5,
+      });
+    });
+
+    it('a write that ends no wait and made no call writes no trace item', async () => {
+      const run = aRun({ step: 'RESTORING', version: 6, traceSeq: 4 });
+      ddb.on(UpdateCommand).resolves({ Attributes: { ...run, version: 7 } });
+
+      await runs.update(run, { progress: { renameRequested: true } });
+
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand)[0]?.args[0].input.UpdateExpression).not.toContain('traceSeq');
+    });
+
+    it('getTrace reads segments 1..traceSeq in batches of 100, retries unprocessed keys, and orders them', async () => {
+      const seg = (seq: number) => ({
+        runId: `TRACE#run-0123456789abcdef#${String(seq).padStart(6, '0')}`,
+        seq,
+        waits: [],
+        calls: [{ at: NOW, service: 'restore', action: `A${seq}` }],
+      });
+      let first = true;
+      ddb.on(BatchGetCommand).callsFake((input) => {
+        const keys = input.RequestItems[TABLE].Keys as { runId: string }[];
+        const seqs = keys.map((k) => Number(k.runId.slice(-6)));
+        // The first batch leaves its last key unprocessed (throttled); answers come in any order.
+        const answered = first ? seqs.slice(0, -1) : seqs;
+        const unprocessed = first ? keys.slice(-1) : [];
+        first = false;
+        return {
+          Responses: { [TABLE]: answered.reverse().map(seg) },
+          ...(unprocessed.length ? { UnprocessedKeys: { [TABLE]: { Keys: unprocessed } } } : {}),
+        };
+      });
+
+      const trace = await runs.getTrace({ runId: 'run-0123456789abcdef', traceSeq: 150 });
+
+      expect(trace.calls.map((c) => c.action)).toEqual(Array.from({ length: 150 }, (_, i) => `A${i + 1}`));
+      expect(trace.truncated).toBe(false);
+      const batches = ddb
+        .commandCalls(BatchGetCommand)
+        .map((c) => c.args[0].input.RequestItems?.[TABLE]?.Keys?.length);
+      expect(batches).toEqual([100, 51]);
+    });
+
+    it('getTrace of a run with no trace reads nothing; a very long one reads the last MAX_TRACE_SEGMENTS', async () => {
+      expect(await runs.getTrace({ runId: 'run-0123456789abcdef' })).toEqual({
+        waits: [],
+        calls: [],
+        truncated: false,
+      });
+      expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
+      ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+      const long = await runs.getTrace({ runId: 'run-0123456789abcdef', traceSeq: MAX_TRACE_SEGMENTS + 7 });
+      expect(long.truncated).toBe(true);
+      const firstKey = ddb.commandCalls(BatchGetCommand)[0]?.args[0].input.RequestItems?.[TABLE]?.Keys?.[0];
+      expect(firstKey).toEqual({ runId: 'TRACE#run-0123456789abcdef#000008' });
     });
 
     it('turns a lost conditional write into a StaleRunError', async () => {

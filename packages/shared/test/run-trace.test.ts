@@ -6,7 +6,14 @@ import { buildEngine, type StepFn } from '../src/engine';
 import { createLogger } from '../src/logging';
 import { buildPublisher } from '../src/publisher';
 import type { Run } from '../src/run';
-import { endedByOf, MAX_RUN_CALLS, tracePatch, traceRdsCalls, withRunTrace } from '../src/run-trace';
+import {
+  endedByOf,
+  MAX_SEGMENT_CALLS,
+  traceKey,
+  tracePatch,
+  traceRdsCalls,
+  withRunTrace,
+} from '../src/run-trace';
 import type { Signal } from '../src/signals';
 import { buildWaiter } from '../src/waiting';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
@@ -84,7 +91,7 @@ describe('run trace', () => {
     const ok = cannedRds();
     await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'outside' }));
     const signal: Signal = { kind: 'nudge', runId: 'run-1' };
-    const run = { runId: 'run-1', calls: [] } as unknown as Run;
+    const run = { runId: 'run-1' } as unknown as Run;
     const traced = await withRunTrace({ runId: 'run-1', service: 'restore', signal }, async () => {
       await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' }));
       await ok.client.send(new DescribeDBInstancesCommand({})).catch(() => undefined);
@@ -94,10 +101,11 @@ describe('run trace', () => {
         .catch(() => undefined);
       const t = tracePatch(run, {}, 'AT');
       t.commit();
-      return { extra: t.extra, after: tracePatch(run, {}, 'AT').extra };
+      return { segment: t.segment, after: tracePatch(run, {}, 'AT').segment };
     });
     expect(ok.seen).toHaveLength(3);
-    expect(traced.extra.calls).toEqual([
+    expect(traced.segment?.waits).toEqual([]);
+    expect(traced.segment?.calls).toEqual([
       { at: expect.any(String), service: 'restore', action: 'ModifyDBInstance', target: 'orders-db' },
       {
         at: expect.any(String),
@@ -107,24 +115,30 @@ describe('run trace', () => {
         error: 'InvalidDBInstanceState',
       },
     ]);
-    expect(traced.after).toEqual({});
+    expect(traced.after).toBeUndefined();
   });
 
-  it('keeps the last MAX_RUN_CALLS calls; another run than the trace’s gets none', async () => {
-    const old = Array.from({ length: MAX_RUN_CALLS }, (_, i) => ({ at: `${i}`, service: 's', action: 'A' }));
+  it('a segment keeps the last MAX_SEGMENT_CALLS calls of its reconcile; another run than the trace’s gets none', async () => {
     const ok = cannedRds();
     const signal: Signal = { kind: 'nudge', runId: 'run-1' };
     const [mine, other] = await withRunTrace({ runId: 'run-1', service: 'cleanup', signal }, async () => {
-      await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: 'orders-db' }));
+      for (let i = 0; i <= MAX_SEGMENT_CALLS; i += 1) {
+        await ok.client.send(new ModifyDBInstanceCommand({ DBInstanceIdentifier: `db-${i}` }));
+      }
       return [
-        tracePatch({ runId: 'run-1', calls: old } as unknown as Run, {}, 'AT').extra,
-        tracePatch({ runId: 'run-2' } as unknown as Run, {}, 'AT').extra,
+        tracePatch({ runId: 'run-1' } as unknown as Run, {}, 'AT').segment,
+        tracePatch({ runId: 'run-2' } as unknown as Run, {}, 'AT').segment,
       ];
     });
-    const calls = mine!.calls as { action: string }[];
-    expect(calls).toHaveLength(MAX_RUN_CALLS);
-    expect(calls[MAX_RUN_CALLS - 1]).toMatchObject({ action: 'ModifyDBInstance' });
-    expect(other).toEqual({});
+    expect(mine?.calls).toHaveLength(MAX_SEGMENT_CALLS);
+    expect(mine?.calls[0]).toMatchObject({ target: 'db-1' });
+    expect(mine?.calls[MAX_SEGMENT_CALLS - 1]).toMatchObject({ target: `db-${MAX_SEGMENT_CALLS}` });
+    expect(other).toBeUndefined();
+  });
+
+  it('names trace items so that they sort by segment and never look like a run or a lock', () => {
+    expect(traceKey('run-1a', 3)).toBe('TRACE#run-1a#000003');
+    expect(traceKey('run-1a', 12) > traceKey('run-1a', 3)).toBe(true);
   });
 
   it('the engine records each ended wait with its signal, in the writes the steps make anyway', async () => {
@@ -184,10 +198,14 @@ describe('run trace', () => {
     await engine.handle({ kind: 'nudge', runId: 'run-1' });
     const waiting = (await runs.get('run-1'))!;
     expect(waiting.wait?.target).toBe('available');
-    expect(waiting.calls?.map((c) => [c.service, c.action, c.target])).toEqual([
+    const waitingTrace = await runs.getTrace(waiting);
+    expect(waitingTrace.calls.map((c) => [c.service, c.action, c.target])).toEqual([
       ['restore', 'ModifyDBInstance', 'orders-db'],
     ]);
-    expect(waiting.waits).toBeUndefined();
+    expect(waitingTrace.waits).toEqual([]);
+    // The run item carries only the segment number, not the trace.
+    expect(waiting.traceSeq).toBe(1);
+    expect(Object.keys(waiting)).not.toContain('calls');
 
     clock += 90_000;
     available = true;
@@ -203,7 +221,9 @@ describe('run trace', () => {
     });
     const done = (await runs.get('run-1'))!;
     expect(done.step).toBe('CONFIGURING');
-    expect(done.waits).toEqual([
+    const doneTrace = await runs.getTrace(done);
+    expect(doneTrace.truncated).toBe(false);
+    expect(doneTrace.waits).toEqual([
       {
         step: 'RESTORING',
         resourceType: 'db-instance',
@@ -216,7 +236,7 @@ describe('run trace', () => {
         eventId: 'RDS-EVENT-0008',
       },
     ]);
-    expect(done.calls).toHaveLength(1);
+    expect(doneTrace.calls).toHaveLength(1);
 
     // A call after the reconcile's last write is written once at its end.
     const configuring = await runs.update(done, {});
@@ -244,7 +264,7 @@ describe('run trace', () => {
     );
     await engine2.handle({ kind: 'nudge', runId: configuring.runId });
     const flushed = (await runs.get('run-1'))!;
-    expect(flushed.calls?.map((c) => c.target)).toEqual(['orders-db', 'orders-db-tc']);
+    expect((await runs.getTrace(flushed)).calls.map((c) => c.target)).toEqual(['orders-db', 'orders-db-tc']);
     expect(flushed.lease).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Run } from '../src/run';
+import type { RunTrace } from '../src/run-trace';
 import { buildRunView, deliveriesTableFor } from '../src/run-view';
 
 const A = '2026-03-01T10:00:00.000Z';
@@ -28,6 +29,11 @@ const aRun = (overrides: Partial<Run> = {}): Run => ({
   ],
   progress: { downtimeStartedAt: B, downtimeEndedAt: C },
   failure: { step: 'RESTORING', code: 'InsufficientDBInstanceCapacity', message: 'no capacity', at: C },
+  ...overrides,
+});
+
+/** The run's trace, as the repository reads it from the trace items beside the run. */
+const TRACE: RunTrace = {
   waits: [
     {
       step: 'RESTORING',
@@ -53,8 +59,8 @@ const aRun = (overrides: Partial<Run> = {}): Run => ({
   calls: [
     { at: B, service: 'restore', action: 'RestoreDBInstanceFromDBSnapshot', target: 'orders-db-tc-01234567' },
   ],
-  ...overrides,
-});
+  truncated: false,
+};
 
 describe('buildRunView', () => {
   const ddb = mockClient(DynamoDBDocumentClient);
@@ -62,10 +68,10 @@ describe('buildRunView', () => {
   beforeEach(() => ddb.reset());
   afterAll(() => ddb.restore());
 
-  const view = (run: Run | undefined, deliveriesTable?: string) =>
+  const view = (run: Run | undefined, deliveriesTable?: string, trace: RunTrace = TRACE) =>
     buildRunView(
       {
-        runs: { get: async () => run },
+        runs: { get: async () => run, getTrace: async () => trace },
         dynamo,
         runsTable: 'trapheus-runs-prod',
         ...(deliveriesTable ? { deliveriesTable } : {}),
@@ -94,7 +100,8 @@ describe('buildRunView', () => {
       endedAt: D,
       endedBy: 'check-back',
     });
-    expect(v.calls).toEqual(run.calls);
+    expect(v.calls).toEqual(TRACE.calls);
+    expect(v.traceTruncated).toBeUndefined();
     expect(v.failure).toEqual({
       step: 'RESTORING',
       code: 'InsufficientDBInstanceCapacity',
@@ -134,9 +141,10 @@ describe('buildRunView', () => {
       nextCheckAt: D,
     });
     expect(v.failure).toBeUndefined();
-    const bare = (await view(aRun({ waits: undefined, calls: undefined })))!;
+    const bare = (await view(aRun(), undefined, { waits: [], calls: [], truncated: true }))!;
     expect(bare.waits).toEqual([]);
     expect(bare.calls).toEqual([]);
+    expect(bare.traceTruncated).toBe(true);
   });
 
   it('a FAILED run that holds its lock: advice says so and how to unlock', async () => {

@@ -11,6 +11,7 @@ import {
   isTerminal,
   LIST_KEY,
   type LockResult,
+  MAX_TRACE_SEGMENTS,
   type NewRun,
   newRun,
   type Run,
@@ -18,9 +19,12 @@ import {
   type RunPageQuery,
   type RunPatch,
   type RunRepository,
+  type RunTrace,
   StaleRunError,
   type Step,
+  type TraceSegment,
   type TransitionOptions,
+  traceKey,
   tracePatch,
 } from '../src';
 
@@ -29,6 +33,8 @@ const clone = <T>(v: T): T => structuredClone(v);
 export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => {
   const runs = new Map<string, Run>();
   const locks = new Map<string, string>();
+  /** Trace segments by their key (run-trace.ts traceKey). */
+  const segments = new Map<string, TraceSegment>();
 
   const write = (run: Run, patch: Record<string, unknown>): Run => {
     const stored = runs.get(run.runId);
@@ -37,7 +43,9 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
     }
     const next = { ...stored } as Record<string, unknown>;
     const trace = tracePatch(stored, patch, now().toISOString());
-    for (const [k, v] of Object.entries({ ...patch, ...trace.extra })) {
+    const traceSeq = trace.segment ? (stored.traceSeq ?? 0) + 1 : undefined;
+    if (trace.segment && traceSeq) segments.set(traceKey(run.runId, traceSeq), clone(trace.segment));
+    for (const [k, v] of Object.entries({ ...patch, ...(traceSeq ? { traceSeq } : {}) })) {
       if (v === undefined) delete next[k];
       else next[k] = clone(v);
     }
@@ -152,6 +160,20 @@ export const buildMemoryRunRepository = (now: () => Date = () => new Date()) => 
     },
     async listAll() {
       return [...runs.values()].map(clone);
+    },
+    async getTrace(run: Pick<Run, 'runId' | 'traceSeq'>): Promise<RunTrace> {
+      const last = run.traceSeq ?? 0;
+      const first = Math.max(1, last - MAX_TRACE_SEGMENTS + 1);
+      const read: TraceSegment[] = [];
+      for (let seq = first; seq <= last; seq += 1) {
+        const seg = segments.get(traceKey(run.runId, seq));
+        if (seg) read.push(clone(seg));
+      }
+      return {
+        waits: read.flatMap((g) => g.waits),
+        calls: read.flatMap((g) => g.calls),
+        truncated: first > 1,
+      };
     },
     async flushTrace(run: Run) {
       if (!hasPendingCalls(run.runId)) return undefined;
