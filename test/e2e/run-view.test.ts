@@ -44,7 +44,9 @@ describe('run view on the local stack', () => {
 
   it('status --json: steps from history, waits ended by RDS events with their gap, calls as RDS saw them', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'trapheus-e2e-'));
-    stack = await freshStack(600, { writeInfo: true, infoDir: cwd });
+    // At time scale 150 a check-back is at least 130 ms of wall clock away, while an RDS event takes a few ms to
+    // arrive: waits end by their events even on a loaded machine (at 600, a due check-back could win every race).
+    stack = await freshStack(150, { writeInfo: true, infoDir: cwd });
     const { runs } = clientsFor(stack);
     const result = await runRestore(stack);
     await stack.bus.whenIdle(20_000);
