@@ -30,6 +30,13 @@ export const EVENT_CATALOG: Record<string, { categories: string[]; message: (ext
     categories: ['failure'],
     message: (s) => `The creation of the DB instance failed${s ? ` (${s})` : ''}`,
   },
+  // RDS User Guide, "Amazon RDS event categories and event messages" (USER_Events.Messages), DB instance events:
+  // RDS-EVENT-0019, category restoration, "Restored from DB instance name to name." ("The DB instance has been
+  // restored from a point-in-time backup."). `extra` is "<source> to <target>".
+  'RDS-EVENT-0019': {
+    categories: ['restoration'],
+    message: (s) => `Restored from DB instance ${s ?? ''}.`,
+  },
   'RDS-EVENT-0040': { categories: ['creation'], message: () => 'Creating manual snapshot' },
   'RDS-EVENT-0041': { categories: ['deletion'], message: () => 'Deleted manual snapshot' },
   'RDS-EVENT-0042': { categories: ['creation'], message: () => 'Manual snapshot created' },

@@ -217,9 +217,14 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       if (!clusterId && !ep) pre.push(created(ctx, 'cluster', '*'));
       break;
     }
-    case 'DescribeDBInstanceAutomatedBackups':
-      pre.push(dbId ? existing(ctx, 'db', dbId) : created(ctx, 'auto-backup', '*'));
+    case 'DescribeDBInstanceAutomatedBackups': {
+      // SAR (rds DescribeDBInstanceAutomatedBackups): auto-backup, db (none required).
+      const backupArn = str(p, 'DBInstanceAutomatedBackupsArn');
+      if (backupArn) pre.push({ type: 'auto-backup', arn: backupArn });
+      if (dbId) pre.push(existing(ctx, 'db', dbId));
+      if (!backupArn && !dbId) pre.push(created(ctx, 'auto-backup', '*'));
       break;
+    }
     case 'DescribeGlobalClusters': {
       const g = str(p, 'GlobalClusterIdentifier');
       pre.push({ type: 'global-cluster', arn: `arn:aws:rds::${ctx.accountId}:global-cluster:${g ?? '*'}` });
@@ -293,6 +298,79 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
             ...kmsViaRds(ctx, inst?.KmsKeyId ?? str(p, 'KmsKeyId'), ['kms:CreateGrant', 'kms:DescribeKey']),
             ...passRole(str(p, 'MonitoringRoleArn'), 'monitoring.rds.amazonaws.com'),
             ...managedSecret(ctx, p, 'db', dbId ?? ''),
+          ],
+        };
+      };
+      break;
+    }
+    case 'RestoreDBInstanceToPointInTime': {
+      // SAR (rds RestoreDBInstanceToPointInTime): auto-backup, db*, og*, pg*, subgrp*; the source instance is not a
+      // resource of the action, the new one (TargetDBInstanceIdentifier) is.
+      const targetId = idOf(str(p, 'TargetDBInstanceIdentifier')) ?? '';
+      const db = created(ctx, 'db', targetId);
+      pre.push(db);
+      const backupArn = str(p, 'SourceDBInstanceAutomatedBackupsArn');
+      if (backupArn) pre.push({ type: 'auto-backup', arn: backupArn });
+      Object.assign(context, reqCtx);
+      // SAR condition keys of the action: rds:BackupTarget, rds:ManageMasterUserPassword, rds:PubliclyAccessible.
+      setContext(context, 'rds:BackupTarget', str(p, 'BackupTarget'));
+      setContext(context, 'rds:ManageMasterUserPassword', str(p, 'ManageMasterUserPassword'));
+      setContext(context, 'rds:PubliclyAccessible', str(p, 'PubliclyAccessible'));
+      post = () => {
+        const inst = s.instances.get(targetId.toLowerCase())?.props;
+        return {
+          resources: [
+            ...group(
+              ctx,
+              'og',
+              str(p, 'OptionGroupName') ?? inst?.OptionGroupMemberships[0]?.OptionGroupName,
+            ),
+            ...group(
+              ctx,
+              'pg',
+              str(p, 'DBParameterGroupName') ?? inst?.DBParameterGroups[0]?.DBParameterGroupName,
+            ),
+            ...group(
+              ctx,
+              'subgrp',
+              str(p, 'DBSubnetGroupName') ?? inst?.DBSubnetGroup.DBSubnetGroupName ?? 'default',
+            ),
+          ],
+          extra: [
+            ...tagOnCreate(db, tags),
+            // The restored instance is encrypted with the source's key (the call has no KmsKeyId).
+            ...kmsViaRds(ctx, inst?.KmsKeyId, ['kms:CreateGrant', 'kms:DescribeKey']),
+            ...managedSecret(ctx, p, 'db', targetId),
+          ],
+        };
+      };
+      break;
+    }
+    case 'RestoreDBClusterToPointInTime': {
+      // SAR (rds RestoreDBClusterToPointInTime): cluster*, cluster-auto-backup, cluster-pg*, og*, subgrp*; the
+      // source cluster is not a resource of the action, the new one (DBClusterIdentifier) is.
+      const cluster = created(ctx, 'cluster', clusterId ?? '');
+      pre.push(cluster);
+      Object.assign(context, reqCtx);
+      // SAR condition keys of the action: rds:DatabaseClass, rds:Piops, rds:StorageSize (Multi-AZ DB clusters).
+      setContext(context, 'rds:DatabaseClass', str(p, 'DBClusterInstanceClass'));
+      setContext(context, 'rds:Piops', str(p, 'Iops'));
+      post = () => {
+        const c = s.clusters.get((clusterId ?? '').toLowerCase())?.props;
+        return {
+          resources: [
+            ...group(ctx, 'cluster-pg', str(p, 'DBClusterParameterGroupName') ?? c?.DBClusterParameterGroup),
+            // Aurora has no option groups of its own, but the SAR requires og: the engine default is used.
+            ...group(
+              ctx,
+              'og',
+              str(p, 'OptionGroupName') ?? (c ? defaultOptionGroup(c.Engine, c.EngineVersion) : undefined),
+            ),
+            ...group(ctx, 'subgrp', str(p, 'DBSubnetGroupName') ?? c?.DBSubnetGroup ?? 'default'),
+          ],
+          extra: [
+            ...tagOnCreate(cluster, tags),
+            ...kmsViaRds(ctx, c?.KmsKeyId ?? str(p, 'KmsKeyId'), ['kms:CreateGrant', 'kms:DescribeKey']),
           ],
         };
       };

@@ -14,6 +14,7 @@ export type { FaultController } from './faults';
 export type { QueryRecorder, RdsCallObserver, RdsCallRecord } from './server';
 export type { GlobalClusterSeed } from './state/cluster-endpoints';
 export type { ClusterSeed } from './state/clusters';
+export { MAX_COPY_ON_WRITE_CLONES } from './state/clusters';
 export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from './state/engines';
 export type { InstanceSeed } from './state/instances';
 export type { Quotas } from './state/store';
@@ -23,6 +24,12 @@ export {
   DEFAULT_SUBNET_GROUP,
   DEFAULT_VPC_ID,
 } from './state/store';
+export {
+  LATEST_RESTORABLE_LAG_SECONDS,
+  latestRestorableLagMs,
+  type RestorableWindow,
+  restorableWindow,
+} from './state/window';
 export * from './types';
 
 export interface RdsSimulatorOptions {
@@ -121,7 +128,7 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     reorderMaxHoldMs: opts.reorderMaxHoldMs,
   });
   const faults = new Faults(random, events);
-  const store = new Store(region, accountId, opts.quotas);
+  const store = new Store(region, accountId, opts.quotas, opts.timeScale ?? 1);
   const ctx: SimContext = {
     region,
     accountId,

@@ -23,6 +23,7 @@ import {
   describeDBClusters,
   modifyDBCluster,
   restoreDBClusterFromSnapshot,
+  restoreDBClusterToPointInTime,
 } from './state/clusters';
 import { cancelExportTask, describeExportTasks, startExportTask } from './state/exports';
 import {
@@ -30,6 +31,7 @@ import {
   deleteDBInstance,
   describeDBInstances,
   restoreDBInstanceFromDBSnapshot,
+  restoreDBInstanceToPointInTime,
 } from './state/instances';
 import { modifyDBInstance } from './state/modify';
 import {
@@ -50,6 +52,7 @@ export const OPERATIONS: Record<string, Operation> = {
   DescribeDBInstances: describeDBInstances,
   ModifyDBInstance: modifyDBInstance,
   RestoreDBInstanceFromDBSnapshot: restoreDBInstanceFromDBSnapshot,
+  RestoreDBInstanceToPointInTime: restoreDBInstanceToPointInTime,
   DeleteDBInstance: deleteDBInstance,
   CreateDBSnapshot: createDBSnapshot,
   DescribeDBSnapshots: describeDBSnapshots,
@@ -61,6 +64,7 @@ export const OPERATIONS: Record<string, Operation> = {
   DescribeDBClusters: describeDBClusters,
   ModifyDBCluster: modifyDBCluster,
   RestoreDBClusterFromSnapshot: restoreDBClusterFromSnapshot,
+  RestoreDBClusterToPointInTime: restoreDBClusterToPointInTime,
   DeleteDBCluster: deleteDBCluster,
   CreateDBClusterSnapshot: createDBClusterSnapshot,
   DescribeDBClusterSnapshots: describeDBClusterSnapshots,
@@ -97,6 +101,10 @@ const IDENTIFIER_PARAMS = [
   'ResourceArn',
   'ExportTaskIdentifier',
   'SourceArn',
+  // RestoreDBInstanceToPointInTime / RestoreDBClusterToPointInTime: the new database and its source.
+  'TargetDBInstanceIdentifier',
+  'SourceDBInstanceIdentifier',
+  'SourceDBClusterIdentifier',
 ];
 
 /** The request's identifiers, for matching injected faults (an ARN also matches by its last segment). */

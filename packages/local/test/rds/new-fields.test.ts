@@ -202,14 +202,25 @@ describe('DB instance fields', () => {
       { DBInstanceAutomatedBackupsArn: arn },
     ]);
     const list = await h.rds.send(
-      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'bk' }),
+      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceAutomatedBackupsArn: arn }),
     );
+    expect(list.DBInstanceAutomatedBackups).toHaveLength(1);
     expect(list.DBInstanceAutomatedBackups?.[0]).toMatchObject({
       DBInstanceAutomatedBackupsArn: arn,
       Region: 'us-east-1',
       BackupRetentionPeriod: 14,
       Status: 'pending',
     });
+    // By instance: the local automated backups of the current instance (active), then the replicated ones.
+    const byInstance = await h.rds.send(
+      new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: 'bk' }),
+    );
+    expect(
+      byInstance.DBInstanceAutomatedBackups?.map((b) => [b.Status, b.DBInstanceAutomatedBackupsArn]),
+    ).toEqual([
+      ['active', expect.stringMatching(/^arn:aws:rds:us-east-1:000000000000:auto-backup:ab-[a-z0-9]{26}$/)],
+      ['pending', arn],
+    ]);
   });
 
   it('seeds a read replica of a cluster', async () => {

@@ -3,8 +3,10 @@ import { optInt, optString, optTags, type Params, reqString } from '../protocol'
 import { randomToken } from '../random';
 import type { AutomatedBackupProps } from '../types';
 import { applyFilters, checkMaxRecords } from './describe';
+import { automatedBackupsArn } from './instances';
 import { paginate } from './render';
-import { clone, type SimContext } from './store';
+import { clone, type SimContext, type Store } from './store';
+import { instanceWindow } from './window';
 
 /**
  * StartDBInstanceAutomatedBackupsReplication, called "in the destination Region". The simulator is one Region and
@@ -119,9 +121,61 @@ const FILTERS: Record<string, (b: AutomatedBackupProps) => string | undefined> =
   'dbi-resource-id': (b) => b.DbiResourceId,
 };
 
+/**
+ * The automated backups of this Region's current instances. RDS API reference, DescribeDBInstanceAutomatedBackups:
+ * "Current instances with retention periods greater than zero (0) are returned for both the
+ * DescribeDBInstanceAutomatedBackups and DescribeDBInstances operations."; DBInstanceAutomatedBackup Status: "active -
+ * Automated backups for current instances", "creating - Automated backups that are waiting for the first automated
+ * snapshot to be available" (an instance still being created); RestoreWindow: "The earliest and latest time a DB
+ * instance can be restored to." Aurora instances have none ("The retention period for automated backups is managed
+ * by the DB cluster", CreateDBInstance BackupRetentionPeriod).
+ */
+function currentInstanceBackups(store: Store): AutomatedBackupProps[] {
+  return [...store.instances.values()]
+    .filter(
+      (r) => !r.hidden && r.props.BackupRetentionPeriod > 0 && r.props.DBClusterIdentifier === undefined,
+    )
+    .sort((a, b) => a.seq - b.seq)
+    .map((r) => {
+      const i = r.props;
+      const window = instanceWindow(store, r);
+      return {
+        DBInstanceArn: i.DBInstanceArn,
+        DbiResourceId: i.DbiResourceId,
+        Region: store.region,
+        DBInstanceIdentifier: i.DBInstanceIdentifier,
+        AllocatedStorage: i.AllocatedStorage,
+        Status: window ? 'active' : 'creating',
+        Port: i.Endpoint.Port,
+        InstanceCreateTime: i.InstanceCreateTime,
+        MasterUsername: i.MasterUsername,
+        Engine: i.Engine,
+        EngineVersion: i.EngineVersion,
+        LicenseModel: i.LicenseModel,
+        StorageType: i.StorageType,
+        Encrypted: i.StorageEncrypted,
+        KmsKeyId: i.KmsKeyId,
+        IAMDatabaseAuthenticationEnabled: i.IAMDatabaseAuthenticationEnabled,
+        BackupRetentionPeriod: i.BackupRetentionPeriod,
+        DBInstanceAutomatedBackupsArn: automatedBackupsArn(store, i.DbiResourceId),
+        BackupTarget: i.BackupTarget ?? 'region',
+        ...(window
+          ? {
+              RestoreWindow: {
+                EarliestTime: window.earliest.toISOString(),
+                LatestTime: window.latest.toISOString(),
+              },
+            }
+          : {}),
+        TagList: [],
+      };
+    });
+}
+
 export function describeDBInstanceAutomatedBackups(ctx: SimContext, p: Params) {
   const max = checkMaxRecords(p);
-  let list = [...ctx.store.automatedBackups.values()];
+  // This Region's current instances first, then the replicated backups (kept in their destination Region's list).
+  let list = [...currentInstanceBackups(ctx.store), ...ctx.store.automatedBackups.values()];
   const resourceId = optString(p, 'DbiResourceId');
   const instanceId = optString(p, 'DBInstanceIdentifier')?.toLowerCase();
   const arn = optString(p, 'DBInstanceAutomatedBackupsArn');

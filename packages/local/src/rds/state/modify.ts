@@ -219,6 +219,13 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
   let newSecret: InstanceProps['MasterUserSecret'];
   if (manage === true && !props.MasterUserSecret) newSecret = store.createSecret('db', secretKms);
 
+  // RDS API reference, ModifyDBInstance BackupRetentionPeriod: "Setting this parameter to a positive number enables
+  // backups. Setting this parameter to 0 disables automated backups." The restorable window of backups turned on
+  // again starts then (not documented by AWS in these words; we answer: nothing before that can be restored).
+  const retention = changes.BackupRetentionPeriod;
+  if (retention !== undefined && retention > 0 && props.BackupRetentionPeriod === 0) {
+    rec.backupsSinceMs = Date.now();
+  }
   Object.assign(props, pick(changes, IMMEDIATE, true));
   const later = pick(changes, IMMEDIATE, false);
   const phase = applyImmediately ? later : pick(later, WINDOW, false);
@@ -237,7 +244,7 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
     logsAfter !== undefined ||
     renameNow ||
     credentials;
-  if (!hasPhase) return { DBInstance: instanceView(rec) };
+  if (!hasPhase) return { DBInstance: instanceView(store, rec) };
 
   const visible: Record<string, unknown> = {
     ...pendingView(phase),
@@ -274,10 +281,10 @@ export function modifyDBInstance(ctx: SimContext, p: Params) {
   if (!renameNow || newId === undefined) {
     props.DBInstanceStatus = 'modifying';
     ctx.scheduler.after(ctx.durations.modifyInstance, apply);
-    return { DBInstance: instanceView(rec) };
+    return { DBInstance: instanceView(store, rec) };
   }
   // The reply still shows the old name, with the new one pending.
-  const reply = instanceView(rec);
+  const reply = instanceView(store, rec);
   reply.PendingModifiedValues = { ...props.PendingModifiedValues, DBInstanceIdentifier: newId };
   store.instances.delete(oldId);
   props.DBInstanceIdentifier = newId;

@@ -6,12 +6,17 @@ import {
   type SnapshotRecord,
   type Store,
 } from './store';
+import { clusterWindow, instanceWindow } from './window';
 
 /** The DBInstance element as Describe returns it. */
-export function instanceView(rec: InstanceRecord): Record<string, unknown> {
+export function instanceView(store: Store, rec: InstanceRecord): Record<string, unknown> {
   const view: Record<string, unknown> = { ...clone(rec.props) };
   // RDS has no endpoint for an instance that is still being created.
   if (rec.props.DBInstanceStatus === 'creating') delete view.Endpoint;
+  // RDS API reference, DBInstance LatestRestorableTime: "The latest time to which a database in this DB instance can
+  // be restored with point-in-time restore." (DBInstance has no EarliestRestorableTime.)
+  const window = instanceWindow(store, rec);
+  if (window) view.LatestRestorableTime = window.latest.toISOString();
   return view;
 }
 
@@ -36,8 +41,17 @@ export function clusterView(store: Store, rec: ClusterRecord): Record<string, un
     )
     .sort((a, b) => a.seq - b.seq)
     .map((e) => e.props.Endpoint);
+  // RDS API reference, DBCluster EarliestRestorableTime / LatestRestorableTime: "The earliest (latest) time to which
+  // a database can be restored with point-in-time restore."
+  const window = clusterWindow(store, rec);
   return {
     ...clone(rec.props),
+    ...(window
+      ? {
+          EarliestRestorableTime: window.earliest.toISOString(),
+          LatestRestorableTime: window.latest.toISOString(),
+        }
+      : {}),
     CustomEndpoints: custom,
     DBClusterMembers: store.members(rec.props.DBClusterIdentifier).map((m) => ({
       DBInstanceIdentifier: m.props.DBInstanceIdentifier,
@@ -51,7 +65,7 @@ export function clusterView(store: Store, rec: ClusterRecord): Record<string, un
 /** Plain JSON of everything the simulator holds (for tests and the CLI). */
 export function stateView(store: Store) {
   return {
-    instances: [...store.instances.values()].map(instanceView),
+    instances: [...store.instances.values()].map((r) => instanceView(store, r)),
     hiddenInstances: [...store.instances.values()]
       .filter((r) => r.hidden)
       .map((r) => r.props.DBInstanceIdentifier),
@@ -63,6 +77,19 @@ export function stateView(store: Store) {
     automatedBackups: [...store.automatedBackups.values()].map((b) => clone(b)),
     /** ARNs of the master password secrets RDS manages (each goes away with its database). */
     secrets: [...store.secrets],
+    /** What each point-in-time restore (instance or cluster) was asked for, by the identifier it was created as. */
+    pointInTimeRestores: [
+      ...[...store.instances.values()].flatMap((r) =>
+        r.pointInTime
+          ? [{ kind: 'instance' as const, identifier: r.props.DBInstanceIdentifier, ...clone(r.pointInTime) }]
+          : [],
+      ),
+      ...[...store.clusters.values()].flatMap((r) =>
+        r.pointInTime
+          ? [{ kind: 'cluster' as const, identifier: r.props.DBClusterIdentifier, ...clone(r.pointInTime) }]
+          : [],
+      ),
+    ],
   };
 }
 

@@ -207,7 +207,11 @@ export interface StorageInput {
   /** What an omitted value falls back on (the snapshot's values at restore, the instance's at modify). */
   fallbackIops?: number;
   fallbackThroughput?: number;
-  action: 'CreateDBInstance' | 'RestoreDBInstanceFromDBSnapshot' | 'ModifyDBInstance';
+  action:
+    | 'CreateDBInstance'
+    | 'RestoreDBInstanceFromDBSnapshot'
+    | 'RestoreDBInstanceToPointInTime'
+    | 'ModifyDBInstance';
 }
 
 /**
@@ -283,9 +287,11 @@ export function resolveStorage(s: StorageInput): { Iops?: number; StorageThrough
     if (outIops === undefined) {
       throw invalidParameterCombination(`Iops is required for storage type ${storageType}.`);
     }
-    // RDS API reference, RestoreDBInstanceFromDBSnapshot Iops: "Constraints: Must be an integer greater than
-    // 1000."
-    if (action === 'RestoreDBInstanceFromDBSnapshot' && iops !== undefined && iops < 1000) {
+    // RDS API reference, RestoreDBInstanceFromDBSnapshot / RestoreDBInstanceToPointInTime Iops: "Constraints: Must be
+    // an integer greater than 1000."
+    const restore =
+      action === 'RestoreDBInstanceFromDBSnapshot' || action === 'RestoreDBInstanceToPointInTime';
+    if (restore && iops !== undefined && iops < 1000) {
       throw invalidParameterValue(`Invalid Iops: ${iops}. Iops must be an integer greater than 1000.`);
     }
     // RDS API reference, CreateDBInstance Iops: "For RDS for Db2, MariaDB, MySQL, Oracle, and PostgreSQL - Must be
@@ -576,12 +582,12 @@ export function checkClusterScope(
 }
 
 export function checkClusterStorageType(engine: string, storageType: string, action: string) {
-  // RDS API reference, RestoreDBClusterFromSnapshot StorageType: "Valid Values: aurora, aurora-iopt1 (Aurora DB
-  // clusters); io1 (Multi-AZ DB clusters)"; ModifyDBCluster StorageType: "Aurora DB clusters - aurora |
-  // aurora-iopt1 Multi-AZ DB clusters - io1 | io2 | gp3".
+  // RDS API reference, RestoreDBClusterFromSnapshot / RestoreDBClusterToPointInTime StorageType: "Valid Values:
+  // aurora, aurora-iopt1 (Aurora DB clusters); io1 (Multi-AZ DB clusters)"; ModifyDBCluster StorageType: "Aurora DB
+  // clusters - aurora | aurora-iopt1 Multi-AZ DB clusters - io1 | io2 | gp3".
   const allowed = isAurora(engine)
     ? ['aurora', 'aurora-iopt1']
-    : action === 'RestoreDBClusterFromSnapshot'
+    : action === 'RestoreDBClusterFromSnapshot' || action === 'RestoreDBClusterToPointInTime'
       ? ['io1']
       : ['io1', 'io2', 'gp3'];
   if (!allowed.includes(storageType)) {

@@ -54,6 +54,21 @@ export interface InstanceRecord {
   isWriter: boolean;
   /** The master password last set by ModifyDBInstance (never in Describe output). */
   masterUserPassword?: string;
+  /** Epoch ms when automated backups were turned on again (retention 0 → > 0); else they began at creation. */
+  backupsSinceMs?: number;
+  /** Set on an instance created by RestoreDBInstanceToPointInTime. */
+  pointInTime?: PointInTimeRestore;
+}
+
+/** What a point-in-time restore was asked for (test and CLI state, never in Describe output). */
+export interface PointInTimeRestore {
+  /** Identifier of the source instance or cluster at the time of the restore. */
+  source: string;
+  /** The instant restored to (ISO). */
+  restoreTime: string;
+  useLatestRestorableTime: boolean;
+  /** Clusters: `full-copy` or `copy-on-write` as performed (a 16th concurrent clone is a full copy). */
+  restoreType?: 'full-copy' | 'copy-on-write';
 }
 
 export interface SnapshotRecord {
@@ -70,6 +85,8 @@ export interface ClusterRecord {
   props: ClusterProps;
   /** The master password last set by ModifyDBCluster (never in Describe output). */
   masterUserPassword?: string;
+  /** Set on a cluster created by RestoreDBClusterToPointInTime. */
+  pointInTime?: PointInTimeRestore;
 }
 
 export interface ClusterEndpointRecord {
@@ -148,6 +165,8 @@ export class Store {
     readonly region: string,
     readonly accountId: string,
     quotas: Partial<Quotas> = {},
+    /** The simulator's time scale (LatestRestorableTime lags now by 300 simulated seconds). */
+    readonly timeScale = 1,
   ) {
     this.quotas = { ...DEFAULT_QUOTAS, ...quotas };
   }
