@@ -48,6 +48,8 @@ interface Opts {
   local?: boolean;
   stage: string;
   cluster?: boolean;
+  restoreTime?: string;
+  latest?: boolean;
   json?: boolean;
   wait?: boolean;
   timeout?: number;
@@ -136,6 +138,17 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         '--snapshot <id>',
         'db_restore: the snapshot to restore (default: the newest Trapheus took of this database); snapshot tasks: the base name of the snapshot to take',
       )
+      .addOption(
+        new Option(
+          '--restore-time <time>',
+          'db_restore to this point in time instead of a snapshot (ISO 8601 with a zone, e.g. 2026-12-01T02:00:00Z), from the automated backups',
+        ).conflicts(['snapshot', 'latest']),
+      )
+      .addOption(
+        new Option('--latest', 'db_restore to the latest restorable time instead of a snapshot').conflicts([
+          'snapshot',
+        ]),
+      )
       .option('--request-id <id>', 'idempotency key: the same id never starts two runs (default: a new one)')
       .addOption(
         new Option(
@@ -176,6 +189,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       `${examples(
         'npx trapheus restore demo-db --wait --local',
         'npx trapheus restore orders-db --task db_restore --snapshot orders-db-2026-11-30 --stage prod',
+        'npx trapheus restore orders-db --task db_restore --restore-time 2026-12-01T02:00:00Z --stage prod',
         'npx trapheus restore demo-cluster --cluster --wait --timeout 3600 --local',
       )}\n\n${exitCodesHelp()}`,
     )
@@ -188,6 +202,8 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             cluster: !!opts.cluster,
             task: opts.task,
             snapshot: opts.snapshot,
+            restoreTime: opts.restoreTime,
+            latest: !!opts.latest,
             requestId: opts.requestId,
             strategy: opts.strategy,
             export: !!opts.export,

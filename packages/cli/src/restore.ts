@@ -23,6 +23,9 @@ export interface RestoreOptions {
   cluster: boolean;
   task: string;
   snapshot?: string;
+  /** db_restore to this point in time (ISO 8601 with a zone), or to the latest restorable time. */
+  restoreTime?: string;
+  latest?: boolean;
   requestId?: string;
   /** `swap` (default) or `rename_first`. */
   strategy?: string;
@@ -82,6 +85,8 @@ export const restore = async (
     task: opts.task,
     isCluster: opts.cluster,
     ...(opts.snapshot ? { snapshotIdentifier: opts.snapshot } : {}),
+    ...(opts.restoreTime ? { restoreTime: opts.restoreTime } : {}),
+    ...(opts.latest ? { latest: true } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.export ? { export: true } : {}),

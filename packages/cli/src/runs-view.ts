@@ -1,5 +1,12 @@
 /** Text views of runs for people (the --json flag prints the stored run instead). */
-import { downtimeOf, exportOf, nextLines, type Run, remediesOfRun as remediesOf } from '@trapheus/shared';
+import {
+  downtimeOf,
+  exportOf,
+  nextLines,
+  type Run,
+  remediesOfRun as remediesOf,
+  restoreSourceLabel,
+} from '@trapheus/shared';
 
 const seconds = (from: string, to: string) =>
   ((new Date(to).getTime() - new Date(from).getTime()) / 1000).toFixed(1);
@@ -67,7 +74,12 @@ const exportLines = (run: Run): string[] => {
 
 export const describeRun = (run: Run, flags: string): string =>
   [
-    `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, snapshot ${run.snapshotIdentifier}`,
+    `run ${run.runId}: ${run.kind} ${run.identifier}, task ${run.task}, ${restoreSourceLabel(run)}`,
+    ...(run.restorePoint?.window?.latest
+      ? [
+          `restorable window when accepted: ${run.restorePoint.window.earliest ?? '?'} to ${run.restorePoint.window.latest}`,
+        ]
+      : []),
     `step: ${run.step}${run.wait ? ` (${awaitedText(run)}, deadline ${run.wait.deadline})` : ''}`,
     ...(run.strategy
       ? [

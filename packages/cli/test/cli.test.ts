@@ -161,6 +161,34 @@ describe('trapheus CLI', () => {
     ]);
   });
 
+  it('a restore to a point in time: --restore-time or --latest, never with --snapshot or each other (exit 64, nothing sent)', async () => {
+    const { io, err } = capture();
+
+    const codes = [
+      await main(
+        ['restore', 'demo-db', '--task', 'db_restore', '--restore-time', 'T', '--snapshot', 's'],
+        io,
+      ),
+      await main(['restore', 'demo-db', '--task', 'db_restore', '--latest', '--snapshot', 's'], io),
+      await main(['restore', 'demo-db', '--task', 'db_restore', '--latest', '--restore-time', 'T'], io),
+      await main(['restore', 'demo-db', '--restore-time', '2026-12-01T02:00:00Z', '--local'], io),
+      await main(
+        ['restore', 'demo-db', '--task', 'db_restore', '--restore-time', 'yesterday', '--local'],
+        io,
+      ),
+    ];
+
+    expect(codes).toEqual([64, 64, 64, 64, 64]);
+    expect(err).toEqual([
+      "error: option '--restore-time <time>' cannot be used with option '--snapshot <id>' (see `npx trapheus restore --help`)",
+      "error: option '--latest' cannot be used with option '--snapshot <id>' (see `npx trapheus restore --help`)",
+      "error: option '--restore-time <time>' cannot be used with option '--latest' (see `npx trapheus restore --help`)",
+      'trapheus restore: invalid request, nothing was sent: field "restoreTime" applies to task db_restore (a restore to a point in time), not create_snapshot',
+      'trapheus restore: invalid request, nothing was sent: field "restoreTime" must be an ISO 8601 time with a zone, e.g. 2026-12-01T02:00:00Z',
+    ]);
+    expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('says what is missing when restore has no identifier (exit 64)', async () => {
     const { io, err } = capture();
 

@@ -71,6 +71,23 @@ export const restoreRequestedDetailSchema = z
       error: (iss) => (iss.input === undefined ? 'is required' : 'must be a boolean (true or false)'),
     }),
     snapshotIdentifier: snapshotIdentifierSchema.optional(),
+    /**
+     * db_restore to this point in time instead of a snapshot (ISO 8601 with a zone: `2026-12-01T02:00:00Z`), from
+     * the database's automated backups; checked against its restorable window before anything is touched.
+     */
+    restoreTime: z
+      .string({ error: 'must be a string (ISO 8601 time with a zone, e.g. 2026-12-01T02:00:00Z)' })
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
+        message: 'must be an ISO 8601 time with a zone, e.g. 2026-12-01T02:00:00Z',
+        abort: true,
+      })
+      .refine((s) => Number.isFinite(Date.parse(s)), 'must be a valid time')
+      // RDS API reference, RestoreDBInstanceToPointInTime RestoreTime: "Must be a time in Universal Coordinated Time
+      // (UTC) format." Normalised once, so the run, the alert and the call say the same instant.
+      .transform((s) => new Date(Date.parse(s)).toISOString().replace('.000Z', 'Z'))
+      .optional(),
+    /** db_restore to the latest restorable time instead of a snapshot. */
+    latest: z.literal(true, { error: 'must be true (or left out)' }).optional(),
     requestId: z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
@@ -111,6 +128,29 @@ export const restoreRequestedDetailSchema = z
           'applies to the restore tasks (create_snapshot, db_restore): create_snapshot_only restores no copy',
       });
     }
+    for (const field of ['restoreTime', 'latest'] as const) {
+      if (d[field] === undefined) continue;
+      if (d.task !== 'db_restore') {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `applies to task db_restore (a restore to a point in time), not ${d.task}`,
+        });
+      } else if (d.snapshotIdentifier) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: 'cannot be combined with snapshotIdentifier: restore either a snapshot or a point in time',
+        });
+      }
+    }
+    if (d.restoreTime && d.latest) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['latest'],
+        message: 'cannot be combined with restoreTime: give a time, or latest, not both',
+      });
+    }
     if (d.export === true && d.task === 'db_restore') {
       ctx.addIssue({
         code: 'custom',
@@ -146,6 +186,8 @@ const remedySchema = z.discriminatedUnion('action', [
     isCluster: z.boolean(),
     task: z.enum(TASKS),
     snapshotIdentifier: z.string().optional(),
+    restoreTime: z.string().optional(),
+    latest: z.boolean().optional(),
     masterPasswordSecretArn: z.string().optional(),
   }),
   z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
@@ -160,6 +202,14 @@ export const runOutcomeDetailSchema = z.object({
   task: z.string(),
   step: z.enum(STEPS),
   snapshotIdentifier: z.string().optional(),
+  /** A restore to a point in time (no snapshot): the time asked for, or the latest, and the window then. */
+  restorePoint: z
+    .object({
+      time: z.string().optional(),
+      latest: z.boolean().optional(),
+      window: z.object({ earliest: z.string().optional(), latest: z.string().optional() }).optional(),
+    })
+    .optional(),
   tempIdentifier: z.string().optional(),
   createdAt: z.string(),
   finishedAt: z.string(),

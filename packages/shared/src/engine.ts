@@ -117,7 +117,8 @@ export const outcomeDetail = (run: Run, at: string) => ({
   kind: run.kind,
   task: run.task,
   step: run.step,
-  snapshotIdentifier: run.snapshotIdentifier,
+  ...(run.snapshotIdentifier ? { snapshotIdentifier: run.snapshotIdentifier } : {}),
+  ...(run.restorePoint ? { restorePoint: run.restorePoint } : {}),
   // The temp is named only where it may still exist: after a rollback or a success it is gone.
   ...(run.tempIdentifier && (run.step === 'CLEANUP_FAILED' || run.step === 'FAILED')
     ? { tempIdentifier: run.tempIdentifier }

@@ -140,3 +140,53 @@ export const listManualSnapshots = async (
   }
   return out;
 };
+
+/** A database's restorable window (what RDS says a point-in-time restore may ask for). */
+export interface RestorableWindow {
+  /** BackupRetentionPeriod in days; 0 means automated backups are off (instances only). */
+  retentionDays: number;
+  earliest?: Date;
+  latest?: Date;
+}
+
+/**
+ * Why a restore to `point` cannot be asked of RDS, if so: automated backups off, no restorable time yet, or a time
+ * outside [earliest, latest]. Checked before anything is touched (the run is REJECTED, nothing changes).
+ *
+ * @example
+ * restorePointProblem({ time: '2026-12-01T02:00:00Z' }, { retentionDays: 0 }, 'DB instance orders-db')
+ * // { code: 'PointInTimeRestoreNotEnabled', message: 'DB instance orders-db has automated backups off …' }
+ */
+export const restorePointProblem = (
+  point: { time?: string; latest?: boolean },
+  window: RestorableWindow,
+  label: string,
+): { code: string; message: string } | undefined => {
+  // RDS API reference, RestoreDBInstanceToPointInTime, PointInTimeRestoreNotEnabledFault: "SourceDBInstanceIdentifier
+  // refers to a DB instance with BackupRetentionPeriod equal to 0."
+  if (window.retentionDays === 0) {
+    return {
+      code: 'PointInTimeRestoreNotEnabled',
+      message: `${label} has automated backups off (BackupRetentionPeriod 0), so RDS cannot restore it to a point in time; restore a snapshot instead`,
+    };
+  }
+  const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+  if (!window.latest) {
+    return {
+      code: 'RestoreTimeOutsideWindow',
+      message: `${label} has no restorable time yet (its first automated backup is not done); try again later, or restore a snapshot`,
+    };
+  }
+  if (!point.time) return undefined;
+  const at = Date.parse(point.time);
+  const span = `${window.earliest ? iso(window.earliest) : 'its first backup'} to ${iso(window.latest)}`;
+  // RDS API reference, RestoreDBInstanceToPointInTime RestoreTime: "Must be before the latest restorable time for
+  // the DB instance."; DBCluster EarliestRestorableTime: "The earliest time to which a database can be restored".
+  if (at > window.latest.getTime() || (window.earliest && at < window.earliest.getTime())) {
+    return {
+      code: 'RestoreTimeOutsideWindow',
+      message: `field "restoreTime" ${point.time} is outside the restorable window of ${label} (${span})`,
+    };
+  }
+  return undefined;
+};

@@ -17,6 +17,7 @@ import {
   type ModifyDBClusterCommandInput,
   type RDSClient,
   type RestoreDBClusterFromSnapshotCommandInput,
+  type RestoreDBClusterToPointInTimeCommandInput,
 } from '@aws-sdk/client-rds';
 import type { CapturedCluster, CapturedEndpoint, CapturedMember } from './captured';
 import { ifFound, UnsafeDeleteError } from './errors';
@@ -524,4 +525,62 @@ export const syncCustomEndpoints = async (
     );
   }
   return done;
+};
+
+/** Settings a cluster snapshot restore passes that RestoreDBClusterToPointInTime does not take, besides the five above. */
+type SnapshotOnlyClusterSettings = Exclude<
+  keyof Omit<
+    RestoreDBClusterFromSnapshotCommandInput,
+    | 'DBClusterIdentifier'
+    | 'SnapshotIdentifier'
+    | 'Engine'
+    | 'EngineVersion'
+    | 'DatabaseName'
+    | 'AvailabilityZones'
+  >,
+  keyof RestoreDBClusterToPointInTimeCommandInput
+>;
+const _clusterSettingsAlsoAtPointInTime: [SnapshotOnlyClusterSettings] extends [never]
+  ? true
+  : SnapshotOnlyClusterSettings = true;
+
+/**
+ * RestoreDBClusterToPointInTime (full copy) with the captured settings of a snapshot restore, less what that call
+ * does not take (RDS API reference, RestoreDBClusterToPointInTimeMessage has no SnapshotIdentifier, Engine,
+ * EngineVersion, DatabaseName or AvailabilityZones: they come from the source cluster). Like a snapshot restore it
+ * creates the cluster only ("this operation only restores the DB cluster, not the DB instances"): the members are
+ * created as after a snapshot restore.
+ *
+ * @example
+ * buildClusterPointInTimeRestoreInput(original, { source: 'orders', point: { time: '2026-12-01T02:00:00Z' }, runId })
+ */
+export const buildClusterPointInTimeRestoreInput = (
+  original: CapturedCluster,
+  opts: {
+    source: string;
+    point: { time?: string; latest?: boolean };
+    runId: string;
+    targetIdentifier?: string;
+  },
+): RestoreDBClusterToPointInTimeCommandInput => {
+  const {
+    SnapshotIdentifier: _snapshot,
+    Engine: _engine,
+    EngineVersion: _version,
+    DatabaseName: _database,
+    AvailabilityZones: _zones,
+    ...settings
+  } = buildClusterRestoreInput(original, {
+    snapshotIdentifier: '',
+    runId: opts.runId,
+    ...(opts.targetIdentifier ? { targetIdentifier: opts.targetIdentifier } : {}),
+  });
+  return {
+    ...settings,
+    SourceDBClusterIdentifier: opts.source,
+    RestoreType: 'full-copy',
+    // RDS API reference, RestoreDBClusterToPointInTime RestoreToTime: "Must be specified if UseLatestRestorableTime
+    // parameter isn't provided"; "Can't be specified if the UseLatestRestorableTime parameter is enabled".
+    ...(opts.point.time ? { RestoreToTime: new Date(opts.point.time) } : { UseLatestRestorableTime: true }),
+  };
 };

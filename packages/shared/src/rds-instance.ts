@@ -12,6 +12,7 @@ import {
   type ModifyDBInstanceCommandInput,
   type RDSClient,
   type RestoreDBInstanceFromDBSnapshotCommandInput,
+  type RestoreDBInstanceToPointInTimeCommandInput,
   type Tag,
 } from '@aws-sdk/client-rds';
 import type { CapturedBackupReplication, CapturedDomain, CapturedInstance } from './captured';
@@ -482,4 +483,53 @@ export const tagThenRename = async (
     if (isNotFound(err)) return 'gone';
     throw err;
   }
+};
+
+/** Settings a snapshot restore passes that RestoreDBInstanceToPointInTime does not take: none (checked by the build). */
+type SnapshotOnlyInstanceSettings = Exclude<
+  keyof Omit<
+    RestoreDBInstanceFromDBSnapshotCommandInput,
+    'DBInstanceIdentifier' | 'DBSnapshotIdentifier' | 'DBClusterSnapshotIdentifier'
+  >,
+  keyof RestoreDBInstanceToPointInTimeCommandInput
+>;
+const _instanceSettingsAlsoAtPointInTime: [SnapshotOnlyInstanceSettings] extends [never]
+  ? true
+  : SnapshotOnlyInstanceSettings = true;
+
+/**
+ * RestoreDBInstanceToPointInTime with the same captured settings as a snapshot restore (the two take the same
+ * settings parameters; RDS API reference, RestoreDBInstanceToPointInTimeMessage), from the original's automated
+ * backups: `source` is the original's name at restore time (its own with swap, the temp name with rename_first;
+ * the automated backups follow a renamed instance).
+ *
+ * @example
+ * buildPointInTimeRestoreInput(original, { source: 'orders-db', point: { latest: true }, runId, targetIdentifier: 'orders-db-tc-1a2b3c4d' })
+ */
+export const buildPointInTimeRestoreInput = (
+  original: CapturedInstance,
+  opts: {
+    source: string;
+    point: { time?: string; latest?: boolean };
+    runId: string;
+    targetIdentifier?: string;
+  },
+): RestoreDBInstanceToPointInTimeCommandInput => {
+  const {
+    DBInstanceIdentifier,
+    DBSnapshotIdentifier: _snapshot,
+    ...settings
+  } = buildRestoreInput(original, {
+    snapshotIdentifier: '',
+    runId: opts.runId,
+    ...(opts.targetIdentifier ? { targetIdentifier: opts.targetIdentifier } : {}),
+  });
+  return {
+    ...settings,
+    TargetDBInstanceIdentifier: DBInstanceIdentifier,
+    SourceDBInstanceIdentifier: opts.source,
+    // RDS API reference, RestoreDBInstanceToPointInTime RestoreTime / UseLatestRestorableTime: each "Can't be
+    // specified if" the other is.
+    ...(opts.point.time ? { RestoreTime: new Date(opts.point.time) } : { UseLatestRestorableTime: true }),
+  };
 };

@@ -21,6 +21,7 @@ import {
   type DbKind,
   dbKeyOf,
   isTerminal,
+  type RestorePoint,
   type Run,
   type RunFailure,
   type RunProgress,
@@ -83,6 +84,13 @@ export const runSchema = z.looseObject({
   snapshotIdentifier: z.string(),
   requestId: z.string().optional(),
   schedule: z.string().optional(),
+  restorePoint: z
+    .looseObject({
+      time: z.string().optional(),
+      latest: z.boolean().optional(),
+      window: z.looseObject({ earliest: z.string().optional(), latest: z.string().optional() }).optional(),
+    })
+    .optional(),
   masterPasswordSecretArn: z.string().optional(),
   step: z.enum(STEPS),
   version: z.number().int().positive(),
@@ -153,6 +161,8 @@ export interface NewRun {
   kind: DbKind;
   task: Task | 'invalid';
   snapshotIdentifier: string;
+  /** A db_restore to a point in time (then snapshotIdentifier is empty). */
+  restorePoint?: RestorePoint;
   requestId?: string;
   /** The schedule that started the run. */
   schedule?: string;
@@ -170,6 +180,7 @@ export type RunPatch = Partial<
   Pick<
     Run,
     | 'tempIdentifier'
+    | 'restorePoint'
     | 'original'
     | 'wait'
     | 'waitKey'

@@ -120,6 +120,36 @@ export interface RunWait {
 /** Markers of actions already requested from RDS, so a redelivered message never repeats one. */
 export type RunProgress = Record<string, string | number | boolean>;
 
+/**
+ * A db_restore to a point in time instead of a snapshot (RestoreRequested `restoreTime` or `latest`): the copy is
+ * restored from the original's automated backups (RestoreDBInstanceToPointInTime, RestoreDBClusterToPointInTime).
+ */
+export interface RestorePoint {
+  /** The requested time, UTC ISO 8601 (checked against the restorable window before anything is touched). */
+  time?: string;
+  /** The latest restorable time (UseLatestRestorableTime). */
+  latest?: boolean;
+  /** The restorable window when the request was accepted (for the record and the alert). */
+  window?: { earliest?: string; latest?: string };
+}
+
+/**
+ * Where a run's copy comes from, in words.
+ *
+ * @example
+ * restoreSourceLabel({ snapshotIdentifier: 'orders-db-snap' }) // 'snapshot orders-db-snap'
+ * restoreSourceLabel({ snapshotIdentifier: '', restorePoint: { latest: true } }) // 'the latest restorable time'
+ */
+export const restoreSourceLabel = (run: {
+  snapshotIdentifier: string;
+  restorePoint?: RestorePoint;
+}): string =>
+  run.restorePoint?.time
+    ? `point in time ${run.restorePoint.time}`
+    : run.restorePoint?.latest
+      ? 'the latest restorable time'
+      : `snapshot ${run.snapshotIdentifier}`;
+
 export interface Run {
   runId: string;
   /** `${kind}#${identifier}`: key of the one-active-run lock and of the byDatabase index. */
@@ -130,7 +160,10 @@ export interface Run {
   kind: DbKind;
   /** `invalid` for a rejected request whose task was not one of TASKS. */
   task: Task | 'invalid';
+  /** The snapshot restored or taken; empty for a restore to a point in time (`restorePoint`). */
   snapshotIdentifier: string;
+  /** A db_restore to a point in time instead of a snapshot. */
+  restorePoint?: RestorePoint;
   requestId?: string;
   /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
   schedule?: string;
@@ -220,6 +253,9 @@ export type Remedy =
       isCluster: boolean;
       task: Task;
       snapshotIdentifier?: string;
+      /** A restore to a point in time: this time (UTC ISO 8601), or the latest restorable time. */
+      restoreTime?: string;
+      latest?: boolean;
       /** The run's master password secret: a retry without it would leave the snapshot's password on the copy. */
       masterPasswordSecretArn?: string;
     }
@@ -239,6 +275,7 @@ export const retryRemedy = (run: {
   kind: DbKind;
   task: string;
   snapshotIdentifier?: string;
+  restorePoint?: RestorePoint;
   masterPasswordSecretArn?: string;
 }): RestoreRemedy => ({
   action: 'restore',
@@ -250,6 +287,8 @@ export const retryRemedy = (run: {
   run.snapshotIdentifier !== `${run.identifier}-snapshot`
     ? { snapshotIdentifier: run.snapshotIdentifier }
     : {}),
+  ...(run.restorePoint?.time ? { restoreTime: run.restorePoint.time } : {}),
+  ...(run.restorePoint?.latest ? { latest: true } : {}),
   ...(run.masterPasswordSecretArn ? { masterPasswordSecretArn: run.masterPasswordSecretArn } : {}),
 });
 
@@ -265,7 +304,7 @@ export const remedyCommand = (remedy: Remedy, flags: string): string => {
   switch (remedy.action) {
     case 'restore':
       // The CLI has no flag for the master password secret: say so rather than drop it silently.
-      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
     case 'unlock':
       return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
     case 'follow':
@@ -281,6 +320,8 @@ export const remedyRequest = (remedy: Remedy): string | undefined =>
         isCluster: remedy.isCluster,
         task: remedy.task,
         ...(remedy.snapshotIdentifier ? { snapshotIdentifier: remedy.snapshotIdentifier } : {}),
+        ...(remedy.restoreTime ? { restoreTime: remedy.restoreTime } : {}),
+        ...(remedy.latest ? { latest: true } : {}),
         ...(remedy.masterPasswordSecretArn
           ? { masterPasswordSecretArn: remedy.masterPasswordSecretArn }
           : {}),

@@ -98,6 +98,66 @@ describe('RestoreRequested detail', () => {
     expect(formatIssues(parsed.error!.issues)).toBe(message);
   });
 
+  it('accepts restoreTime on db_restore, normalised to UTC, and latest', () => {
+    expect(
+      restoreRequestedDetailSchema.parse({
+        ...valid,
+        task: 'db_restore',
+        restoreTime: '2026-12-01T03:00:00+01:00',
+      }).restoreTime,
+    ).toBe('2026-12-01T02:00:00Z');
+    expect(
+      restoreRequestedDetailSchema.parse({
+        ...valid,
+        task: 'db_restore',
+        restoreTime: '2026-12-01T02:00:00.250Z',
+      }).restoreTime,
+    ).toBe('2026-12-01T02:00:00.250Z');
+    expect(restoreRequestedDetailSchema.parse({ ...valid, task: 'db_restore', latest: true }).latest).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    [
+      'restoreTime without a zone',
+      { ...valid, task: 'db_restore', restoreTime: '2026-12-01T02:00:00' },
+      'field "restoreTime" must be an ISO 8601 time with a zone, e.g. 2026-12-01T02:00:00Z',
+    ],
+    [
+      'an impossible restoreTime',
+      { ...valid, task: 'db_restore', restoreTime: '2026-13-41T02:00:00Z' },
+      'field "restoreTime" must be a valid time',
+    ],
+    [
+      'restoreTime on a snapshot task',
+      { ...valid, restoreTime: '2026-12-01T02:00:00Z' },
+      'field "restoreTime" applies to task db_restore (a restore to a point in time), not create_snapshot',
+    ],
+    [
+      'restoreTime with a snapshot',
+      {
+        ...valid,
+        task: 'db_restore',
+        snapshotIdentifier: 'orders-snap',
+        restoreTime: '2026-12-01T02:00:00Z',
+      },
+      'field "restoreTime" cannot be combined with snapshotIdentifier: restore either a snapshot or a point in time',
+    ],
+    [
+      'restoreTime and latest',
+      { ...valid, task: 'db_restore', restoreTime: '2026-12-01T02:00:00Z', latest: true },
+      'field "latest" cannot be combined with restoreTime: give a time, or latest, not both',
+    ],
+    [
+      'latest false',
+      { ...valid, task: 'db_restore', latest: false },
+      'field "latest" must be true (or left out)',
+    ],
+  ])('refuses %s, naming the field', (_name, detail, message) => {
+    expect(problemsOf(detail)).toBe(message);
+  });
+
   it('refuses verify on create_snapshot_only (no copy to check)', () => {
     const parsed = restoreRequestedDetailSchema.safeParse({
       ...valid,

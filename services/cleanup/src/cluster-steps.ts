@@ -29,6 +29,7 @@ import {
   RUN_TAG,
   type Run,
   type RunRepository,
+  restoreSourceLabel,
   type StepContext,
   type StepFn,
   stepError,
@@ -89,6 +90,8 @@ export const buildClusterCleanupSteps = ({
             }),
           ),
         snapshotOfThis: async (r) => {
+          // A restore to a point in time has no snapshot: the original goes with a final snapshot.
+          if (!r.snapshotIdentifier) return { available: false, ofThis: false };
           const source = await describeClusterSnapshot(rds, r.snapshotIdentifier);
           const available = source?.Status === 'available';
           return {
@@ -148,7 +151,7 @@ export const buildClusterCleanupSteps = ({
       patch: {
         progress: {
           ...run.progress,
-          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}; the temp cluster ${run.tempIdentifier} is deleted`,
+          databaseState: `the restored cluster (from ${restoreSourceLabel(run)}) answers under ${run.identifier}; the temp cluster ${run.tempIdentifier} is deleted`,
         },
       },
     });

@@ -25,6 +25,7 @@ import {
   type Run,
   type RunFailure,
   type RunRepository,
+  restoreSourceLabel,
   type ServiceSteps,
   type StepContext,
   stepError,
@@ -101,6 +102,10 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
             }),
           ),
         snapshotOfThis: async (r) => {
+          // A restore to a point in time has no snapshot: the original goes with a final snapshot (its automated
+          // backups go with it: DeleteDBInstance DeleteAutomatedBackups "The default is to remove automated backups
+          // immediately after the DB instance is deleted").
+          if (!r.snapshotIdentifier) return { available: false, ofThis: false };
           const source = await describeSnapshot(rds, r.snapshotIdentifier);
           const available = source?.Status === 'available';
           return {
@@ -140,7 +145,7 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
         patch: {
           progress: {
             ...run.progress,
-            databaseState: `the restored copy (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}; the temp ${temp} is deleted`,
+            databaseState: `the restored copy (from ${restoreSourceLabel(run)}) answers under ${run.identifier}; the temp ${temp} is deleted`,
           },
         },
       });

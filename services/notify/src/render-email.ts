@@ -1,4 +1,4 @@
-import type { OutcomeSummary } from './summary';
+import { type OutcomeSummary, restorePointText } from './summary';
 import { escapeHtml as h } from './text';
 
 export interface RenderedEmail {
@@ -32,6 +32,7 @@ const facts = (s: OutcomeSummary): [string, string][] => {
         ] as [string, string][])
       : []),
     ...(o.snapshotIdentifier ? ([['Snapshot', o.snapshotIdentifier]] as [string, string][]) : []),
+    ...(o.restorePoint ? ([['Restored to', restorePointText(o.restorePoint)]] as [string, string][]) : []),
     ['Run', o.runId],
     ['Started', o.createdAt],
     ['Finished', `${o.finishedAt} (took ${s.totalDuration})`],

@@ -1,4 +1,4 @@
-import type { OutcomeSummary } from './summary';
+import { type OutcomeSummary, restorePointText } from './summary';
 import { slackCode as code, escapeSlack as e, truncate } from './text';
 
 export type SlackText =
@@ -54,7 +54,9 @@ export const renderSlack = (s: OutcomeSummary): SlackMessage => {
         field('Task', e(o.task)),
         field('Final state', `*${e(o.step)}*`),
         field('Temp database', o.tempIdentifier ? code(o.tempIdentifier) : e(s.tempDatabase)),
-        field('Snapshot', o.snapshotIdentifier ? code(o.snapshotIdentifier) : '(none)'),
+        o.restorePoint
+          ? field('Restored to', restorePointText(o.restorePoint))
+          : field('Snapshot', o.snapshotIdentifier ? code(o.snapshotIdentifier) : '(none)'),
         ...(o.downtime
           ? [
               field(

@@ -3,6 +3,7 @@ import {
   type RunOutcomeDetail,
   remedyCommand,
   remedyRequest,
+  restoreSourceLabel,
   retryCommand,
   type Step,
 } from '@trapheus/shared';
@@ -103,12 +104,12 @@ const defaultDatabaseNow = (o: RunOutcomeDetail): string => {
     case 'SUCCEEDED':
       return o.task === 'create_snapshot_only'
         ? 'the original, unchanged'
-        : `the restored copy from snapshot ${o.snapshotIdentifier ?? '(unknown)'}`;
+        : `the restored copy from ${restoreSourceLabel({ snapshotIdentifier: o.snapshotIdentifier ?? '(unknown)', ...(o.restorePoint ? { restorePoint: o.restorePoint } : {}) })}`;
     case 'ROLLED_BACK':
     case 'REJECTED':
       return 'the original, unchanged';
     case 'CLEANUP_FAILED':
-      return `the restored copy from snapshot ${o.snapshotIdentifier ?? '(unknown)'}`;
+      return `the restored copy from ${restoreSourceLabel({ snapshotIdentifier: o.snapshotIdentifier ?? '(unknown)', ...(o.restorePoint ? { restorePoint: o.restorePoint } : {}) })}`;
     default:
       return renamedOriginal(o)
         ? 'unknown: check both names with the commands below'
@@ -301,3 +302,15 @@ const exportNextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; comman
     ],
   };
 };
+
+/**
+ * A restore point in words, with the window RDS reported when the run was accepted.
+ *
+ * @example
+ * restorePointText({ latest: true, window: { latest: '2026-12-01T02:55:00Z' } })
+ * // 'the latest restorable time (2026-12-01T02:55:00Z when the run started)'
+ */
+export const restorePointText = (p: NonNullable<RunOutcomeDetail['restorePoint']>): string =>
+  p.time
+    ? `point in time ${p.time}${p.window?.earliest ? ` (window ${p.window.earliest} to ${p.window.latest ?? '?'})` : ''}`
+    : `the latest restorable time${p.window?.latest ? ` (${p.window.latest} when the run started)` : ''}`;

@@ -14,11 +14,13 @@ import {
   type RDSClient,
   RemoveTagsFromResourceCommand,
   RestoreDBClusterFromSnapshotCommand,
+  RestoreDBClusterToPointInTimeCommand,
 } from '@aws-sdk/client-rds';
 import {
   asOriginalNames,
   assertNotBroken,
   attempt,
+  buildClusterPointInTimeRestoreInput,
   buildClusterPostModify,
   buildClusterRestoreInput,
   buildMemberCreateInput,
@@ -40,6 +42,7 @@ import {
   RESTORED_TAG,
   type Run,
   type RunRepository,
+  restoreSourceLabel,
   type StepContext,
   type StepFn,
   stepError,
@@ -211,15 +214,32 @@ export const buildClusterRestoreSteps = ({
     const cluster = await describeCluster(rds, name);
     if (!cluster) {
       try {
-        await rds.send(
-          new RestoreDBClusterFromSnapshotCommand(
-            buildClusterRestoreInput(original, {
-              snapshotIdentifier: run.snapshotIdentifier,
-              runId: run.runId,
-              targetIdentifier: name,
-            }),
-          ),
-        );
+        if (run.restorePoint) {
+          // From the original's backups: under its own name (swap) or the temp name (rename_first).
+          await rds.send(
+            new RestoreDBClusterToPointInTimeCommand(
+              buildClusterPointInTimeRestoreInput(original, {
+                source:
+                  strategyOf(run) === 'rename_first'
+                    ? (run.tempIdentifier ?? tempIdentifierFor(run.identifier, run.runId))
+                    : run.identifier,
+                point: run.restorePoint,
+                runId: run.runId,
+                targetIdentifier: name,
+              }),
+            ),
+          );
+        } else {
+          await rds.send(
+            new RestoreDBClusterFromSnapshotCommand(
+              buildClusterRestoreInput(original, {
+                snapshotIdentifier: run.snapshotIdentifier,
+                runId: run.runId,
+                targetIdentifier: name,
+              }),
+            ),
+          );
+        }
       } catch (err) {
         if (errorCode(err) !== 'DBClusterAlreadyExistsFault') throw err;
       }
@@ -273,7 +293,7 @@ export const buildClusterRestoreSteps = ({
     const [first] = pending;
     if (first) return waitInstance(run, first, 'available', ctx);
     return runs.transition(run, 'CONFIGURING', {
-      note: `cluster restored from ${run.snapshotIdentifier} with ${original.members.length} members${name !== run.identifier ? ` as ${name}` : ''}`,
+      note: `cluster restored from ${restoreSourceLabel(run)} with ${original.members.length} members${name !== run.identifier ? ` as ${name}` : ''}`,
       patch: { progress: { ...run.progress, restoredResourceId: cluster.DbClusterResourceId ?? '' } },
     });
   };
@@ -312,7 +332,7 @@ export const buildClusterRestoreSteps = ({
       patch: {
         progress: {
           ...run.progress,
-          databaseState: `the restored cluster (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+          databaseState: `the restored cluster (from ${restoreSourceLabel(run)}) answers under ${run.identifier}`,
           // The restored cluster's own managed master password secret (a new ARN).
           ...(cluster.MasterUserSecret?.SecretArn
             ? { masterUserSecretArn: cluster.MasterUserSecret.SecretArn }

@@ -11,10 +11,12 @@ import {
   RDSClient,
   RemoveTagsFromResourceCommand,
   RestoreDBInstanceFromDBSnapshotCommand,
+  RestoreDBInstanceToPointInTimeCommand,
   StartDBInstanceAutomatedBackupsReplicationCommand,
 } from '@aws-sdk/client-rds';
 import {
   assertNotBroken,
+  buildPointInTimeRestoreInput,
   buildPostRestoreModify,
   buildRestoreInput,
   type CapturedBackupReplication,
@@ -34,6 +36,7 @@ import {
   type RunFailure,
   type RunRepository,
   regionOfArn,
+  restoreSourceLabel,
   retryRemedy,
   type ServiceSteps,
   type StepContext,
@@ -230,19 +233,36 @@ export const buildRestoreSteps = ({
     const db = await describeInstance(rds, name);
     if (!db) {
       try {
-        await rds.send(
-          new RestoreDBInstanceFromDBSnapshotCommand(
-            buildRestoreInput(original, {
-              snapshotIdentifier: run.snapshotIdentifier,
-              runId: run.runId,
-              targetIdentifier: name,
-            }),
-          ),
-        );
+        if (run.restorePoint) {
+          // From the original's automated backups: it is under its own name (swap) or the temp (rename_first).
+          await rds.send(
+            new RestoreDBInstanceToPointInTimeCommand(
+              buildPointInTimeRestoreInput(original, {
+                source:
+                  strategyOf(run) === 'rename_first'
+                    ? (run.tempIdentifier ?? tempIdentifierFor(run.identifier, run.runId))
+                    : run.identifier,
+                point: run.restorePoint,
+                runId: run.runId,
+                targetIdentifier: name,
+              }),
+            ),
+          );
+        } else {
+          await rds.send(
+            new RestoreDBInstanceFromDBSnapshotCommand(
+              buildRestoreInput(original, {
+                snapshotIdentifier: run.snapshotIdentifier,
+                runId: run.runId,
+                targetIdentifier: name,
+              }),
+            ),
+          );
+        }
       } catch (err) {
         if (errorCode(err) !== 'DBInstanceAlreadyExists') throw err;
       }
-      ctx.logger.info('restore requested', { snapshot: run.snapshotIdentifier, as: name });
+      ctx.logger.info('restore requested', { from: restoreSourceLabel(run), as: name });
       run = await runs.update(run, {
         progress: { ...run.progress, restoreRequestedAt: ctx.now().toISOString() },
       });
@@ -260,7 +280,7 @@ export const buildRestoreSteps = ({
         ? { downtimeEndedAt: ctx.now().toISOString() }
         : {};
     return runs.transition(run, 'CONFIGURING', {
-      note: `restored from ${run.snapshotIdentifier}${name !== run.identifier ? ` as ${name}` : ''}`,
+      note: `restored from ${restoreSourceLabel(run)}${name !== run.identifier ? ` as ${name}` : ''}`,
       patch: { progress: { ...run.progress, restoredResourceId: db.DbiResourceId ?? '', ...answers } },
     });
   };
@@ -410,7 +430,7 @@ export const buildRestoreSteps = ({
       patch: {
         progress: {
           ...run.progress,
-          databaseState: `the restored copy (from snapshot ${run.snapshotIdentifier}) answers under ${run.identifier}`,
+          databaseState: `the restored copy (from ${restoreSourceLabel(run)}) answers under ${run.identifier}`,
           // The copy's own managed master password secret (a new ARN): where applications find it now.
           ...(db.MasterUserSecret?.SecretArn ? { masterUserSecretArn: db.MasterUserSecret.SecretArn } : {}),
         },

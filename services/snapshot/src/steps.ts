@@ -9,6 +9,7 @@ import {
   type DBInstance,
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
+  DescribeDBInstanceAutomatedBackupsCommand,
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBSnapshots,
   type RDSClient,
@@ -27,11 +28,14 @@ import {
   MAX_TAGS,
   type Remedy,
   type ResourceType,
+  type RestorableWindow,
   type RestoreRemedy,
   type Run,
   type RunFailure,
   type RunRepository,
+  restorePointProblem,
   restoreRequestedDetailSchema,
+  restoreSourceLabel,
   retryRemedy,
   runIdFor,
   runSnapshotIdentifier,
@@ -97,6 +101,8 @@ interface KindAdapter {
   deleteSnapshot(snapshotId: string): Promise<void>;
   /** The manual snapshots of a database (every page). */
   listSnapshots(dbId: string): Promise<ListedSnapshot[]>;
+  /** What a restore to a point in time may ask for. */
+  restorableWindow(dbId: string): Promise<RestorableWindow>;
 }
 
 interface ListedSnapshot {
@@ -195,6 +201,22 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           out.push(...listed(s.DBSnapshotIdentifier, s.DBInstanceIdentifier, dbId, s));
       return out;
     },
+    async restorableWindow(dbId) {
+      const db = await describeInstance(rds, dbId);
+      // RDS API reference: DBInstance has LatestRestorableTime only; DBInstanceAutomatedBackup RestoreWindow: "The
+      // earliest and latest time a DB instance can be restored to." (current instances with retention > 0).
+      const backups = await rds.send(
+        new DescribeDBInstanceAutomatedBackupsCommand({ DBInstanceIdentifier: dbId }),
+      );
+      const current = (backups.DBInstanceAutomatedBackups ?? []).find(
+        (b) => b.DbiResourceId === db?.DbiResourceId && b.Status !== 'retained',
+      );
+      return {
+        retentionDays: db?.BackupRetentionPeriod ?? 0,
+        ...(current?.RestoreWindow?.EarliestTime ? { earliest: current.RestoreWindow.EarliestTime } : {}),
+        ...(db?.LatestRestorableTime ? { latest: db.LatestRestorableTime } : {}),
+      };
+    },
   },
   cluster: {
     label: 'DB cluster',
@@ -248,6 +270,14 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
         for (const s of page.DBClusterSnapshots ?? [])
           out.push(...listed(s.DBClusterSnapshotIdentifier, s.DBClusterIdentifier, dbId, s));
       return out;
+    },
+    async restorableWindow(dbId) {
+      const c = await describeCluster(rds, dbId);
+      return {
+        retentionDays: c?.BackupRetentionPeriod ?? 1,
+        ...(c?.EarliestRestorableTime ? { earliest: c.EarliestRestorableTime } : {}),
+        ...(c?.LatestRestorableTime ? { latest: c.LatestRestorableTime } : {}),
+      };
     },
   },
 });
@@ -396,6 +426,23 @@ export const buildSnapshotSteps = ({
         'TagQuotaPerResourceExceeded',
         ctx,
       );
+    }
+    if (run.restorePoint) {
+      // A restore to a point in time: inside the window RDS reports now, or nothing is touched.
+      const window = await kind.restorableWindow(run.identifier);
+      const problem = restorePointProblem(run.restorePoint, window, `${kind.label} ${run.identifier}`);
+      if (problem) return reject(run, problem.message, problem.code, ctx);
+      const iso = (d?: Date) => d?.toISOString().replace('.000Z', 'Z');
+      run = await runs.update(run, {
+        restorePoint: {
+          ...run.restorePoint,
+          window: {
+            ...(window.earliest ? { earliest: iso(window.earliest) } : {}),
+            ...(window.latest ? { latest: iso(window.latest) } : {}),
+          },
+        },
+      });
+      return snapshotReady(run, `restoring to ${restoreSourceLabel(run)} (no snapshot)`);
     }
     if (run.task !== 'db_restore') {
       // Replacing the snapshot of that name is the original tool's behaviour, but only for this database's own.
@@ -589,16 +636,23 @@ export const buildSnapshotSteps = ({
     // newest snapshot Trapheus took under the default base (resolved when the request is accepted).
     const base = detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`;
     const takesSnapshot = detail.task !== 'db_restore';
+    // A restore to a point in time has no snapshot: its source is the database's automated backups.
+    const restorePoint = detail.restoreTime
+      ? { time: detail.restoreTime }
+      : detail.latest
+        ? { latest: true }
+        : undefined;
     const { run, created } = await runs.create({
       runId,
       identifier: detail.identifier,
       kind: detail.isCluster ? 'cluster' : 'instance',
       task: detail.task,
-      snapshotIdentifier: takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
+      snapshotIdentifier: restorePoint ? '' : takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
+      ...(restorePoint ? { restorePoint } : {}),
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
       ...(detail.schedule ? { schedule: detail.schedule } : {}),
       ...(detail.masterPasswordSecretArn ? { masterPasswordSecretArn: detail.masterPasswordSecretArn } : {}),
-      ...(takesSnapshot || !detail.snapshotIdentifier || detail.export
+      ...((takesSnapshot || !detail.snapshotIdentifier || detail.export) && !restorePoint
         ? {
             progress: {
               ...(takesSnapshot || !detail.snapshotIdentifier ? { snapshotBase: base } : {}),
