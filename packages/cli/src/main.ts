@@ -50,6 +50,7 @@ interface Opts {
   cluster?: boolean;
   restoreTime?: string;
   latest?: boolean;
+  source?: string;
   json?: boolean;
   wait?: boolean;
   timeout?: number;
@@ -129,7 +130,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       .addOption(
         new Option(
           '--task <task>',
-          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot; create_snapshot_only: only take the snapshot',
+          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot (or a point in time); create_snapshot_only: only take the snapshot; clone_from: refresh a cluster from a clone of another (--source)',
         )
           .choices(TASKS)
           .default('create_snapshot'),
@@ -148,6 +149,12 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         new Option('--latest', 'db_restore to the latest restorable time instead of a snapshot').conflicts([
           'snapshot',
         ]),
+      )
+      .addOption(
+        new Option(
+          '--source <cluster>',
+          'clone_from: the Aurora cluster to clone (copy-on-write, its latest time) into <identifier>, instead of a snapshot',
+        ).conflicts(['snapshot', 'restoreTime', 'latest']),
       )
       .option('--request-id <id>', 'idempotency key: the same id never starts two runs (default: a new one)')
       .addOption(
@@ -190,6 +197,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         'npx trapheus restore demo-db --wait --local',
         'npx trapheus restore orders-db --task db_restore --snapshot orders-db-2026-11-30 --stage prod',
         'npx trapheus restore orders-db --task db_restore --restore-time 2026-12-01T02:00:00Z --stage prod',
+        'npx trapheus restore staging --cluster --task clone_from --source prod --wait --stage prod',
         'npx trapheus restore demo-cluster --cluster --wait --timeout 3600 --local',
       )}\n\n${exitCodesHelp()}`,
     )
@@ -204,6 +212,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             snapshot: opts.snapshot,
             restoreTime: opts.restoreTime,
             latest: !!opts.latest,
+            sourceIdentifier: opts.source,
             requestId: opts.requestId,
             strategy: opts.strategy,
             export: !!opts.export,

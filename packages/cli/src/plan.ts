@@ -135,8 +135,11 @@ export const registerPlan = (
       .argument('<identifier>', 'the DB instance (or, with --cluster, the Aurora cluster) to restore')
       .option('--cluster', 'the identifier names an Aurora DB cluster')
       .addOption(
-        new Option('--task <task>', 'as for restore: create_snapshot, db_restore or create_snapshot_only')
-          .choices(TASKS)
+        new Option(
+          '--task <task>',
+          'as for restore: create_snapshot, db_restore (from a snapshot) or create_snapshot_only (the plan does not cover clone_from or a point in time yet)',
+        )
+          .choices(TASKS.filter((t) => t !== 'clone_from'))
           .default('create_snapshot'),
       )
       .option(

@@ -26,6 +26,8 @@ export interface RestoreOptions {
   /** db_restore to this point in time (ISO 8601 with a zone), or to the latest restorable time. */
   restoreTime?: string;
   latest?: boolean;
+  /** clone_from: the cluster to clone. */
+  sourceIdentifier?: string;
   requestId?: string;
   /** `swap` (default) or `rename_first`. */
   strategy?: string;
@@ -87,6 +89,7 @@ export const restore = async (
     ...(opts.snapshot ? { snapshotIdentifier: opts.snapshot } : {}),
     ...(opts.restoreTime ? { restoreTime: opts.restoreTime } : {}),
     ...(opts.latest ? { latest: true } : {}),
+    ...(opts.sourceIdentifier ? { sourceIdentifier: opts.sourceIdentifier } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.export ? { export: true } : {}),

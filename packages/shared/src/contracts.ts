@@ -88,6 +88,20 @@ export const restoreRequestedDetailSchema = z
       .optional(),
     /** db_restore to the latest restorable time instead of a snapshot. */
     latest: z.literal(true, { error: 'must be true (or left out)' }).optional(),
+    /**
+     * clone_from: the Aurora cluster whose copy-on-write clone (at its latest restorable time) replaces the refreshed
+     * one's data, instead of a snapshot: in minutes, whatever the size. Its identifier, or its ARN (same Region).
+     */
+    sourceIdentifier: z
+      .string({ error: 'must be a string' })
+      .min(1, 'must not be empty')
+      .max(2048, 'must be at most 2048 characters')
+      .regex(
+        /^(arn:[a-z-]+:rds:[a-z0-9-]+:\d{12}:cluster:)?[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
+        'must be a DB cluster identifier or its ARN (arn:aws:rds:<region>:<account>:cluster:<id>)',
+      )
+      .transform((s) => (s.startsWith('arn:') ? s : s.toLowerCase()))
+      .optional(),
     requestId: z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
@@ -129,7 +143,7 @@ export const restoreRequestedDetailSchema = z
       });
     }
     for (const field of ['restoreTime', 'latest'] as const) {
-      if (d[field] === undefined) continue;
+      if (d[field] === undefined || d.task === 'clone_from') continue;
       if (d.task !== 'db_restore') {
         ctx.addIssue({
           code: 'custom',
@@ -143,6 +157,38 @@ export const restoreRequestedDetailSchema = z
           message: 'cannot be combined with snapshotIdentifier: restore either a snapshot or a point in time',
         });
       }
+    }
+    if (d.task === 'clone_from') {
+      if (!d.isCluster) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['isCluster'],
+          message: 'must be true for clone_from: Aurora clones clusters (copy-on-write)',
+        });
+      }
+      if (!d.sourceIdentifier) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sourceIdentifier'],
+          message: 'is required for clone_from: the cluster to clone',
+        });
+      }
+      for (const field of ['snapshotIdentifier', 'restoreTime', 'latest', 'export'] as const) {
+        if (d[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message:
+              'does not apply to clone_from: it clones the source cluster at its latest time, no snapshot',
+          });
+        }
+      }
+    } else if (d.sourceIdentifier !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sourceIdentifier'],
+        message: `applies to task clone_from (a refresh from another cluster), not ${d.task}`,
+      });
     }
     if (d.restoreTime && d.latest) {
       ctx.addIssue({
@@ -188,6 +234,7 @@ const remedySchema = z.discriminatedUnion('action', [
     snapshotIdentifier: z.string().optional(),
     restoreTime: z.string().optional(),
     latest: z.boolean().optional(),
+    sourceIdentifier: z.string().optional(),
     masterPasswordSecretArn: z.string().optional(),
   }),
   z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
@@ -210,6 +257,8 @@ export const runOutcomeDetailSchema = z.object({
       window: z.object({ earliest: z.string().optional(), latest: z.string().optional() }).optional(),
     })
     .optional(),
+  /** clone_from: the cluster cloned into the refreshed one. */
+  cloneSource: z.string().optional(),
   tempIdentifier: z.string().optional(),
   createdAt: z.string(),
   finishedAt: z.string(),

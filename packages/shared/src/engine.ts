@@ -119,6 +119,7 @@ export const outcomeDetail = (run: Run, at: string) => ({
   step: run.step,
   ...(run.snapshotIdentifier ? { snapshotIdentifier: run.snapshotIdentifier } : {}),
   ...(run.restorePoint ? { restorePoint: run.restorePoint } : {}),
+  ...(run.cloneSource ? { cloneSource: run.cloneSource } : {}),
   // The temp is named only where it may still exist: after a rollback or a success it is gone.
   ...(run.tempIdentifier && (run.step === 'CLEANUP_FAILED' || run.step === 'FAILED')
     ? { tempIdentifier: run.tempIdentifier }

@@ -84,6 +84,7 @@ export const runSchema = z.looseObject({
   snapshotIdentifier: z.string(),
   requestId: z.string().optional(),
   schedule: z.string().optional(),
+  cloneSource: z.string().optional(),
   restorePoint: z
     .looseObject({
       time: z.string().optional(),
@@ -163,6 +164,8 @@ export interface NewRun {
   snapshotIdentifier: string;
   /** A db_restore to a point in time (then snapshotIdentifier is empty). */
   restorePoint?: RestorePoint;
+  /** clone_from: the cluster cloned. */
+  cloneSource?: string;
   requestId?: string;
   /** The schedule that started the run. */
   schedule?: string;

@@ -3,7 +3,7 @@
  */
 import type { CapturedOriginal } from './captured';
 
-export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only'] as const;
+export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only', 'clone_from'] as const;
 export type Task = (typeof TASKS)[number];
 
 /**
@@ -143,12 +143,15 @@ export interface RestorePoint {
 export const restoreSourceLabel = (run: {
   snapshotIdentifier: string;
   restorePoint?: RestorePoint;
+  cloneSource?: string;
 }): string =>
-  run.restorePoint?.time
-    ? `point in time ${run.restorePoint.time}`
-    : run.restorePoint?.latest
-      ? 'the latest restorable time'
-      : `snapshot ${run.snapshotIdentifier}`;
+  run.cloneSource
+    ? `a copy-on-write clone of cluster ${run.cloneSource}`
+    : run.restorePoint?.time
+      ? `point in time ${run.restorePoint.time}`
+      : run.restorePoint?.latest
+        ? 'the latest restorable time'
+        : `snapshot ${run.snapshotIdentifier}`;
 
 export interface Run {
   runId: string;
@@ -164,6 +167,8 @@ export interface Run {
   snapshotIdentifier: string;
   /** A db_restore to a point in time instead of a snapshot. */
   restorePoint?: RestorePoint;
+  /** clone_from: the Aurora cluster cloned (copy-on-write, latest time) into the refreshed one. */
+  cloneSource?: string;
   requestId?: string;
   /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
   schedule?: string;
@@ -256,6 +261,8 @@ export type Remedy =
       /** A restore to a point in time: this time (UTC ISO 8601), or the latest restorable time. */
       restoreTime?: string;
       latest?: boolean;
+      /** clone_from: the cluster to clone. */
+      sourceIdentifier?: string;
       /** The run's master password secret: a retry without it would leave the snapshot's password on the copy. */
       masterPasswordSecretArn?: string;
     }
@@ -276,6 +283,7 @@ export const retryRemedy = (run: {
   task: string;
   snapshotIdentifier?: string;
   restorePoint?: RestorePoint;
+  cloneSource?: string;
   masterPasswordSecretArn?: string;
 }): RestoreRemedy => ({
   action: 'restore',
@@ -289,6 +297,7 @@ export const retryRemedy = (run: {
     : {}),
   ...(run.restorePoint?.time ? { restoreTime: run.restorePoint.time } : {}),
   ...(run.restorePoint?.latest ? { latest: true } : {}),
+  ...(run.cloneSource ? { sourceIdentifier: run.cloneSource } : {}),
   ...(run.masterPasswordSecretArn ? { masterPasswordSecretArn: run.masterPasswordSecretArn } : {}),
 });
 
@@ -304,7 +313,7 @@ export const remedyCommand = (remedy: Remedy, flags: string): string => {
   switch (remedy.action) {
     case 'restore':
       // The CLI has no flag for the master password secret: say so rather than drop it silently.
-      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.sourceIdentifier ? ` --source ${remedy.sourceIdentifier}` : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
     case 'unlock':
       return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
     case 'follow':
@@ -322,6 +331,7 @@ export const remedyRequest = (remedy: Remedy): string | undefined =>
         ...(remedy.snapshotIdentifier ? { snapshotIdentifier: remedy.snapshotIdentifier } : {}),
         ...(remedy.restoreTime ? { restoreTime: remedy.restoreTime } : {}),
         ...(remedy.latest ? { latest: true } : {}),
+        ...(remedy.sourceIdentifier ? { sourceIdentifier: remedy.sourceIdentifier } : {}),
         ...(remedy.masterPasswordSecretArn
           ? { masterPasswordSecretArn: remedy.masterPasswordSecretArn }
           : {}),

@@ -216,6 +216,10 @@ const entrySchema = z.strictObject({
   verify: z.unknown().optional(),
   /** The secret whose password each firing's copy gets (checked against the request schema: a secret ARN). */
   masterPasswordSecretArn: z.unknown().optional(),
+  /** db_restore to the latest restorable time (checked against the request schema). */
+  latest: z.unknown().optional(),
+  /** clone_from: the cluster each firing clones (checked against the request schema). */
+  sourceIdentifier: z.unknown().optional(),
   expression: z.string({
     error: (iss) => (iss.input === undefined ? 'is required (cron(...) or rate(...))' : 'must be a string'),
   }),
@@ -306,6 +310,8 @@ export const parseSchedulesConfig = (raw: unknown, file = SCHEDULES_CONFIG_FILE)
       ...(e.masterPasswordSecretArn !== undefined
         ? { masterPasswordSecretArn: e.masterPasswordSecretArn }
         : {}),
+      ...(e.latest !== undefined ? { latest: e.latest } : {}),
+      ...(e.sourceIdentifier !== undefined ? { sourceIdentifier: e.sourceIdentifier } : {}),
       requestId: requestIdFor(e.name, SCHEDULED_TIME_ATTRIBUTE),
       schedule: e.name,
     });

@@ -158,6 +158,52 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf(detail)).toBe(message);
   });
 
+  it('accepts clone_from with a source cluster name (lower-cased) or ARN, and verify', () => {
+    const base = { identifier: 'staging', task: 'clone_from', isCluster: true };
+    expect(restoreRequestedDetailSchema.parse({ ...base, sourceIdentifier: 'Prod' }).sourceIdentifier).toBe(
+      'prod',
+    );
+    const arn = 'arn:aws:rds:us-east-1:123456789012:cluster:prod';
+    expect(restoreRequestedDetailSchema.parse({ ...base, sourceIdentifier: arn }).sourceIdentifier).toBe(arn);
+    expect(problemsOf({ ...base, sourceIdentifier: 'prod', verify: { hooks: ['masking'] } })).toBe('valid');
+  });
+
+  it.each([
+    [
+      'clone_from without a source',
+      { identifier: 'staging', task: 'clone_from', isCluster: true },
+      'field "sourceIdentifier" is required for clone_from: the cluster to clone',
+    ],
+    [
+      'clone_from on an instance',
+      { identifier: 'staging', task: 'clone_from', isCluster: false, sourceIdentifier: 'prod' },
+      'field "isCluster" must be true for clone_from: Aurora clones clusters (copy-on-write)',
+    ],
+    [
+      'clone_from with a snapshot',
+      {
+        identifier: 'staging',
+        task: 'clone_from',
+        isCluster: true,
+        sourceIdentifier: 'prod',
+        snapshotIdentifier: 's',
+      },
+      'field "snapshotIdentifier" does not apply to clone_from: it clones the source cluster at its latest time, no snapshot',
+    ],
+    [
+      'a source on another task',
+      { ...valid, sourceIdentifier: 'prod' },
+      'field "sourceIdentifier" applies to task clone_from (a refresh from another cluster), not create_snapshot',
+    ],
+    [
+      'a source that is no identifier',
+      { identifier: 'staging', task: 'clone_from', isCluster: true, sourceIdentifier: 'prod_db' },
+      'field "sourceIdentifier" must be a DB cluster identifier or its ARN (arn:aws:rds:<region>:<account>:cluster:<id>)',
+    ],
+  ])('refuses %s, naming the field', (_name, detail, message) => {
+    expect(problemsOf(detail)).toBe(message);
+  });
+
   it('refuses verify on create_snapshot_only (no copy to check)', () => {
     const parsed = restoreRequestedDetailSchema.safeParse({
       ...valid,
@@ -204,7 +250,7 @@ describe('RestoreRequested detail', () => {
     [
       'unknown task',
       { ...valid, task: 'restore_everything' },
-      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only',
+      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from',
     ],
     ['missing task', { identifier: 'orders-db', isCluster: false }, 'field "task" is required'],
     [
@@ -227,7 +273,7 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf({ identifier: 'orders_db', task: 'nope' })).toBe(
       [
         'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
-        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only',
+        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from',
         'field "isCluster" is required',
       ].join('; '),
     );

@@ -214,7 +214,22 @@ export const buildClusterRestoreSteps = ({
     const cluster = await describeCluster(rds, name);
     if (!cluster) {
       try {
-        if (run.restorePoint) {
+        if (run.cloneSource) {
+          // clone_from: a copy-on-write clone of another cluster at its latest time, with this one's settings.
+          await rds.send(
+            new RestoreDBClusterToPointInTimeCommand({
+              ...buildClusterPointInTimeRestoreInput(original, {
+                source: run.cloneSource,
+                point: { latest: true },
+                runId: run.runId,
+                targetIdentifier: name,
+              }),
+              // RDS API reference, RestoreDBClusterToPointInTime RestoreType: "copy-on-write - The new DB cluster is
+              // restored as a clone of the source DB cluster."
+              RestoreType: 'copy-on-write',
+            }),
+          );
+        } else if (run.restorePoint) {
           // From the original's backups: under its own name (swap) or the temp name (rename_first).
           await rds.send(
             new RestoreDBClusterToPointInTimeCommand(

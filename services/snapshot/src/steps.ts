@@ -11,6 +11,7 @@ import {
   DeleteDBSnapshotCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
   paginateDescribeDBClusterSnapshots,
+  paginateDescribeDBClusters,
   paginateDescribeDBSnapshots,
   type RDSClient,
   type Tag,
@@ -318,6 +319,96 @@ export const buildSnapshotSteps = ({
     return runs.transition(run, 'SNAPSHOT_READY', { note });
   };
 
+  /**
+   * Why Aurora would not clone `run.cloneSource` into the refreshed cluster, or would do something else than a
+   * clone: another Region or account, a source that is missing, not available, the cluster itself, without a DB
+   * instance, of another engine or version, or already at the clone limit.
+   */
+  const cloneSourceProblem = async (run: Run): Promise<{ code: string; message: string } | undefined> => {
+    const source = run.cloneSource ?? '';
+    const arnOf = (a: string | undefined) =>
+      /^arn:[a-z-]+:rds:([a-z0-9-]+):(\d{12}):cluster:(.+)$/.exec(a ?? '');
+    const arn = arnOf(source);
+    const target = await describeCluster(rds, run.identifier);
+    // The refreshed cluster's own ARN says which Region and account this deployment works in.
+    const [, region, accountId] = arnOf(target?.DBClusterArn) ?? [];
+    // Aurora User Guide, Cloning a volume for an Amazon Aurora DB cluster, limitations: "You can't create a clone in
+    // a different AWS Region from the source Aurora DB cluster." A cross-account clone needs the source shared
+    // through AWS RAM first: not done here.
+    if (arn && region && arn[1] !== region) {
+      return {
+        code: 'InvalidRequest',
+        message: `field "sourceIdentifier": cluster ${arn[3]} is in Region ${arn[1]}, and Aurora clones only within a Region (${region})`,
+      };
+    }
+    if (arn && accountId && arn[2] !== accountId) {
+      return {
+        code: 'InvalidRequest',
+        message: `field "sourceIdentifier": cluster ${arn[3]} belongs to account ${arn[2]}; a cross-account clone needs the cluster shared through AWS RAM, which Trapheus does not do: clone it in that account, or restore a shared snapshot`,
+      };
+    }
+    const id = arn ? (arn[3] ?? '') : source;
+    if (id === run.identifier) {
+      return {
+        code: 'InvalidRequest',
+        message: 'field "sourceIdentifier" names the cluster being refreshed: name another cluster',
+      };
+    }
+    const src = await describeCluster(rds, id);
+    if (!src)
+      return {
+        code: 'DBClusterNotFoundFault',
+        message: `field "sourceIdentifier": DB cluster ${id} not found`,
+      };
+    if (src.Status !== 'available') {
+      return {
+        code: 'InvalidDBClusterStateFault',
+        message: `source DB cluster ${id} is ${src.Status}; it must be available`,
+      };
+    }
+    // Aurora User Guide, Cloning a volume, limitations: "You can't create a clone from an Aurora DB cluster that has
+    // no DB instances."
+    if (!src.DBClusterMembers?.length) {
+      return {
+        code: 'InvalidDBClusterStateFault',
+        message: `source DB cluster ${id} has no DB instance; Aurora clones only a cluster with at least one`,
+      };
+    }
+    // The clone takes the source's engine and version (RestoreDBClusterToPointInTime takes neither); the refreshed
+    // cluster keeps its own configuration, which is checked against its capture after the restore.
+    if (target && (src.Engine !== target.Engine || src.EngineVersion !== target.EngineVersion)) {
+      return {
+        code: 'InvalidRequest',
+        message: `source DB cluster ${id} runs ${src.Engine} ${src.EngineVersion} and ${run.identifier} runs ${target.Engine} ${target.EngineVersion}: a clone keeps its source's engine version; upgrade one of them first`,
+      };
+    }
+    // Aurora User Guide, Cloning a volume, limitations: "You can have up to 15 clones at the same time that were
+    // created by the copy-on-write protocol. After you have 15 clones, the next clone that you create is a full
+    // copy." A full copy takes as long as a restore: refuse it rather than wait hours without saying so.
+    if (src.CloneGroupId) {
+      const group = await countCloneGroup(src.CloneGroupId);
+      if (group >= 16) {
+        return {
+          code: 'CloneLimitReached',
+          message: `source DB cluster ${id} already has ${group - 1} copy-on-write clones, the most Aurora makes; a 16th would silently be a full copy (as slow as a restore): delete an old clone, or restore a snapshot`,
+        };
+      }
+    }
+    return undefined;
+  };
+
+  /** The clusters of a clone group (the source and its clones), every page. */
+  const countCloneGroup = async (cloneGroupId: string): Promise<number> => {
+    let n = 0;
+    for await (const page of paginateDescribeDBClusters(
+      { client: rds },
+      { Filters: [{ Name: 'clone-group-id', Values: [cloneGroupId] }] },
+    )) {
+      n += page.DBClusters?.length ?? 0;
+    }
+    return n;
+  };
+
   /** REQUESTED: one active run per database, the database exists, and for db_restore the snapshot does. */
   const acceptRequest = async (run: Run, ctx: StepContext): Promise<Run> => {
     const kind = kinds[run.kind];
@@ -426,6 +517,11 @@ export const buildSnapshotSteps = ({
         'TagQuotaPerResourceExceeded',
         ctx,
       );
+    }
+    if (run.task === 'clone_from') {
+      const problem = await cloneSourceProblem(run);
+      if (problem) return reject(run, problem.message, problem.code, ctx);
+      return snapshotReady(run, `cloning cluster ${run.cloneSource} (copy-on-write, no snapshot)`);
     }
     if (run.restorePoint) {
       // A restore to a point in time: inside the window RDS reports now, or nothing is touched.
@@ -635,7 +731,7 @@ export const buildSnapshotSteps = ({
     // A snapshot task takes a run-unique snapshot under the base name; a db_restore without a name restores the
     // newest snapshot Trapheus took under the default base (resolved when the request is accepted).
     const base = detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`;
-    const takesSnapshot = detail.task !== 'db_restore';
+    const takesSnapshot = detail.task !== 'db_restore' && detail.task !== 'clone_from';
     // A restore to a point in time has no snapshot: its source is the database's automated backups.
     const restorePoint = detail.restoreTime
       ? { time: detail.restoreTime }
@@ -647,12 +743,20 @@ export const buildSnapshotSteps = ({
       identifier: detail.identifier,
       kind: detail.isCluster ? 'cluster' : 'instance',
       task: detail.task,
-      snapshotIdentifier: restorePoint ? '' : takesSnapshot ? runSnapshotIdentifier(base, runId) : base,
+      snapshotIdentifier:
+        restorePoint || detail.task === 'clone_from'
+          ? ''
+          : takesSnapshot
+            ? runSnapshotIdentifier(base, runId)
+            : base,
       ...(restorePoint ? { restorePoint } : {}),
+      ...(detail.sourceIdentifier ? { cloneSource: detail.sourceIdentifier } : {}),
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
       ...(detail.schedule ? { schedule: detail.schedule } : {}),
       ...(detail.masterPasswordSecretArn ? { masterPasswordSecretArn: detail.masterPasswordSecretArn } : {}),
-      ...((takesSnapshot || !detail.snapshotIdentifier || detail.export) && !restorePoint
+      ...((takesSnapshot || !detail.snapshotIdentifier || detail.export) &&
+      !restorePoint &&
+      detail.task !== 'clone_from'
         ? {
             progress: {
               ...(takesSnapshot || !detail.snapshotIdentifier ? { snapshotBase: base } : {}),
