@@ -51,6 +51,8 @@ interface Opts {
   restoreTime?: string;
   latest?: boolean;
   source?: string;
+  target?: string;
+  keep?: boolean;
   json?: boolean;
   wait?: boolean;
   timeout?: number;
@@ -130,7 +132,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       .addOption(
         new Option(
           '--task <task>',
-          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot (or a point in time); create_snapshot_only: only take the snapshot; clone_from: refresh a cluster from a clone of another (--source)',
+          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot (or a point in time); create_snapshot_only: only take the snapshot; clone_from: refresh a cluster from a clone of another (--source); restore_copy: rehearse a restore under a new name (--target)',
         )
           .choices(TASKS)
           .default('create_snapshot'),
@@ -156,6 +158,11 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
           'clone_from: the Aurora cluster to clone (copy-on-write, its latest time) into <identifier>, instead of a snapshot',
         ).conflicts(['snapshot', 'restoreTime', 'latest']),
       )
+      .option(
+        '--target <identifier>',
+        'restore_copy: the new database the rehearsal restores (the source is never touched)',
+      )
+      .option('--keep', 'restore_copy: leave the copy when the rehearsal is done (default: it is deleted)')
       .option('--request-id <id>', 'idempotency key: the same id never starts two runs (default: a new one)')
       .addOption(
         new Option(
@@ -198,6 +205,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         'npx trapheus restore orders-db --task db_restore --snapshot orders-db-2026-11-30 --stage prod',
         'npx trapheus restore orders-db --task db_restore --restore-time 2026-12-01T02:00:00Z --stage prod',
         'npx trapheus restore staging --cluster --task clone_from --source prod --wait --stage prod',
+        'npx trapheus restore orders-db --task restore_copy --target orders-db-rehearsal --wait --stage prod',
         'npx trapheus restore demo-cluster --cluster --wait --timeout 3600 --local',
       )}\n\n${exitCodesHelp()}`,
     )
@@ -213,6 +221,8 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             restoreTime: opts.restoreTime,
             latest: !!opts.latest,
             sourceIdentifier: opts.source,
+            targetIdentifier: opts.target,
+            keep: !!opts.keep,
             requestId: opts.requestId,
             strategy: opts.strategy,
             export: !!opts.export,

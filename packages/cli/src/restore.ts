@@ -28,6 +28,9 @@ export interface RestoreOptions {
   latest?: boolean;
   /** clone_from: the cluster to clone. */
   sourceIdentifier?: string;
+  /** restore_copy: the new database, and whether it is kept. */
+  targetIdentifier?: string;
+  keep?: boolean;
   requestId?: string;
   /** `swap` (default) or `rename_first`. */
   strategy?: string;
@@ -90,6 +93,8 @@ export const restore = async (
     ...(opts.restoreTime ? { restoreTime: opts.restoreTime } : {}),
     ...(opts.latest ? { latest: true } : {}),
     ...(opts.sourceIdentifier ? { sourceIdentifier: opts.sourceIdentifier } : {}),
+    ...(opts.targetIdentifier ? { targetIdentifier: opts.targetIdentifier } : {}),
+    ...(opts.keep ? { keep: true } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.export ? { export: true } : {}),

@@ -106,9 +106,25 @@ export const describeRun = (run: Run, flags: string): string =>
     ...timeline(run),
   ].join('\n');
 
-export const RUNS_HEADER = `${'RUN'.padEnd(20)}  ${'CREATED'.padEnd(24)}  ${'KIND'.padEnd(8)} ${'IDENTIFIER'.padEnd(24)} ${'TASK'.padEnd(20)} STEP`;
+export const RUNS_HEADER = `${'RUN'.padEnd(20)}  ${'CREATED'.padEnd(24)}  ${'KIND'.padEnd(8)} ${'IDENTIFIER'.padEnd(24)} ${'TASK'.padEnd(20)} ${'STEP'.padEnd(14)} ${'TOOK'.padStart(8)} ${'RESTORE'.padStart(8)}  COPY`;
 
-export const runLine = (run: Run): string =>
-  `${run.runId}  ${run.createdAt}  ${run.kind.padEnd(8)} ${run.identifier.padEnd(24)} ${run.task.padEnd(20)} ${run.step}`;
+const secondsText = (n: number | undefined) => (n === undefined ? '-' : `${Math.round(n)}s`);
+
+/**
+ * One run in the list: how long it took (to its end, or so far), how long its restore took (RESTORING to
+ * CONFIGURING), and for a rehearsal (restore_copy) its copy and whether it was kept: the restore-time history an
+ * audit asks for (`trapheus runs --identifier orders-db`).
+ */
+export const runLine = (run: Run): string => {
+  const last = run.history.at(-1)?.at ?? run.updatedAt;
+  const took = (Date.parse(last) - Date.parse(run.createdAt)) / 1000;
+  const from = run.history.find((h) => h.step === 'RESTORING')?.at;
+  const to = run.history.find((h) => h.step === 'CONFIGURING')?.at;
+  const restore = from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : undefined;
+  const copy = run.rehearsal
+    ? `${run.rehearsal.targetIdentifier}${run.rehearsal.keep ? ' (kept)' : ' (deleted)'}`
+    : '';
+  return `${run.runId}  ${run.createdAt}  ${run.kind.padEnd(8)} ${run.identifier.padEnd(24)} ${run.task.padEnd(20)} ${run.step.padEnd(14)} ${secondsText(took).padStart(8)} ${secondsText(restore).padStart(8)}  ${copy}`.trimEnd();
+};
 
 export { nextLines, remediesOf };

@@ -125,7 +125,7 @@ describe('trapheus CLI', () => {
 
     expect(await main(['restore', 'orders-db', '--task', 'everything'], io)).toBe(EXIT.USAGE);
     expect(err.join('\n')).toContain(
-      "option '--task <task>' argument 'everything' is invalid. Allowed choices are create_snapshot, db_restore, create_snapshot_only, clone_from.",
+      "option '--task <task>' argument 'everything' is invalid. Allowed choices are create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy.",
     );
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });
@@ -183,7 +183,7 @@ describe('trapheus CLI', () => {
       "error: option '--restore-time <time>' cannot be used with option '--snapshot <id>' (see `npx trapheus restore --help`)",
       "error: option '--latest' cannot be used with option '--snapshot <id>' (see `npx trapheus restore --help`)",
       "error: option '--restore-time <time>' cannot be used with option '--latest' (see `npx trapheus restore --help`)",
-      'trapheus restore: invalid request, nothing was sent: field "restoreTime" applies to task db_restore (a restore to a point in time), not create_snapshot',
+      'trapheus restore: invalid request, nothing was sent: field "restoreTime" applies to tasks db_restore and restore_copy (a restore to a point in time), not create_snapshot',
       'trapheus restore: invalid request, nothing was sent: field "restoreTime" must be an ISO 8601 time with a zone, e.g. 2026-12-01T02:00:00Z',
     ]);
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);

@@ -102,6 +102,10 @@ export const restoreRequestedDetailSchema = z
       )
       .transform((s) => (s.startsWith('arn:') ? s : s.toLowerCase()))
       .optional(),
+    /** restore_copy: the new database the rehearsal restores (it must not exist). */
+    targetIdentifier: rdsIdentifierSchema.optional(),
+    /** restore_copy: leave the copy when the rehearsal is done (default: it is deleted). */
+    keep: z.boolean({ error: 'must be a boolean (true or false)' }).optional(),
     requestId: z
       .string({ error: 'must be a string' })
       .min(1, 'must not be empty')
@@ -144,11 +148,11 @@ export const restoreRequestedDetailSchema = z
     }
     for (const field of ['restoreTime', 'latest'] as const) {
       if (d[field] === undefined || d.task === 'clone_from') continue;
-      if (d.task !== 'db_restore') {
+      if (d.task !== 'db_restore' && d.task !== 'restore_copy') {
         ctx.addIssue({
           code: 'custom',
           path: [field],
-          message: `applies to task db_restore (a restore to a point in time), not ${d.task}`,
+          message: `applies to tasks db_restore and restore_copy (a restore to a point in time), not ${d.task}`,
         });
       } else if (d.snapshotIdentifier) {
         ctx.addIssue({
@@ -189,6 +193,40 @@ export const restoreRequestedDetailSchema = z
         path: ['sourceIdentifier'],
         message: `applies to task clone_from (a refresh from another cluster), not ${d.task}`,
       });
+    }
+    if (d.task === 'restore_copy') {
+      if (!d.targetIdentifier) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetIdentifier'],
+          message: 'is required for restore_copy: the name of the new database the rehearsal restores',
+        });
+      } else if (d.targetIdentifier === d.identifier) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetIdentifier'],
+          message: 'must differ from identifier: a rehearsal never touches its source',
+        });
+      }
+      for (const field of ['export', 'strategy'] as const) {
+        if (d[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: 'does not apply to restore_copy: a rehearsal restores beside its source and never swaps',
+          });
+        }
+      }
+    } else {
+      for (const field of ['targetIdentifier', 'keep'] as const) {
+        if (d[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `applies to task restore_copy (a rehearsal under a new name), not ${d.task}`,
+          });
+        }
+      }
     }
     if (d.restoreTime && d.latest) {
       ctx.addIssue({
@@ -235,6 +273,8 @@ const remedySchema = z.discriminatedUnion('action', [
     restoreTime: z.string().optional(),
     latest: z.boolean().optional(),
     sourceIdentifier: z.string().optional(),
+    targetIdentifier: z.string().optional(),
+    keep: z.boolean().optional(),
     masterPasswordSecretArn: z.string().optional(),
   }),
   z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
@@ -259,6 +299,10 @@ export const runOutcomeDetailSchema = z.object({
     .optional(),
   /** clone_from: the cluster cloned into the refreshed one. */
   cloneSource: z.string().optional(),
+  /** restore_copy: the rehearsal's new database, whether it was kept, and how long its restore took. */
+  rehearsal: z
+    .object({ targetIdentifier: z.string(), keep: z.boolean(), restoreSeconds: z.number().optional() })
+    .optional(),
   tempIdentifier: z.string().optional(),
   createdAt: z.string(),
   finishedAt: z.string(),

@@ -120,6 +120,16 @@ export const outcomeDetail = (run: Run, at: string) => ({
   ...(run.snapshotIdentifier ? { snapshotIdentifier: run.snapshotIdentifier } : {}),
   ...(run.restorePoint ? { restorePoint: run.restorePoint } : {}),
   ...(run.cloneSource ? { cloneSource: run.cloneSource } : {}),
+  ...(run.rehearsal
+    ? {
+        rehearsal: {
+          ...run.rehearsal,
+          ...(typeof run.progress.restoreSeconds === 'number'
+            ? { restoreSeconds: run.progress.restoreSeconds }
+            : {}),
+        },
+      }
+    : {}),
   // The temp is named only where it may still exist: after a rollback or a success it is gone.
   ...(run.tempIdentifier && (run.step === 'CLEANUP_FAILED' || run.step === 'FAILED')
     ? { tempIdentifier: run.tempIdentifier }

@@ -85,6 +85,7 @@ export const runSchema = z.looseObject({
   requestId: z.string().optional(),
   schedule: z.string().optional(),
   cloneSource: z.string().optional(),
+  rehearsal: z.looseObject({ targetIdentifier: z.string(), keep: z.boolean() }).optional(),
   restorePoint: z
     .looseObject({
       time: z.string().optional(),
@@ -166,6 +167,8 @@ export interface NewRun {
   restorePoint?: RestorePoint;
   /** clone_from: the cluster cloned. */
   cloneSource?: string;
+  /** restore_copy: the rehearsal's new database and whether it is kept. */
+  rehearsal?: { targetIdentifier: string; keep: boolean };
   requestId?: string;
   /** The schedule that started the run. */
   schedule?: string;

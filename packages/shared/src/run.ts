@@ -3,7 +3,13 @@
  */
 import type { CapturedOriginal } from './captured';
 
-export const TASKS = ['create_snapshot', 'db_restore', 'create_snapshot_only', 'clone_from'] as const;
+export const TASKS = [
+  'create_snapshot',
+  'db_restore',
+  'create_snapshot_only',
+  'clone_from',
+  'restore_copy',
+] as const;
 export type Task = (typeof TASKS)[number];
 
 /**
@@ -50,11 +56,13 @@ export const ALLOWED_TRANSITIONS: Readonly<Record<Step, readonly Step[]>> = {
   // swap: SNAPSHOT_READY → RESTORING (beside the original) → CONFIGURING → SWAPPING → CLEANING_UP;
   // rename_first: SNAPSHOT_READY → RENAMING → RESTORING (under the name) → CONFIGURING → CLEANING_UP.
   // A request with `verify` passes VERIFYING (the hooks' answers) before SWAPPING (swap) or CLEANING_UP (rename_first).
+  // restore_copy (a rehearsal): SNAPSHOT_READY → RESTORING (under its target name) → CONFIGURING → (VERIFYING) →
+  // CLEANING_UP (the copy is deleted) or SUCCEEDED (keep: the copy stays); the source is never touched.
   SNAPSHOT_READY: ['RENAMING', 'RESTORING', 'SUCCEEDED', 'FAILED'],
   RENAMING: ['RESTORING', 'ROLLING_BACK'],
   RESTORING: ['CONFIGURING', 'ROLLING_BACK'],
-  CONFIGURING: ['VERIFYING', 'SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
-  VERIFYING: ['SWAPPING', 'CLEANING_UP', 'ROLLING_BACK'],
+  CONFIGURING: ['VERIFYING', 'SWAPPING', 'CLEANING_UP', 'SUCCEEDED', 'ROLLING_BACK'],
+  VERIFYING: ['SWAPPING', 'CLEANING_UP', 'SUCCEEDED', 'ROLLING_BACK'],
   SWAPPING: ['CLEANING_UP', 'ROLLING_BACK'],
   CLEANING_UP: ['SUCCEEDED', 'CLEANUP_FAILED'],
   ROLLING_BACK: ['ROLLED_BACK', 'FAILED'],
@@ -169,6 +177,11 @@ export interface Run {
   restorePoint?: RestorePoint;
   /** clone_from: the Aurora cluster cloned (copy-on-write, latest time) into the refreshed one. */
   cloneSource?: string;
+  /**
+   * restore_copy: a rehearsal restores the snapshot (or point in time) as a new database `targetIdentifier`, with
+   * the source's configuration, without touching the source; `keep` leaves the copy, else it is deleted.
+   */
+  rehearsal?: { targetIdentifier: string; keep: boolean };
   requestId?: string;
   /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
   schedule?: string;
@@ -263,6 +276,9 @@ export type Remedy =
       latest?: boolean;
       /** clone_from: the cluster to clone. */
       sourceIdentifier?: string;
+      /** restore_copy: the new database's name, and whether it is kept. */
+      targetIdentifier?: string;
+      keep?: boolean;
       /** The run's master password secret: a retry without it would leave the snapshot's password on the copy. */
       masterPasswordSecretArn?: string;
     }
@@ -284,13 +300,14 @@ export const retryRemedy = (run: {
   snapshotIdentifier?: string;
   restorePoint?: RestorePoint;
   cloneSource?: string;
+  rehearsal?: { targetIdentifier: string; keep: boolean };
   masterPasswordSecretArn?: string;
 }): RestoreRemedy => ({
   action: 'restore',
   identifier: run.identifier,
   isCluster: run.kind === 'cluster',
   task: TASKS.find((t) => t === run.task) ?? 'create_snapshot',
-  ...(run.task === 'db_restore' &&
+  ...((run.task === 'db_restore' || run.task === 'restore_copy') &&
   run.snapshotIdentifier &&
   run.snapshotIdentifier !== `${run.identifier}-snapshot`
     ? { snapshotIdentifier: run.snapshotIdentifier }
@@ -298,6 +315,8 @@ export const retryRemedy = (run: {
   ...(run.restorePoint?.time ? { restoreTime: run.restorePoint.time } : {}),
   ...(run.restorePoint?.latest ? { latest: true } : {}),
   ...(run.cloneSource ? { sourceIdentifier: run.cloneSource } : {}),
+  ...(run.rehearsal ? { targetIdentifier: run.rehearsal.targetIdentifier } : {}),
+  ...(run.rehearsal?.keep ? { keep: true } : {}),
   ...(run.masterPasswordSecretArn ? { masterPasswordSecretArn: run.masterPasswordSecretArn } : {}),
 });
 
@@ -313,7 +332,7 @@ export const remedyCommand = (remedy: Remedy, flags: string): string => {
   switch (remedy.action) {
     case 'restore':
       // The CLI has no flag for the master password secret: say so rather than drop it silently.
-      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.sourceIdentifier ? ` --source ${remedy.sourceIdentifier}` : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.sourceIdentifier ? ` --source ${remedy.sourceIdentifier}` : ''}${remedy.targetIdentifier ? ` --target ${remedy.targetIdentifier}` : ''}${remedy.keep ? ' --keep' : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
     case 'unlock':
       return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
     case 'follow':
@@ -332,6 +351,8 @@ export const remedyRequest = (remedy: Remedy): string | undefined =>
         ...(remedy.restoreTime ? { restoreTime: remedy.restoreTime } : {}),
         ...(remedy.latest ? { latest: true } : {}),
         ...(remedy.sourceIdentifier ? { sourceIdentifier: remedy.sourceIdentifier } : {}),
+        ...(remedy.targetIdentifier ? { targetIdentifier: remedy.targetIdentifier } : {}),
+        ...(remedy.keep ? { keep: true } : {}),
         ...(remedy.masterPasswordSecretArn
           ? { masterPasswordSecretArn: remedy.masterPasswordSecretArn }
           : {}),

@@ -132,7 +132,7 @@ describe('RestoreRequested detail', () => {
     [
       'restoreTime on a snapshot task',
       { ...valid, restoreTime: '2026-12-01T02:00:00Z' },
-      'field "restoreTime" applies to task db_restore (a restore to a point in time), not create_snapshot',
+      'field "restoreTime" applies to tasks db_restore and restore_copy (a restore to a point in time), not create_snapshot',
     ],
     [
       'restoreTime with a snapshot',
@@ -204,6 +204,43 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf(detail)).toBe(message);
   });
 
+  it('accepts restore_copy with a target, keep, a snapshot or a point in time, and verify', () => {
+    const base = {
+      identifier: 'orders-db',
+      task: 'restore_copy',
+      isCluster: false,
+      targetIdentifier: 'Orders-Rehearsal',
+    };
+    expect(restoreRequestedDetailSchema.parse(base).targetIdentifier).toBe('orders-rehearsal');
+    expect(problemsOf({ ...base, keep: true, snapshotIdentifier: 'orders-snap' })).toBe('valid');
+    expect(problemsOf({ ...base, latest: true, verify: { hooks: ['smoke'] } })).toBe('valid');
+  });
+
+  it.each([
+    [
+      'restore_copy without a target',
+      { ...valid, task: 'restore_copy' },
+      'field "targetIdentifier" is required for restore_copy: the name of the new database the rehearsal restores',
+    ],
+    [
+      'restore_copy onto its source',
+      { ...valid, task: 'restore_copy', targetIdentifier: 'orders-db' },
+      'field "targetIdentifier" must differ from identifier: a rehearsal never touches its source',
+    ],
+    [
+      'restore_copy with a strategy',
+      { ...valid, task: 'restore_copy', targetIdentifier: 'r', strategy: 'rename_first' },
+      'field "strategy" does not apply to restore_copy: a rehearsal restores beside its source and never swaps',
+    ],
+    [
+      'keep on another task',
+      { ...valid, keep: true },
+      'field "keep" applies to task restore_copy (a rehearsal under a new name), not create_snapshot',
+    ],
+  ])('refuses %s, naming the field', (_name, detail, message) => {
+    expect(problemsOf(detail)).toBe(message);
+  });
+
   it('refuses verify on create_snapshot_only (no copy to check)', () => {
     const parsed = restoreRequestedDetailSchema.safeParse({
       ...valid,
@@ -250,7 +287,7 @@ describe('RestoreRequested detail', () => {
     [
       'unknown task',
       { ...valid, task: 'restore_everything' },
-      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from',
+      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy',
     ],
     ['missing task', { identifier: 'orders-db', isCluster: false }, 'field "task" is required'],
     [
@@ -273,7 +310,7 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf({ identifier: 'orders_db', task: 'nope' })).toBe(
       [
         'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
-        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from',
+        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy',
         'field "isCluster" is required',
       ].join('; '),
     );

@@ -133,8 +133,22 @@ export const buildClusterCleanupSteps = ({
     return deleteCluster(run, copy, 'restored-copy', ctx);
   };
 
-  /** CLEANING_UP: temp members, then the temp cluster. */
+  /** CLEANING_UP: temp members, then the temp cluster (a rehearsal: its copy's members, then the copy). */
   const deleteTemp: StepFn = async (run, ctx) => {
+    if (run.rehearsal) {
+      const copy = await describeCluster(rds, run.rehearsal.targetIdentifier);
+      if (copy) return deleteCopyCluster(run, copy, ctx);
+      const seconds = run.progress.restoreSeconds;
+      return runs.transition(run, 'SUCCEEDED', {
+        note: `rehearsal DB cluster ${run.rehearsal.targetIdentifier} and its members deleted`,
+        patch: {
+          progress: {
+            ...run.progress,
+            databaseState: `unchanged: the source ${run.identifier} was never touched; the rehearsal's DB cluster ${run.rehearsal.targetIdentifier} (restored from ${restoreSourceLabel(run)}${typeof seconds === 'number' ? ` in ${seconds}s` : ''}) is deleted`,
+          },
+        },
+      });
+    }
     const original = originalOf(run);
     const pending: string[] = [];
     for (const member of original.members) {

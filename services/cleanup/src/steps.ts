@@ -135,8 +135,25 @@ export const buildCleanupSteps = ({ rds, runs, waiter }: CleanupDeps): ServiceSt
       ctx,
     );
 
-  /** CLEANING_UP: delete the temp; done when it is gone. */
+  /** A rehearsal's end, its copy deleted (the source was never touched). */
+  const rehearsalDeleted = (run: Run, label: string, copy: string): Promise<Run> =>
+    runs.transition(run, 'SUCCEEDED', {
+      note: `rehearsal ${label} ${copy} deleted`,
+      patch: {
+        progress: {
+          ...run.progress,
+          databaseState: `unchanged: the source ${run.identifier} was never touched; the rehearsal's ${label} ${copy} (restored from ${restoreSourceLabel(run)}${typeof run.progress.restoreSeconds === 'number' ? ` in ${run.progress.restoreSeconds}s` : ''}) is deleted`,
+        },
+      },
+    });
+
+  /** CLEANING_UP: delete the temp (a rehearsal: its copy); done when it is gone. */
   const deleteTemp = async (run: Run, ctx: StepContext): Promise<Run> => {
+    if (run.rehearsal) {
+      const copy = await describeInstance(rds, run.rehearsal.targetIdentifier);
+      if (copy) return deleteGuarded(run, copy, 'restored-copy', ctx);
+      return rehearsalDeleted(run, 'DB instance', run.rehearsal.targetIdentifier);
+    }
     const temp = tempOf(run);
     const db = await describeInstance(rds, temp);
     if (!db) {

@@ -55,6 +55,7 @@ import {
   type Waiter,
 } from '@trapheus/shared';
 import { defaultSecretReader, masterPasswordFor, type SecretReader } from './master-password';
+import { endRehearsal } from './rehearsal';
 import { buildVerifyStep } from './verify';
 
 export const buildClusterRestoreSteps = ({
@@ -111,7 +112,12 @@ export const buildClusterRestoreSteps = ({
       patch: {
         original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
-        ...(swap ? { copyIdentifier: copyIdentifierFor(run.identifier, run.runId) } : {}),
+        // A rehearsal restores under its own new name (and never swaps).
+        ...(swap
+          ? {
+              copyIdentifier: run.rehearsal?.targetIdentifier ?? copyIdentifierFor(run.identifier, run.runId),
+            }
+          : {}),
       },
     });
   };
@@ -426,6 +432,7 @@ export const buildClusterRestoreSteps = ({
           `restored cluster differs from the original: ${drift.join('; ')}`,
         );
       }
+      if (run.rehearsal && !run.verification) return endRehearsal(runs, run, 'DB cluster');
       return runs.transition(run, run.verification ? 'VERIFYING' : 'SWAPPING', {
         note: `restored cluster ${name} available and configured${run.verification ? `; waiting for hooks ${run.verification.hooks.join(', ')}` : ''}`,
       });
@@ -654,6 +661,7 @@ export const buildClusterRestoreSteps = ({
       };
     },
     commit: async (run, ctx) => {
+      if (run.rehearsal) return endRehearsal(runs, run, 'DB cluster');
       if (strategyOf(run) === 'swap') {
         return runs.transition(run, 'SWAPPING', {
           note: `verified by ${run.verification?.hooks.join(', ') ?? ''}`,

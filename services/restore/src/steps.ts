@@ -51,6 +51,7 @@ import {
 } from '@trapheus/shared';
 import { buildClusterRestoreSteps } from './cluster-steps';
 import { defaultSecretReader, masterPasswordFor, type SecretReader } from './master-password';
+import { endRehearsal } from './rehearsal';
 import { buildVerifyStep } from './verify';
 
 export interface RestoreDeps {
@@ -164,7 +165,12 @@ export const buildRestoreSteps = ({
       patch: {
         original,
         tempIdentifier: tempIdentifierFor(run.identifier, run.runId),
-        ...(swap ? { copyIdentifier: copyIdentifierFor(run.identifier, run.runId) } : {}),
+        // A rehearsal restores under its own new name (and never swaps).
+        ...(swap
+          ? {
+              copyIdentifier: run.rehearsal?.targetIdentifier ?? copyIdentifierFor(run.identifier, run.runId),
+            }
+          : {}),
       },
     });
   };
@@ -409,6 +415,7 @@ export const buildRestoreSteps = ({
         note: `restored copy ${name} available and configured; waiting for hooks ${run.verification.hooks.join(', ')}`,
       });
     }
+    if (run.rehearsal) return endRehearsal(runs, run, 'DB instance');
     if (strategyOf(run) === 'swap') {
       // Configured beside the original, which still serves: now the two renames. The copy keeps its
       // restored-by tag until it answers under the name, so a rollback can still tell it apart and delete it.
@@ -573,6 +580,7 @@ export const buildRestoreSteps = ({
     },
     commit: async (run) => {
       const hooks = run.verification?.hooks.join(', ') ?? '';
+      if (run.rehearsal) return endRehearsal(runs, run, 'DB instance');
       if (strategyOf(run) === 'swap') {
         return runs.transition(run, 'SWAPPING', { note: `verified by ${hooks}` });
       }

@@ -523,6 +523,14 @@ export const buildSnapshotSteps = ({
       if (problem) return reject(run, problem.message, problem.code, ctx);
       return snapshotReady(run, `cloning cluster ${run.cloneSource} (copy-on-write, no snapshot)`);
     }
+    if (run.rehearsal && (await kind.describeDb(run.rehearsal.targetIdentifier))) {
+      return reject(
+        run,
+        `field "targetIdentifier": a ${kind.label} ${run.rehearsal.targetIdentifier} exists; a rehearsal restores a new database: name one that does not exist`,
+        run.kind === 'cluster' ? 'DBClusterAlreadyExistsFault' : 'DBInstanceAlreadyExists',
+        ctx,
+      );
+    }
     if (run.restorePoint) {
       // A restore to a point in time: inside the window RDS reports now, or nothing is touched.
       const window = await kind.restorableWindow(run.identifier);
@@ -540,7 +548,7 @@ export const buildSnapshotSteps = ({
       });
       return snapshotReady(run, `restoring to ${restoreSourceLabel(run)} (no snapshot)`);
     }
-    if (run.task !== 'db_restore') {
+    if (run.task !== 'db_restore' && run.task !== 'restore_copy') {
       // Replacing the snapshot of that name is the original tool's behaviour, but only for this database's own.
       const existing = await kind.describeSnapshot(run.snapshotIdentifier);
       if (existing && existing.source !== run.identifier) {
@@ -576,7 +584,7 @@ export const buildSnapshotSteps = ({
     if (!snapshot) {
       return reject(
         run,
-        `${snapshotLabel} ${run.snapshotIdentifier} not found (task db_restore)`,
+        `${snapshotLabel} ${run.snapshotIdentifier} not found (task ${run.task})`,
         kind.snapshotNotFoundCode,
         ctx,
       );
@@ -731,7 +739,8 @@ export const buildSnapshotSteps = ({
     // A snapshot task takes a run-unique snapshot under the base name; a db_restore without a name restores the
     // newest snapshot Trapheus took under the default base (resolved when the request is accepted).
     const base = detail.snapshotIdentifier ?? `${detail.identifier}-snapshot`;
-    const takesSnapshot = detail.task !== 'db_restore' && detail.task !== 'clone_from';
+    const takesSnapshot =
+      detail.task !== 'db_restore' && detail.task !== 'clone_from' && detail.task !== 'restore_copy';
     // A restore to a point in time has no snapshot: its source is the database's automated backups.
     const restorePoint = detail.restoreTime
       ? { time: detail.restoreTime }
@@ -751,6 +760,9 @@ export const buildSnapshotSteps = ({
             : base,
       ...(restorePoint ? { restorePoint } : {}),
       ...(detail.sourceIdentifier ? { cloneSource: detail.sourceIdentifier } : {}),
+      ...(detail.task === 'restore_copy' && detail.targetIdentifier
+        ? { rehearsal: { targetIdentifier: detail.targetIdentifier, keep: detail.keep === true } }
+        : {}),
       ...(detail.requestId ? { requestId: detail.requestId } : {}),
       ...(detail.schedule ? { schedule: detail.schedule } : {}),
       ...(detail.masterPasswordSecretArn ? { masterPasswordSecretArn: detail.masterPasswordSecretArn } : {}),
@@ -764,7 +776,8 @@ export const buildSnapshotSteps = ({
             },
           }
         : {}),
-      strategy: detail.strategy ?? 'swap',
+      // A rehearsal restores beside its source, as swap does, and never swaps.
+      strategy: detail.task === 'restore_copy' ? 'swap' : (detail.strategy ?? 'swap'),
       ...(detail.verify
         ? {
             verification: {
