@@ -44,6 +44,18 @@ export const EVENT_CATALOG: Record<string, { categories: string[]; message: (ext
     categories: ['restoration'],
     message: (s) => `Restored from snapshot ${s ?? ''}`.trim(),
   },
+  // RDS User Guide, "Amazon RDS event categories and event messages" (USER_Events.Messages), DB snapshot events,
+  // category notification: RDS-EVENT-0196 "Started copy of snapshot name in region name." and RDS-EVENT-0197
+  // "Finished copy of snapshot name in region name." (a copy in the same Region). `extra` is "<name> in region
+  // <region>".
+  'RDS-EVENT-0196': {
+    categories: ['notification'],
+    message: (s) => `Started copy of snapshot ${s ?? ''}.`,
+  },
+  'RDS-EVENT-0197': {
+    categories: ['notification'],
+    message: (s) => `Finished copy of snapshot ${s ?? ''}.`,
+  },
   'RDS-EVENT-0074': { categories: ['backup'], message: () => 'Creating manual cluster snapshot' },
   'RDS-EVENT-0075': { categories: ['backup'], message: () => 'Manual cluster snapshot created' },
   'RDS-EVENT-0170': { categories: ['creation'], message: () => 'DB cluster created' },

@@ -12,7 +12,8 @@ import type { IamCallInput, IamResource } from '../iam-recorder';
 import { requestTagContext, resourceTagContext } from '../iam-recorder';
 import { optTags, type Params } from './protocol';
 import { defaultOptionGroup, defaultParameterGroup } from './state/engines';
-import type { SimContext } from './state/store';
+import { aliasKeyId } from './state/kms';
+import { parseSnapshotArn, type SimContext } from './state/store';
 import type { Tag } from './types';
 
 type Ctx = Record<string, string | string[]>;
@@ -64,6 +65,16 @@ function existing(ctx: SimContext, type: string, id: string): Res {
   return { type, arn: rdsArn(ctx, type, id), ...(tags ? { context: resourceTagContext(tags) } : {}) };
 }
 
+/**
+ * A snapshot a call names by identifier or ARN: the local account's (with its tags), or another account's by its own
+ * ARN (a shared snapshot; its owner's tags are not the caller's to see).
+ */
+function snapshotRes(ctx: SimContext, type: 'snapshot' | 'cluster-snapshot', value: string): Res {
+  const m = /^arn:aws[\w-]*:rds:[^:]*:([^:]*):(snapshot|cluster-snapshot):(.+)$/.exec(value);
+  if (m && m[1] !== ctx.accountId) return { type, arn: value };
+  return existing(ctx, type, idOf(value) ?? '');
+}
+
 /** A resource the call creates: no tags of its own yet. */
 const created = (ctx: SimContext, type: string, id: string): Res => ({ type, arn: rdsArn(ctx, type, id) });
 
@@ -78,9 +89,9 @@ const group = (ctx: SimContext, type: string, name: string | undefined): Res[] =
 function kmsKeyArn(ctx: SimContext, key: string): string {
   const alias = /(?:^|:)(alias\/.+)$/.exec(key)?.[1];
   if (alias) {
-    const hex = Buffer.from(alias).toString('hex').padEnd(32, '0').slice(0, 32);
-    const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-    return `arn:aws:kms:${ctx.region}:${ctx.accountId}:key/${id}`;
+    // An alias ARN names its account (another account's key); an alias name is the caller's.
+    const account = /^arn:aws[\w-]*:kms:[^:]+:([^:]+):alias\//.exec(key)?.[1] ?? ctx.accountId;
+    return `arn:aws:kms:${ctx.region}:${account}:key/${aliasKeyId(alias)}`;
   }
   if (key.startsWith('arn:')) return key;
   return `arn:aws:kms:${ctx.region}:${ctx.accountId}:key/${key}`;
@@ -197,15 +208,15 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       pre.push(clusterId ? existing(ctx, 'cluster', clusterId) : created(ctx, 'cluster', '*'));
       break;
     case 'DescribeDBSnapshots': {
-      const snap = idOf(str(p, 'DBSnapshotIdentifier'));
-      if (snap) pre.push(existing(ctx, 'snapshot', snap));
+      const snap = str(p, 'DBSnapshotIdentifier');
+      if (snap) pre.push(snapshotRes(ctx, 'snapshot', snap));
       if (dbId) pre.push(existing(ctx, 'db', dbId));
       if (!snap && !dbId) pre.push(created(ctx, 'snapshot', '*'));
       break;
     }
     case 'DescribeDBClusterSnapshots': {
-      const snap = idOf(str(p, 'DBClusterSnapshotIdentifier'));
-      if (snap) pre.push(existing(ctx, 'cluster-snapshot', snap));
+      const snap = str(p, 'DBClusterSnapshotIdentifier');
+      if (snap) pre.push(snapshotRes(ctx, 'cluster-snapshot', snap));
       if (clusterId) pre.push(existing(ctx, 'cluster', clusterId));
       if (!snap && !clusterId) pre.push(created(ctx, 'cluster-snapshot', '*'));
       break;
@@ -241,6 +252,55 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       post = () => ({ resources: [], extra: tagOnCreate(snap, tags) });
       break;
     }
+    case 'CopyDBSnapshot':
+    case 'CopyDBClusterSnapshot': {
+      // SAR (rds CopyDBSnapshot): snapshot* with aws:RequestTag/${TagKey}, aws:TagKeys, rds:CopyOptionGroup,
+      // rds:req-tag/${TagKey}; CopyDBClusterSnapshot: cluster-snapshot* with aws:RequestTag, aws:TagKeys,
+      // rds:req-tag. Both snapshots are resources of the call: the copy (in this account) and the source (its ARN,
+      // another account's for a shared snapshot).
+      const cluster = action === 'CopyDBClusterSnapshot';
+      const type = cluster ? 'cluster-snapshot' : 'snapshot';
+      const targetId =
+        str(p, cluster ? 'TargetDBClusterSnapshotIdentifier' : 'TargetDBSnapshotIdentifier') ?? '';
+      const target = created(ctx, type, targetId);
+      pre.push(target);
+      pre.push(
+        snapshotRes(
+          ctx,
+          type,
+          str(p, cluster ? 'SourceDBClusterSnapshotIdentifier' : 'SourceDBSnapshotIdentifier') ?? '',
+        ),
+      );
+      Object.assign(context, reqCtx);
+      if (!cluster) setContext(context, 'rds:CopyOptionGroup', str(p, 'CopyOptionGroup'));
+      post = (ok) => {
+        const copy = ok
+          ? (cluster ? s.clusterSnapshots : s.snapshots).get(targetId.toLowerCase())?.props
+          : undefined;
+        return {
+          resources: [],
+          extra: [
+            ...tagOnCreate(target, tags),
+            // RDS User Guide, Overview.Encryption.Keys: "To create an RDS resource using a customer managed key, a user
+            // must have permissions to call the following operations on the customer managed key: kms:CreateGrant,
+            // kms:DescribeKey" (the copy's key: the one given, else the source's).
+            ...kmsViaRds(ctx, str(p, 'KmsKeyId') ?? copy?.KmsKeyId, ['kms:CreateGrant', 'kms:DescribeKey']),
+          ],
+        };
+      };
+      break;
+    }
+    case 'ModifyDBSnapshotAttribute':
+    case 'DescribeDBSnapshotAttributes':
+      // SAR: ModifyDBSnapshotAttribute (Write) and DescribeDBSnapshotAttributes (List) on snapshot*.
+      pre.push(snapshotRes(ctx, 'snapshot', str(p, 'DBSnapshotIdentifier') ?? ''));
+      break;
+    case 'ModifyDBClusterSnapshotAttribute':
+    case 'DescribeDBClusterSnapshotAttributes':
+      // SAR: ModifyDBClusterSnapshotAttribute (Write) and DescribeDBClusterSnapshotAttributes (List) on
+      // cluster-snapshot*.
+      pre.push(snapshotRes(ctx, 'cluster-snapshot', str(p, 'DBClusterSnapshotIdentifier') ?? ''));
+      break;
     case 'DeleteDBSnapshot':
       pre.push(existing(ctx, 'snapshot', idOf(str(p, 'DBSnapshotIdentifier')) ?? ''));
       break;
@@ -261,8 +321,12 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
       const snapParam = str(p, 'DBSnapshotIdentifier') ?? '';
       const snapId = idOf(snapParam) ?? '';
       const isClusterSnap = snapParam.includes(':cluster-snapshot:');
-      const snapRes = existing(ctx, isClusterSnap ? 'cluster-snapshot' : 'snapshot', snapId);
-      const source = s.snapshots.get(snapId.toLowerCase());
+      const snapRes = snapshotRes(ctx, isClusterSnap ? 'cluster-snapshot' : 'snapshot', snapParam);
+      const ref = parseSnapshotArn(snapParam, 'snapshot');
+      const source =
+        ref && ref.account !== ctx.accountId
+          ? s.foreignSnapshots.get(ref.key)
+          : s.snapshots.get(snapId.toLowerCase());
       const db = created(ctx, 'db', dbId ?? '');
       pre.push(db, snapRes);
       Object.assign(context, reqCtx);
@@ -433,7 +497,7 @@ export function authorizeRds(ctx: SimContext, action: string, p: Params): RdsAut
         const snapParam = str(p, 'SnapshotIdentifier') ?? '';
         const snapId = idOf(snapParam) ?? '';
         const isDbSnap = snapParam.includes(':snapshot:') || s.snapshots.has(snapId.toLowerCase());
-        pre.push(existing(ctx, isDbSnap ? 'snapshot' : 'cluster-snapshot', snapId));
+        pre.push(snapshotRes(ctx, isDbSnap ? 'snapshot' : 'cluster-snapshot', snapParam));
       }
       Object.assign(context, reqCtx);
       post = () => {

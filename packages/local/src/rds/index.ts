@@ -6,7 +6,14 @@ import { type QueryRecorder, type RdsCallObserver, type RdsCallRecord, startServ
 import { type GlobalClusterSeed, seedGlobalCluster } from './state/cluster-endpoints';
 import { type ClusterSeed, seedCluster } from './state/clusters';
 import { buildInstance, type InstanceSeed, insertInstance } from './state/instances';
+import { type KmsKeySeed, seedKmsKey } from './state/kms';
 import { stateView } from './state/render';
+import {
+  type AutomatedSnapshotSeed,
+  type ForeignSnapshotSeed,
+  seedAutomatedSnapshot,
+  seedForeignSnapshot,
+} from './state/sharing';
 import { type Quotas, type SimContext, Store } from './state/store';
 import { DEFAULT_DURATIONS, type Durations, type RdsEventBridgeEvent } from './types';
 
@@ -17,6 +24,15 @@ export type { ClusterSeed } from './state/clusters';
 export { MAX_COPY_ON_WRITE_CLONES } from './state/clusters';
 export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from './state/engines';
 export type { InstanceSeed } from './state/instances';
+export type { KmsKeySeed } from './state/kms';
+export { aliasKeyId, RDS_DEFAULT_KEY_ALIAS } from './state/kms';
+export type {
+  AutomatedSnapshotSeed,
+  ForeignClusterSnapshotSeed,
+  ForeignDBSnapshotSeed,
+  ForeignSnapshotSeed,
+} from './state/sharing';
+export { MAX_SHARED_ACCOUNTS } from './state/sharing';
 export type { Quotas } from './state/store';
 export {
   DEFAULT_QUOTAS,
@@ -81,6 +97,20 @@ export interface RdsSimulator {
   seedCluster(input: ClusterSeed): void;
   /** Adds an Aurora global database (DescribeGlobalClusters); member clusters name it in GlobalClusterIdentifier. */
   seedGlobalCluster(input: GlobalClusterSeed): void;
+  /**
+   * Registers a KMS key (`keyId` or `arn`, owner `account`); returns its ARN. `awsManagedRdsDefault` makes it the
+   * account's AWS managed `aws/rds` key (every account has one implicitly); `usableBy` lists the other accounts its key
+   * policy lets use it. A key never seeded is a customer managed key of the account in its ARN, usable by it only.
+   */
+  seedKmsKey(input: KmsKeySeed): string;
+  /**
+   * Adds a manual DB snapshot (`kind: 'instance'`) or DB cluster snapshot (`kind: 'cluster'`) owned by another
+   * `account`, shared with the accounts in `sharedWith` (or `all`); returns its ARN. The local account sees it only by
+   * that ARN, or with SnapshotType `shared` / IncludeShared (`public` / IncludePublic when shared with `all`).
+   */
+  seedForeignSnapshot(input: ForeignSnapshotSeed): string;
+  /** Adds an `available` automated snapshot (`rds:<id>-<yyyy-mm-dd-hh-mm>`) of a local instance or cluster. */
+  seedAutomatedSnapshot(input: AutomatedSnapshotSeed): string;
   /** The master password last set by ModifyDBInstance/ModifyDBCluster (RDS never returns it in Describe). */
   masterUserPassword(kind: 'instance' | 'cluster', id: string): string | undefined;
   /**
@@ -170,6 +200,9 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     },
     seedCluster: (input) => seedCluster(store, input),
     seedGlobalCluster: (input) => seedGlobalCluster(store, input),
+    seedKmsKey: (input) => seedKmsKey(store, input),
+    seedForeignSnapshot: (input) => seedForeignSnapshot(store, input),
+    seedAutomatedSnapshot: (input) => seedAutomatedSnapshot(store, input),
     masterUserPassword: (kind, id) =>
       kind === 'instance'
         ? store.instances.get(id.toLowerCase())?.masterUserPassword

@@ -40,6 +40,14 @@ import {
   removeRoleFromDBCluster,
   removeRoleFromDBInstance,
 } from './state/roles';
+import {
+  copyDBClusterSnapshot,
+  copyDBSnapshot,
+  describeDBClusterSnapshotAttributes,
+  describeDBSnapshotAttributes,
+  modifyDBClusterSnapshotAttribute,
+  modifyDBSnapshotAttribute,
+} from './state/sharing';
 import { createDBSnapshot, deleteDBSnapshot, describeDBSnapshots } from './state/snapshots';
 import type { SimContext } from './state/store';
 import { addTagsToResource, listTagsForResource, removeTagsFromResource } from './state/tags';
@@ -57,6 +65,9 @@ export const OPERATIONS: Record<string, Operation> = {
   CreateDBSnapshot: createDBSnapshot,
   DescribeDBSnapshots: describeDBSnapshots,
   DeleteDBSnapshot: deleteDBSnapshot,
+  CopyDBSnapshot: copyDBSnapshot,
+  ModifyDBSnapshotAttribute: modifyDBSnapshotAttribute,
+  DescribeDBSnapshotAttributes: describeDBSnapshotAttributes,
   AddTagsToResource: addTagsToResource,
   RemoveTagsFromResource: removeTagsFromResource,
   ListTagsForResource: listTagsForResource,
@@ -69,6 +80,9 @@ export const OPERATIONS: Record<string, Operation> = {
   CreateDBClusterSnapshot: createDBClusterSnapshot,
   DescribeDBClusterSnapshots: describeDBClusterSnapshots,
   DeleteDBClusterSnapshot: deleteDBClusterSnapshot,
+  CopyDBClusterSnapshot: copyDBClusterSnapshot,
+  ModifyDBClusterSnapshotAttribute: modifyDBClusterSnapshotAttribute,
+  DescribeDBClusterSnapshotAttributes: describeDBClusterSnapshotAttributes,
   AddRoleToDBInstance: addRoleToDBInstance,
   RemoveRoleFromDBInstance: removeRoleFromDBInstance,
   AddRoleToDBCluster: addRoleToDBCluster,
@@ -105,6 +119,11 @@ const IDENTIFIER_PARAMS = [
   'TargetDBInstanceIdentifier',
   'SourceDBInstanceIdentifier',
   'SourceDBClusterIdentifier',
+  // CopyDBSnapshot / CopyDBClusterSnapshot: the source (name or ARN) and the copy.
+  'SourceDBSnapshotIdentifier',
+  'TargetDBSnapshotIdentifier',
+  'SourceDBClusterSnapshotIdentifier',
+  'TargetDBClusterSnapshotIdentifier',
 ];
 
 /** The request's identifiers, for matching injected faults (an ARN also matches by its last segment). */

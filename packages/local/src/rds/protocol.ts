@@ -150,6 +150,11 @@ const LIST_MEMBERS: Record<string, string> = {
   GlobalClusters: 'GlobalClusterMember',
   GlobalClusterMembers: 'GlobalClusterMember',
   ExportTasks: 'ExportTask',
+  // RDS API model (@aws-sdk/client-rds schemas): DBSnapshotAttributeList members are DBSnapshotAttribute,
+  // DBClusterSnapshotAttributeList members DBClusterSnapshotAttribute, AttributeValueList members AttributeValue.
+  DBSnapshotAttributes: 'DBSnapshotAttribute',
+  DBClusterSnapshotAttributes: 'DBClusterSnapshotAttribute',
+  AttributeValues: 'AttributeValue',
 };
 
 /** List members that depend on the element holding the list (`AssociatedRoles` of an instance or a cluster). */

@@ -165,6 +165,16 @@ export interface SnapshotProps {
   Encrypted: boolean;
   KmsKeyId?: string;
   IAMDatabaseAuthenticationEnabled: boolean;
+  /**
+   * RDS API reference, DBSnapshot OriginalSnapshotCreateTime: "Specifies the time of the CreateDBSnapshot operation in
+   * Coordinated Universal Time (UTC). Doesn't change when the snapshot is copied." (set on copies)
+   */
+  OriginalSnapshotCreateTime?: string;
+  /**
+   * RDS API reference, DBSnapshot SourceDBSnapshotIdentifier: "The DB snapshot Amazon Resource Name (ARN) that the DB
+   * snapshot was copied from. It only has a value in the case of a cross-account or cross-Region copy."
+   */
+  SourceDBSnapshotIdentifier?: string;
   TagList: Tag[];
 }
 
@@ -256,6 +266,12 @@ export interface ClusterSnapshotProps {
   KmsKeyId?: string;
   IAMDatabaseAuthenticationEnabled: boolean;
   AvailabilityZones: string[];
+  /**
+   * RDS API reference, DBClusterSnapshot SourceDBClusterSnapshotArn: "If the DB cluster snapshot was copied from a
+   * source DB cluster snapshot, the Amazon Resource Name (ARN) for the source DB cluster snapshot, otherwise, a null
+   * value."
+   */
+  SourceDBClusterSnapshotArn?: string;
   TagList: Tag[];
 }
 
@@ -273,6 +289,8 @@ export interface Durations {
   deleteInstance: number;
   createSnapshot: number;
   deleteSnapshot: number;
+  /** CopyDBSnapshot / CopyDBClusterSnapshot in the same Region: `creating` (`copying`) → `available`. */
+  copySnapshot: number;
   createCluster: number;
   restoreCluster: number;
   /** RestoreDBClusterToPointInTime with RestoreType copy-on-write (an Aurora clone). */
@@ -302,6 +320,8 @@ export const DEFAULT_DURATIONS: Durations = {
   deleteInstance: 120,
   createSnapshot: 120,
   deleteSnapshot: 20,
+  // No copy duration is documented (it grows with the snapshot's size); here a copy takes as long as a snapshot.
+  copySnapshot: 120,
   createCluster: 300,
   restoreCluster: 300,
   // Aurora User Guide, "Cloning a volume for an Amazon Aurora DB cluster" (Aurora.Managing.Clone): "Creating a clone

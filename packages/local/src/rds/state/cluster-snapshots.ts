@@ -1,19 +1,21 @@
 import { RdsError } from '../errors';
 import type { EventSource } from '../events';
-import { optString, optTags, type Params, reqString } from '../protocol';
-import type { ClusterSnapshotProps, Tag } from '../types';
+import { optBool, optString, optTags, type Params, reqString } from '../protocol';
+import type { ClusterProps, ClusterSnapshotProps, Tag } from '../types';
 import { applyFilters, checkMaxRecords, idFromArn } from './describe';
-import { clusterSnapshotView, paginate } from './render';
+import { clusterSnapshotView, paginate, visibleClusterSnapshotView } from './render';
+import { matchesType, visibleSnapshots } from './snapshots';
 import {
   type ClusterRecord,
   type ClusterSnapshotRecord,
   clone,
   mergeTags,
   type SimContext,
+  type Store,
   validateIdentifier,
 } from './store';
 
-function source(rec: ClusterSnapshotRecord): EventSource {
+export function clusterSnapshotSource(rec: ClusterSnapshotRecord): EventSource {
   return {
     sourceType: 'CLUSTER_SNAPSHOT',
     identifier: rec.props.DBClusterSnapshotIdentifier,
@@ -31,7 +33,40 @@ export function startClusterSnapshot(
 ): ClusterSnapshotRecord {
   const { store } = ctx;
   const c = cluster.props;
-  const props: ClusterSnapshotProps = {
+  const props = clusterSnapshotPropsOf(store, c, snapId, tags, 'manual');
+  const rec: ClusterSnapshotRecord = {
+    props,
+    source: clone(c),
+    startedMs: Date.now(),
+    durationMs: ctx.scheduler.ms(ctx.durations.createClusterSnapshot),
+    ...(cluster.masterUserPassword !== undefined ? { masterUserPassword: cluster.masterUserPassword } : {}),
+  };
+  store.clusterSnapshots.set(snapId, rec);
+  if (!opts.keepClusterStatus) c.Status = 'backing-up';
+  const failure = ctx.faults.takeAsyncFailure('CreateDBClusterSnapshot', [snapId, c.DBClusterIdentifier]);
+  ctx.events.emit(clusterSnapshotSource(rec), 'RDS-EVENT-0074');
+  ctx.scheduler.after(ctx.durations.createClusterSnapshot, () => {
+    if (c.Status === 'backing-up') c.Status = 'available';
+    if (failure) {
+      props.Status = 'failed';
+      return;
+    }
+    props.Status = 'available';
+    props.PercentProgress = 100;
+    ctx.events.emit(clusterSnapshotSource(rec), 'RDS-EVENT-0075');
+  });
+  return rec;
+}
+
+/** The props of a new snapshot of the cluster `c` (status `creating`). */
+export function clusterSnapshotPropsOf(
+  store: Store,
+  c: ClusterProps,
+  snapId: string,
+  tags: Tag[],
+  type: 'manual' | 'automated',
+): ClusterSnapshotProps {
+  return {
     DBClusterSnapshotIdentifier: snapId,
     DBClusterSnapshotArn: store.arn('cluster-snapshot', snapId),
     DBClusterIdentifier: c.DBClusterIdentifier,
@@ -40,7 +75,7 @@ export function startClusterSnapshot(
     PercentProgress: 0,
     SnapshotCreateTime: new Date().toISOString(),
     ClusterCreateTime: c.ClusterCreateTime,
-    SnapshotType: 'manual',
+    SnapshotType: type,
     Engine: c.Engine,
     EngineMode: c.EngineMode,
     EngineVersion: c.EngineVersion,
@@ -56,28 +91,6 @@ export function startClusterSnapshot(
     AvailabilityZones: [...c.AvailabilityZones],
     TagList: c.CopyTagsToSnapshot ? mergeTags(c.TagList, tags) : clone(tags),
   };
-  const rec: ClusterSnapshotRecord = {
-    props,
-    source: clone(c),
-    startedMs: Date.now(),
-    durationMs: ctx.scheduler.ms(ctx.durations.createClusterSnapshot),
-    ...(cluster.masterUserPassword !== undefined ? { masterUserPassword: cluster.masterUserPassword } : {}),
-  };
-  store.clusterSnapshots.set(snapId, rec);
-  if (!opts.keepClusterStatus) c.Status = 'backing-up';
-  const failure = ctx.faults.takeAsyncFailure('CreateDBClusterSnapshot', [snapId, c.DBClusterIdentifier]);
-  ctx.events.emit(source(rec), 'RDS-EVENT-0074');
-  ctx.scheduler.after(ctx.durations.createClusterSnapshot, () => {
-    if (c.Status === 'backing-up') c.Status = 'available';
-    if (failure) {
-      props.Status = 'failed';
-      return;
-    }
-    props.Status = 'available';
-    props.PercentProgress = 100;
-    ctx.events.emit(source(rec), 'RDS-EVENT-0075');
-  });
-  return rec;
 }
 
 export function createDBClusterSnapshot(ctx: SimContext, p: Params) {
@@ -99,33 +112,48 @@ export function createDBClusterSnapshot(ctx: SimContext, p: Params) {
   return { DBClusterSnapshot: clusterSnapshotView(rec) };
 }
 
-const FILTERS: Record<string, (r: ClusterSnapshotRecord) => string | undefined> = {
+const filters = (store: Store): Record<string, (r: ClusterSnapshotRecord) => string | undefined> => ({
   'db-cluster-id': (r) => r.props.DBClusterIdentifier,
   'db-cluster-snapshot-id': (r) => r.props.DBClusterSnapshotIdentifier,
-  'snapshot-type': (r) => r.props.SnapshotType,
+  'snapshot-type': (r) => store.snapshotTypeSeen(r),
   engine: (r) => r.props.Engine,
-};
+});
 
 export function describeDBClusterSnapshots(ctx: SimContext, p: Params) {
+  const { store } = ctx;
   const max = checkMaxRecords(p);
   const snapId = optString(p, 'DBClusterSnapshotIdentifier');
   const clusterId = optString(p, 'DBClusterIdentifier')?.toLowerCase();
   const type = optString(p, 'SnapshotType');
+  // By identifier: the local account's snapshot by name or ARN, another account's shared one by ARN only (see
+  // visibleSnapshots for the lists).
   let recs = snapId
-    ? [ctx.store.clusterSnapshot(idFromArn(snapId, 'cluster-snapshot'))]
-    : [...ctx.store.clusterSnapshots.values()];
+    ? [store.clusterSnapshotRef(snapId)]
+    : visibleSnapshots(
+        store,
+        [...store.clusterSnapshots.values()],
+        [...store.foreignClusterSnapshots.values()],
+        {
+          type,
+          includeShared: optBool(p, 'IncludeShared') ?? false,
+          includePublic: optBool(p, 'IncludePublic') ?? false,
+        },
+      );
   if (clusterId) recs = recs.filter((r) => r.props.DBClusterIdentifier === idFromArn(clusterId, 'cluster'));
-  if (type) recs = recs.filter((r) => r.props.SnapshotType === type);
-  recs = applyFilters(p, recs, FILTERS);
+  if (snapId && type) recs = recs.filter((r) => matchesType(store, r, type));
+  recs = applyFilters(p, recs, filters(store));
   const { page, marker } = paginate(recs, max, optString(p, 'Marker'));
-  return { DBClusterSnapshots: page.map(clusterSnapshotView), Marker: marker };
+  return { DBClusterSnapshots: page.map((r) => visibleClusterSnapshotView(store, r)), Marker: marker };
 }
 
 export function deleteDBClusterSnapshot(ctx: SimContext, p: Params) {
   const { store } = ctx;
   const rec = store.clusterSnapshot(reqString(p, 'DBClusterSnapshotIdentifier'));
   const status = rec.props.Status;
-  if (status !== 'available' && status !== 'failed') {
+  // RDS API reference, CopyDBClusterSnapshot: "To cancel the copy operation once it is in progress, delete the target
+  // DB cluster snapshot identified by TargetDBClusterSnapshotIdentifier while that DB cluster snapshot is in "copying"
+  // status."
+  if (status !== 'available' && status !== 'failed' && status !== 'copying') {
     throw new RdsError(
       'InvalidDBClusterSnapshotStateFault',
       `Cannot delete the cluster snapshot in ${status} state.`,

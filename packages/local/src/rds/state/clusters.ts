@@ -31,6 +31,7 @@ import {
   pointInTimeRestoreTime,
   securityGroups,
 } from './instances';
+import { assertKmsKeyUsable, resolveKmsKey } from './kms';
 import { clusterView, paginate } from './render';
 import {
   checkBacktrack,
@@ -49,6 +50,7 @@ import {
 } from './rules';
 import {
   type ClusterRecord,
+  type ClusterSnapshotRecord,
   clone,
   DEFAULT_SECURITY_GROUP_ID,
   DEFAULT_SUBNET_GROUP,
@@ -438,9 +440,15 @@ function buildRestoredCluster(store: Store, p: Params, b: ClusterRestoreBase): C
 export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
   const { store } = ctx;
   const id = validateIdentifier(reqString(p, 'DBClusterIdentifier'), 'DBClusterIdentifier');
-  const snapId = idFromArn(reqString(p, 'SnapshotIdentifier'), 'cluster-snapshot');
+  // RDS API reference, RestoreDBClusterFromSnapshot SnapshotIdentifier: "You can use either the name or the ARN to
+  // specify a DB cluster snapshot."; Aurora User Guide, "Sharing a DB cluster snapshot" (aurora-share-snapshot): "When
+  // you restore a DB cluster from a shared snapshot using the AWS CLI or Amazon RDS API, you must specify the ARN of the
+  // shared snapshot" (Store.clusterSnapshotRef).
+  const snap = store.clusterSnapshotRef(reqString(p, 'SnapshotIdentifier'));
   const engine = reqString(p, 'Engine');
-  const snap = store.clusterSnapshot(snapId);
+  const shared = snap.owner !== undefined;
+  const snapId = shared ? snap.props.DBClusterSnapshotArn : snap.props.DBClusterSnapshotIdentifier;
+  if (shared) checkSharedClusterRestoreKeys(store, snap, optString(p, 'KmsKeyId'));
   if (snap.props.Status !== 'available') {
     throw new RdsError(
       'InvalidDBClusterSnapshotStateFault',
@@ -473,7 +481,11 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
       ...(optTags(p) ? {} : { TagList: clone(snap.props.TagList) }),
     },
   });
-  const failure = ctx.faults.takeAsyncFailure('RestoreDBClusterFromSnapshot', [id, snapId]);
+  const failure = ctx.faults.takeAsyncFailure('RestoreDBClusterFromSnapshot', [
+    id,
+    snapId,
+    snap.props.DBClusterSnapshotIdentifier,
+  ]);
   // The restored cluster keeps the snapshot's master password until a modify sets another.
   const rec: ClusterRecord = {
     props,
@@ -485,6 +497,27 @@ export function restoreDBClusterFromSnapshot(ctx: SimContext, p: Params) {
     finishCluster(ctx, rec, failure, 'RDS-EVENT-0170', undefined, true),
   );
   return { DBCluster: clusterView(store, rec) };
+}
+
+/**
+ * The keys of a restore from another account's DB cluster snapshot. Aurora User Guide, "Sharing a DB cluster
+ * snapshot" (aurora-share-snapshot): "Sharing a manual DB cluster snapshot, whether encrypted or unencrypted, enables
+ * authorized AWS accounts to directly restore a DB cluster from the snapshot instead of taking a copy of it"; for an
+ * encrypted one the owner's customer managed key must let this account use it (RDS User Guide, USER_ShareSnapshot,
+ * "Allowing access to an AWS KMS key"), else KMSKeyNotAccessibleFault (RDS API reference, RestoreDBClusterFromSnapshot
+ * throws it; that this is the case it answers is not documented by AWS). A KmsKeyId given must be usable by this
+ * account too (RestoreDBClusterFromSnapshot KmsKeyId: "To use a KMS key in a different Amazon Web Services account,
+ * specify the key ARN or alias ARN."). Restores of the account's own snapshots are not checked.
+ */
+function checkSharedClusterRestoreKeys(
+  store: Store,
+  snap: ClusterSnapshotRecord,
+  kmsKeyId: string | undefined,
+) {
+  if (kmsKeyId !== undefined) assertKmsKeyUsable(store, resolveKmsKey(store, kmsKeyId, store.accountId));
+  if (snap.props.StorageEncrypted && snap.owner !== undefined) {
+    assertKmsKeyUsable(store, resolveKmsKey(store, snap.props.KmsKeyId, snap.owner));
+  }
 }
 
 /**

@@ -16,7 +16,7 @@
  *   RDS-EVENT-0159 "The snapshot export task failed.", 0160 "…was canceled.", 0161 "…completed."; DB cluster
  *   snapshot RDS-EVENT-0162 / 0163 / 0164, the same for cluster snapshots. No event marks the start of an export.
  */
-import { RdsError } from '../errors';
+import { clusterSnapshotNotFound, RdsError, snapshotNotFound } from '../errors';
 import type { EventSource } from '../events';
 import { optString, type Params, reqString } from '../protocol';
 import { applyFilters, checkMaxRecords } from './describe';
@@ -95,9 +95,12 @@ function sourceOf(ctx: SimContext, arn: string) {
   if (!m) {
     throw new RdsError('InvalidParameterValue', `The source ARN ${arn} is not a snapshot ARN.`);
   }
-  const [, kind, id = ''] = m;
+  const [, kind] = m;
+  // The local account's snapshot (by ARN). Exporting a snapshot another account shared is not modelled (AWS documents
+  // nothing on it); we answer the NotFound fault rather than take a local snapshot of the same name.
   if (kind === 'snapshot') {
-    const rec = ctx.store.snapshot(id);
+    const rec = ctx.store.snapshotRef(arn);
+    if (rec.owner !== undefined) throw snapshotNotFound(arn);
     return {
       status: rec.props.Status,
       time: rec.props.SnapshotCreateTime,
@@ -105,7 +108,8 @@ function sourceOf(ctx: SimContext, arn: string) {
       source: { sourceType: 'SNAPSHOT' as const, identifier: rec.props.DBSnapshotIdentifier, arn },
     };
   }
-  const rec = ctx.store.clusterSnapshot(id);
+  const rec = ctx.store.clusterSnapshotRef(arn);
+  if (rec.owner !== undefined) throw clusterSnapshotNotFound(arn);
   return {
     status: rec.props.Status,
     time: rec.props.SnapshotCreateTime,

@@ -617,8 +617,20 @@ function buildRestoredInstance(
 export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
   const { store } = ctx;
   const id = validateIdentifier(reqString(p, 'DBInstanceIdentifier'), 'DBInstanceIdentifier');
-  const snapId = idFromArn(reqString(p, 'DBSnapshotIdentifier'), 'snapshot');
-  const snap = store.snapshot(snapId);
+  // Own snapshots by identifier or ARN; RDS API reference, RestoreDBInstanceFromDBSnapshot DBSnapshotIdentifier: "If
+  // you are restoring from a shared manual DB snapshot, the DBSnapshotIdentifier must be the ARN of the shared DB
+  // snapshot." (Store.snapshotRef)
+  const snap = store.snapshotRef(reqString(p, 'DBSnapshotIdentifier'));
+  const shared = snap.owner !== undefined;
+  const snapId = shared ? snap.props.DBSnapshotArn : snap.props.DBSnapshotIdentifier;
+  // RDS User Guide, "Sharing a DB snapshot" (USER_ShareSnapshot): "you can't restore a DB instance from a DB snapshot
+  // that is both shared and encrypted. Instead, you can make a copy of the DB snapshot and restore the DB instance
+  // from the copy." The error code is not documented by AWS; we answer InvalidParameterCombination.
+  if (shared && snap.props.Encrypted) {
+    throw invalidParameterCombination(
+      `You can't restore a DB instance from the DB snapshot ${snapId}: it is both shared and encrypted. Copy it (CopyDBSnapshot with KmsKeyId) and restore the DB instance from the copy.`,
+    );
+  }
   if (snap.props.Status !== 'available') {
     throw new RdsError(
       'InvalidDBSnapshotState',
@@ -647,7 +659,11 @@ export function restoreDBInstanceFromDBSnapshot(ctx: SimContext, p: Params) {
       TagList: s.TagList,
     },
   });
-  const failure = ctx.faults.takeAsyncFailure('RestoreDBInstanceFromDBSnapshot', [id, snapId]);
+  const failure = ctx.faults.takeAsyncFailure('RestoreDBInstanceFromDBSnapshot', [
+    id,
+    snapId,
+    snap.props.DBSnapshotIdentifier,
+  ]);
   if (manage) props.MasterUserSecret = store.createSecret('db', secretKms);
   const rec = insertInstance(store, props);
   // The restored database keeps the snapshot's master password (and a managed one is a new secret).

@@ -71,7 +71,18 @@ export interface PointInTimeRestore {
   restoreType?: 'full-copy' | 'copy-on-write';
 }
 
-export interface SnapshotRecord {
+/** Who may see and use a manual snapshot besides its owner. */
+export interface SharingState {
+  /** The owner's account id when it is not the local account (a snapshot seeded by `seedForeignSnapshot`). */
+  owner?: string;
+  /**
+   * The `restore` attribute (ModifyDBSnapshotAttribute / ModifyDBClusterSnapshotAttribute): account ids, or `all`,
+   * allowed to copy or restore the manual snapshot.
+   */
+  sharedWith?: string[];
+}
+
+export interface SnapshotRecord extends SharingState {
   props: SnapshotProps;
   /** The instance as it was when the snapshot started: what a restore falls back on. */
   source: InstanceProps;
@@ -95,13 +106,25 @@ export interface ClusterEndpointRecord {
   seq: number;
 }
 
-export interface ClusterSnapshotRecord {
+export interface ClusterSnapshotRecord extends SharingState {
   props: ClusterSnapshotProps;
   source: ClusterProps;
   /** The master password of the cluster then: a cluster restored from the snapshot starts with it. */
   masterUserPassword?: string;
   startedMs: number;
   durationMs: number;
+}
+
+/**
+ * A KMS key as far as RDS is concerned (see state/kms.ts): the account owning it, whether it is that account's AWS
+ * managed key for RDS (alias `aws/rds`), and the other accounts its key policy lets use it.
+ */
+export interface KmsKeyRecord {
+  arn: string;
+  account: string;
+  region: string;
+  awsManagedRdsDefault: boolean;
+  usableBy: string[];
 }
 
 /** Everything an operation handler needs. */
@@ -145,6 +168,27 @@ export function mergeTags(base: Tag[], extra: Tag[]): Tag[] {
 
 export const clone = <T>(v: T): T => structuredClone(v);
 
+/** The quota counts manual snapshots only (automated ones are seeded by `seedAutomatedSnapshot`). */
+function manualCount(recs: Map<string, { props: { SnapshotType: string } }>): number {
+  let n = 0;
+  for (const r of recs.values()) if (r.props.SnapshotType === 'manual') n += 1;
+  return n;
+}
+
+/**
+ * An RDS snapshot ARN (`arn:aws:rds:<region>:<account>:snapshot:<id>` or `…:cluster-snapshot:<id>`) of the given
+ * kind, with `key`, the ARN as the foreign snapshot maps hold it (identifier in lowercase, as RDS stores it).
+ */
+export function parseSnapshotArn(
+  value: string,
+  kind: 'snapshot' | 'cluster-snapshot',
+): { region: string; account: string; id: string; key: string } | undefined {
+  const m = /^arn:aws[\w-]*:rds:([^:]*):([^:]*):(snapshot|cluster-snapshot):(.+)$/.exec(value);
+  if (!m || m[3] !== kind) return undefined;
+  const [, region = '', account = '', , id = ''] = m;
+  return { region, account, id, key: `arn:aws:rds:${region}:${account}:${kind}:${id.toLowerCase()}` };
+}
+
 export class Store {
   readonly instances = new Map<string, InstanceRecord>();
   readonly snapshots = new Map<string, SnapshotRecord>();
@@ -156,6 +200,14 @@ export class Store {
   readonly automatedBackups = new Map<string, AutomatedBackupProps>();
   /** ARNs of the Secrets Manager secrets RDS manages for master passwords (gone with their database). */
   readonly secrets = new Set<string>();
+  /** Manual DB snapshots owned by other accounts (`seedForeignSnapshot`), by ARN (identifier in lowercase). */
+  readonly foreignSnapshots = new Map<string, SnapshotRecord>();
+  /** Manual DB cluster snapshots owned by other accounts, by ARN (identifier in lowercase). */
+  readonly foreignClusterSnapshots = new Map<string, ClusterSnapshotRecord>();
+  /** KMS keys seeded by `seedKmsKey`, by key (or alias) ARN; keys never seeded are described in state/kms.ts. */
+  readonly kmsKeys = new Map<string, KmsKeyRecord>();
+  /** Seeded AWS managed `aws/rds` keys: account id → key ARN. */
+  readonly rdsDefaultKeys = new Map<string, string>();
   private readonly subnetGroups = new Map<string, string>([[DEFAULT_SUBNET_GROUP, DEFAULT_VPC_ID]]);
   private seq = 0;
 
@@ -254,6 +306,51 @@ export class Store {
     return rec;
   }
 
+  /**
+   * A DB snapshot as the local account may name it: its own by identifier or ARN; another account's only by ARN
+   * (RDS API reference, CopyDBSnapshot SourceDBSnapshotIdentifier: "If you are copying from a shared manual DB
+   * snapshot, this parameter must be the Amazon Resource Name (ARN) of the shared DB snapshot."; the same for
+   * RestoreDBInstanceFromDBSnapshot DBSnapshotIdentifier), and only while it is shared with this account or `all`
+   * (RDS User Guide, "Sharing a DB snapshot", USER_ShareSnapshot). Another account's snapshot not shared with this one
+   * is not found (not documented by AWS; we answer DBSnapshotNotFound).
+   */
+  snapshotRef(idOrArn: string): SnapshotRecord {
+    const ref = parseSnapshotArn(idOrArn, 'snapshot');
+    if (!ref || ref.account === this.accountId) return this.snapshot(ref ? ref.id : idOrArn);
+    const rec = this.foreignSnapshots.get(ref.key);
+    if (!rec || !this.sharedWithLocal(rec)) throw snapshotNotFound(idOrArn);
+    return rec;
+  }
+
+  /** The DB cluster snapshot counterpart of `snapshotRef` (RDS API reference, CopyDBClusterSnapshot: "To copy a DB
+   * cluster snapshot from a shared manual DB cluster snapshot, SourceDBClusterSnapshotIdentifier must be the Amazon
+   * Resource Name (ARN) of the shared DB cluster snapshot."). */
+  clusterSnapshotRef(idOrArn: string): ClusterSnapshotRecord {
+    const ref = parseSnapshotArn(idOrArn, 'cluster-snapshot');
+    if (!ref || ref.account === this.accountId) return this.clusterSnapshot(ref ? ref.id : idOrArn);
+    const rec = this.foreignClusterSnapshots.get(ref.key);
+    if (!rec || !this.sharedWithLocal(rec)) throw clusterSnapshotNotFound(idOrArn);
+    return rec;
+  }
+
+  /** Whether another account's snapshot is shared with the local account, by its id or as public (`all`). */
+  sharedWithLocal(rec: SharingState): boolean {
+    const list = rec.sharedWith ?? [];
+    return list.includes(this.accountId) || list.includes('all');
+  }
+
+  /**
+   * The SnapshotType the local account sees: its own snapshots' type; another account's snapshot is `shared` when
+   * shared with this account by id, else `public`. How a shared snapshot is described to the account it is shared with
+   * is not documented by AWS; we answer SnapshotType `shared` (RDS API reference, DescribeDBSnapshots SnapshotType:
+   * "shared - Return all manual DB snapshots that have been shared to my Amazon Web Services account"; "public - Return
+   * all DB snapshots that have been marked as public").
+   */
+  snapshotTypeSeen(rec: SharingState & { props: { SnapshotType: string } }): string {
+    if (rec.owner === undefined) return rec.props.SnapshotType;
+    return (rec.sharedWith ?? []).includes(this.accountId) ? 'shared' : 'public';
+  }
+
   cluster(id: string): ClusterRecord {
     const rec = this.clusters.get(id.toLowerCase());
     if (!rec) throw clusterNotFound(id);
@@ -286,7 +383,7 @@ export class Store {
         `Cannot create the snapshot because a snapshot with the identifier ${id} already exists.`,
       );
     }
-    if (this.snapshots.size >= this.quotas.maxManualSnapshots) {
+    if (manualCount(this.snapshots) >= this.quotas.maxManualSnapshots) {
       throw new RdsError(
         'SnapshotQuotaExceeded',
         `Cannot create more than ${this.quotas.maxManualSnapshots} manual snapshots.`,
@@ -301,7 +398,7 @@ export class Store {
         `Cannot create the cluster snapshot because one with the identifier ${id} already exists.`,
       );
     }
-    if (this.clusterSnapshots.size >= this.quotas.maxManualSnapshots) {
+    if (manualCount(this.clusterSnapshots) >= this.quotas.maxManualSnapshots) {
       throw new RdsError(
         'SnapshotQuotaExceeded',
         `Cannot create more than ${this.quotas.maxManualSnapshots} manual cluster snapshots.`,
