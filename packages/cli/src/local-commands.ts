@@ -37,6 +37,8 @@ const postJson = async (url: string, body: unknown) => {
 /** The RDS actions the local simulator answers (the ones the services call). */
 export const SIMULATED_OPERATIONS = [
   'AddTagsToResource',
+  'CopyDBClusterSnapshot',
+  'CopyDBSnapshot',
   'CreateDBCluster',
   'CreateDBClusterSnapshot',
   'CreateDBInstance',
@@ -51,10 +53,14 @@ export const SIMULATED_OPERATIONS = [
   'DescribeDBSnapshots',
   'ListTagsForResource',
   'ModifyDBCluster',
+  'ModifyDBClusterSnapshotAttribute',
   'ModifyDBInstance',
+  'ModifyDBSnapshotAttribute',
   'RemoveTagsFromResource',
   'RestoreDBClusterFromSnapshot',
+  'RestoreDBClusterToPointInTime',
   'RestoreDBInstanceFromDBSnapshot',
+  'RestoreDBInstanceToPointInTime',
 ];
 
 /** `drop=0.5,duplicate=0.1,reorder=0.2,delay=300` → event fault settings. */

@@ -53,6 +53,8 @@ interface Opts {
   source?: string;
   target?: string;
   keep?: boolean;
+  shareWith?: string;
+  kmsKeyId?: string;
   json?: boolean;
   wait?: boolean;
   timeout?: number;
@@ -132,7 +134,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
       .addOption(
         new Option(
           '--task <task>',
-          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot (or a point in time); create_snapshot_only: only take the snapshot; clone_from: refresh a cluster from a clone of another (--source); restore_copy: rehearse a restore under a new name (--target)',
+          'create_snapshot: take a snapshot now and restore it; db_restore: restore an existing snapshot (or a point in time); create_snapshot_only: only take the snapshot; clone_from: refresh a cluster from a clone of another (--source); restore_copy: rehearse a restore under a new name (--target); share_snapshot: take a snapshot and share it (--share-with)',
         )
           .choices(TASKS)
           .default('create_snapshot'),
@@ -163,6 +165,14 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         'restore_copy: the new database the rehearsal restores (the source is never touched)',
       )
       .option('--keep', 'restore_copy: leave the copy when the rehearsal is done (default: it is deleted)')
+      .option(
+        '--share-with <accounts>',
+        'share_snapshot: comma-separated 12-digit AWS account ids to share the fresh snapshot with',
+      )
+      .option(
+        '--kms-key-id <arn>',
+        'share_snapshot: a customer managed KMS key to copy the snapshot with before sharing (needed for a database on the AWS managed key aws/rds)',
+      )
       .option('--request-id <id>', 'idempotency key: the same id never starts two runs (default: a new one)')
       .addOption(
         new Option(
@@ -206,6 +216,7 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
         'npx trapheus restore orders-db --task db_restore --restore-time 2026-12-01T02:00:00Z --stage prod',
         'npx trapheus restore staging --cluster --task clone_from --source prod --wait --stage prod',
         'npx trapheus restore orders-db --task restore_copy --target orders-db-rehearsal --wait --stage prod',
+        'npx trapheus restore orders-db --task share_snapshot --share-with 123456789012 --kms-key-id arn:aws:kms:eu-west-1:111122223333:key/1a2b --stage prod',
         'npx trapheus restore demo-cluster --cluster --wait --timeout 3600 --local',
       )}\n\n${exitCodesHelp()}`,
     )
@@ -223,6 +234,8 @@ export const buildProgram = (io: Io, cwd: string, setCode: (code: number) => voi
             sourceIdentifier: opts.source,
             targetIdentifier: opts.target,
             keep: !!opts.keep,
+            ...(opts.shareWith ? { shareWith: opts.shareWith.split(',').map((a) => a.trim()) } : {}),
+            kmsKeyId: opts.kmsKeyId,
             requestId: opts.requestId,
             strategy: opts.strategy,
             export: !!opts.export,

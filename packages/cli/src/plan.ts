@@ -137,9 +137,9 @@ export const registerPlan = (
       .addOption(
         new Option(
           '--task <task>',
-          'as for restore: create_snapshot, db_restore (from a snapshot) or create_snapshot_only (the plan does not cover clone_from, restore_copy or a point in time yet)',
+          'as for restore: create_snapshot, db_restore (from a snapshot) or create_snapshot_only (the plan does not cover clone_from, restore_copy, share_snapshot or a point in time yet)',
         )
-          .choices(TASKS.filter((t) => t !== 'clone_from' && t !== 'restore_copy'))
+          .choices(TASKS.filter((t) => t !== 'clone_from' && t !== 'restore_copy' && t !== 'share_snapshot'))
           .default('create_snapshot'),
       )
       .option(

@@ -31,6 +31,9 @@ export interface RestoreOptions {
   /** restore_copy: the new database, and whether it is kept. */
   targetIdentifier?: string;
   keep?: boolean;
+  /** share_snapshot: the accounts, and the key to copy with first. */
+  shareWith?: string[];
+  kmsKeyId?: string;
   requestId?: string;
   /** `swap` (default) or `rename_first`. */
   strategy?: string;
@@ -95,6 +98,8 @@ export const restore = async (
     ...(opts.sourceIdentifier ? { sourceIdentifier: opts.sourceIdentifier } : {}),
     ...(opts.targetIdentifier ? { targetIdentifier: opts.targetIdentifier } : {}),
     ...(opts.keep ? { keep: true } : {}),
+    ...(opts.shareWith ? { shareWith: opts.shareWith } : {}),
+    ...(opts.kmsKeyId ? { kmsKeyId: opts.kmsKeyId } : {}),
     requestId: opts.requestId ?? `cli-${randomUUID()}`,
     ...(opts.strategy ? { strategy: opts.strategy } : {}),
     ...(opts.export ? { export: true } : {}),

@@ -125,7 +125,7 @@ describe('trapheus CLI', () => {
 
     expect(await main(['restore', 'orders-db', '--task', 'everything'], io)).toBe(EXIT.USAGE);
     expect(err.join('\n')).toContain(
-      "option '--task <task>' argument 'everything' is invalid. Allowed choices are create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy.",
+      "option '--task <task>' argument 'everything' is invalid. Allowed choices are create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy, share_snapshot.",
     );
     expect(eb.commandCalls(PutEventsCommand)).toHaveLength(0);
   });

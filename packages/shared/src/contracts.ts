@@ -22,16 +22,26 @@ export const rdsIdentifierSchema = z
   // RDS stores identifiers in lower case; events and describes say `orders-db` for a request of `Orders-DB`.
   .transform((s) => s.toLowerCase());
 
-/** Snapshot identifiers follow the same rules as instance identifiers (max 255 for snapshots). */
+/** A snapshot shared by another account is named by its ARN (RestoreDBInstanceFromDBSnapshot DBSnapshotIdentifier). */
+export const SHARED_SNAPSHOT_ARN =
+  /^arn:aws[a-z-]*:rds:[a-z0-9-]+:(\d{12}):(snapshot|cluster-snapshot):(.+)$/;
+
+/**
+ * Snapshot identifiers follow the same rules as instance identifiers (max 255 for snapshots); db_restore also takes
+ * the ARN of a snapshot shared by another account (RDS API reference, RestoreDBInstanceFromDBSnapshot
+ * DBSnapshotIdentifier: "If you are restoring from a shared manual DB snapshot, the DBSnapshotIdentifier must be
+ * the ARN of the shared DB snapshot.").
+ */
 const snapshotIdentifierSchema = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters')
-  .regex(
-    /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
-    'must start with a letter and contain only letters, digits and single hyphens',
+  .max(1011, 'must be at most 1011 characters')
+  .refine(
+    (s) =>
+      SHARED_SNAPSHOT_ARN.test(s) ||
+      (s.length <= 255 && /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/.test(s) && !s.endsWith('-')),
+    'must be a snapshot name (a letter first, then letters, digits and single hyphens, at most 255, no trailing hyphen) or the ARN of a shared snapshot',
   )
-  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
   .transform((s) => s.toLowerCase());
 
 /** A verification hook's name: what it answers under (RestoreVerified `hook`, `trapheus verify --hook`). */
@@ -102,6 +112,33 @@ export const restoreRequestedDetailSchema = z
       )
       .transform((s) => (s.startsWith('arn:') ? s : s.toLowerCase()))
       .optional(),
+    /** share_snapshot: the AWS accounts (12-digit ids) the fresh snapshot is shared with. */
+    shareWith: z
+      .array(
+        z
+          .string({ error: 'must be 12-digit AWS account ids' })
+          .regex(/^\d{12}$/, 'must be 12-digit AWS account ids'),
+        {
+          error: 'must be a list of 12-digit AWS account ids',
+        },
+      )
+      .min(1, 'must name at least one account')
+      // RDS User Guide, Sharing a DB snapshot: "You can share a manual snapshot with up to 20 other AWS accounts."
+      .max(20, 'must name at most 20 accounts (RDS shares a snapshot with at most 20)')
+      .refine((a) => new Set(a).size === a.length, 'must not name an account twice')
+      .optional(),
+    /**
+     * share_snapshot: a customer managed KMS key (ARN) to copy the snapshot with before sharing it; needed when the
+     * database is encrypted with the AWS managed key aws/rds, whose snapshots RDS does not share. The key's policy
+     * must let the accounts use it.
+     */
+    kmsKeyId: z
+      .string({ error: 'must be a string' })
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+        'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+      )
+      .optional(),
     /** restore_copy: the new database the rehearsal restores (it must not exist). */
     targetIdentifier: rdsIdentifierSchema.optional(),
     /** restore_copy: leave the copy when the rehearsal is done (default: it is deleted). */
@@ -147,7 +184,7 @@ export const restoreRequestedDetailSchema = z
       });
     }
     for (const field of ['restoreTime', 'latest'] as const) {
-      if (d[field] === undefined || d.task === 'clone_from') continue;
+      if (d[field] === undefined || d.task === 'clone_from' || d.task === 'share_snapshot') continue;
       if (d.task !== 'db_restore' && d.task !== 'restore_copy') {
         ctx.addIssue({
           code: 'custom',
@@ -193,6 +230,57 @@ export const restoreRequestedDetailSchema = z
         path: ['sourceIdentifier'],
         message: `applies to task clone_from (a refresh from another cluster), not ${d.task}`,
       });
+    }
+    if (d.snapshotIdentifier && SHARED_SNAPSHOT_ARN.test(d.snapshotIdentifier)) {
+      const [, , type] = SHARED_SNAPSHOT_ARN.exec(d.snapshotIdentifier) ?? [];
+      if (d.task !== 'db_restore' && d.task !== 'restore_copy') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['snapshotIdentifier'],
+          message: `is a snapshot ARN, which only db_restore and restore_copy take (${d.task} takes a snapshot base name)`,
+        });
+      } else if ((type === 'cluster-snapshot') !== d.isCluster) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['snapshotIdentifier'],
+          message: `is the ARN of a ${type === 'cluster-snapshot' ? 'DB cluster snapshot' : 'DB snapshot'}, and isCluster is ${d.isCluster}`,
+        });
+      }
+    }
+    if (d.task === 'share_snapshot') {
+      if (!d.shareWith) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['shareWith'],
+          message: 'is required for share_snapshot: the accounts to share with',
+        });
+      }
+      for (const field of [
+        'restoreTime',
+        'latest',
+        'verify',
+        'export',
+        'masterPasswordSecretArn',
+        'strategy',
+      ] as const) {
+        if (d[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: 'does not apply to share_snapshot: it takes and shares a snapshot, and restores nothing',
+          });
+        }
+      }
+    } else {
+      for (const field of ['shareWith', 'kmsKeyId'] as const) {
+        if (d[field] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `applies to task share_snapshot, not ${d.task}`,
+          });
+        }
+      }
     }
     if (d.task === 'restore_copy') {
       if (!d.targetIdentifier) {
@@ -275,6 +363,8 @@ const remedySchema = z.discriminatedUnion('action', [
     sourceIdentifier: z.string().optional(),
     targetIdentifier: z.string().optional(),
     keep: z.boolean().optional(),
+    shareWith: z.array(z.string()).optional(),
+    kmsKeyId: z.string().optional(),
     masterPasswordSecretArn: z.string().optional(),
   }),
   z.object({ action: z.literal('unlock'), identifier: z.string(), isCluster: z.boolean() }),
@@ -299,6 +389,14 @@ export const runOutcomeDetailSchema = z.object({
     .optional(),
   /** clone_from: the cluster cloned into the refreshed one. */
   cloneSource: z.string().optional(),
+  /** share_snapshot: the accounts, the key of the shared copy, and the snapshot shared. */
+  share: z
+    .object({
+      accounts: z.array(z.string()),
+      kmsKeyId: z.string().optional(),
+      snapshot: z.string().optional(),
+    })
+    .optional(),
   /** restore_copy: the rehearsal's new database, whether it was kept, and how long its restore took. */
   rehearsal: z
     .object({ targetIdentifier: z.string(), keep: z.boolean(), restoreSeconds: z.number().optional() })

@@ -120,6 +120,16 @@ export const outcomeDetail = (run: Run, at: string) => ({
   ...(run.snapshotIdentifier ? { snapshotIdentifier: run.snapshotIdentifier } : {}),
   ...(run.restorePoint ? { restorePoint: run.restorePoint } : {}),
   ...(run.cloneSource ? { cloneSource: run.cloneSource } : {}),
+  ...(run.share
+    ? {
+        share: {
+          ...run.share,
+          ...(typeof run.progress.sharedSnapshot === 'string'
+            ? { snapshot: run.progress.sharedSnapshot }
+            : {}),
+        },
+      }
+    : {}),
   ...(run.rehearsal
     ? {
         rehearsal: {

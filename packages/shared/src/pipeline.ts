@@ -42,6 +42,8 @@ export const RDS_EVENTS = {
   'RDS-EVENT-0040': 'RDS DB Snapshot Event', // creating manual snapshot
   'RDS-EVENT-0041': 'RDS DB Snapshot Event', // manual snapshot deleted
   'RDS-EVENT-0042': 'RDS DB Snapshot Event', // manual snapshot created
+  'RDS-EVENT-0197': 'RDS DB Snapshot Event', // finished copy of snapshot (same Region)
+  'RDS-EVENT-0190': 'RDS DB Snapshot Event', // canceled snapshot copy request (same Region)
   'RDS-EVENT-0074': 'RDS DB Cluster Snapshot Event', // creating manual cluster snapshot
   'RDS-EVENT-0075': 'RDS DB Cluster Snapshot Event', // manual cluster snapshot created
   'RDS-EVENT-0170': 'RDS DB Cluster Event', // cluster created
@@ -92,7 +94,16 @@ export const PIPELINE = {
   SNAPSHOTTING: {
     owner: 'snapshot',
     fn: 'snapshot takeSnapshot',
-    rdsEvents: ['RDS-EVENT-0040', 'RDS-EVENT-0042', 'RDS-EVENT-0041', 'RDS-EVENT-0074', 'RDS-EVENT-0075'],
+    rdsEvents: [
+      'RDS-EVENT-0040',
+      'RDS-EVENT-0042',
+      'RDS-EVENT-0041',
+      'RDS-EVENT-0074',
+      'RDS-EVENT-0075',
+      // the copy of a shared snapshot (db_restore) or of a snapshot to share (share_snapshot)
+      'RDS-EVENT-0197',
+      'RDS-EVENT-0190',
+    ],
   },
   SNAPSHOT_READY: {
     owner: 'restore',

@@ -48,8 +48,16 @@ export const describeClusterSnapshot = (
 ): Promise<DBClusterSnapshot | undefined> =>
   ifFound(
     async () =>
-      (await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: identifier })))
-        .DBClusterSnapshots?.[0],
+      (
+        await rds.send(
+          new DescribeDBClusterSnapshotsCommand({
+            DBClusterSnapshotIdentifier: identifier,
+            // RDS API reference, DescribeDBClusterSnapshots IncludeShared: shared snapshots are not returned by
+            // default; a shared snapshot is named by its ARN.
+            ...(identifier.startsWith('arn:') ? { IncludeShared: true } : {}),
+          }),
+        )
+      ).DBClusterSnapshots?.[0],
   );
 
 const defined = <T extends object>(o: T): T =>

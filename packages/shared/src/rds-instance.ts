@@ -52,7 +52,16 @@ export const describeInstance = (rds: RDSClient, identifier: string): Promise<DB
 export const describeSnapshot = (rds: RDSClient, identifier: string): Promise<DBSnapshot | undefined> =>
   ifFound(
     async () =>
-      (await rds.send(new DescribeDBSnapshotsCommand({ DBSnapshotIdentifier: identifier }))).DBSnapshots?.[0],
+      (
+        await rds.send(
+          new DescribeDBSnapshotsCommand({
+            DBSnapshotIdentifier: identifier,
+            // RDS API reference, DescribeDBSnapshots IncludeShared: "Shared and public DB snapshots are not
+            // included in the returned results by default": a shared snapshot is named by its ARN.
+            ...(identifier.startsWith('arn:') ? { IncludeShared: true } : {}),
+          }),
+        )
+      ).DBSnapshots?.[0],
   );
 
 export const tagValue = (tags: readonly Tag[] | undefined, key: string): string | undefined =>

@@ -86,6 +86,7 @@ export const runSchema = z.looseObject({
   schedule: z.string().optional(),
   cloneSource: z.string().optional(),
   rehearsal: z.looseObject({ targetIdentifier: z.string(), keep: z.boolean() }).optional(),
+  share: z.looseObject({ accounts: z.array(z.string()), kmsKeyId: z.string().optional() }).optional(),
   restorePoint: z
     .looseObject({
       time: z.string().optional(),
@@ -169,6 +170,8 @@ export interface NewRun {
   cloneSource?: string;
   /** restore_copy: the rehearsal's new database and whether it is kept. */
   rehearsal?: { targetIdentifier: string; keep: boolean };
+  /** share_snapshot: the accounts, and the key the snapshot is copied with first. */
+  share?: { accounts: string[]; kmsKeyId?: string };
   requestId?: string;
   /** The schedule that started the run. */
   schedule?: string;

@@ -9,6 +9,7 @@ export const TASKS = [
   'create_snapshot_only',
   'clone_from',
   'restore_copy',
+  'share_snapshot',
 ] as const;
 export type Task = (typeof TASKS)[number];
 
@@ -182,6 +183,11 @@ export interface Run {
    * the source's configuration, without touching the source; `keep` leaves the copy, else it is deleted.
    */
   rehearsal?: { targetIdentifier: string; keep: boolean };
+  /**
+   * share_snapshot: the accounts the fresh snapshot is shared with, and the customer managed key it is first
+   * copied with (a snapshot encrypted with the AWS managed key cannot be shared).
+   */
+  share?: { accounts: string[]; kmsKeyId?: string };
   requestId?: string;
   /** The schedule of `trapheus.config.yml` that started the run (RestoreRequested `schedule`). */
   schedule?: string;
@@ -279,6 +285,9 @@ export type Remedy =
       /** restore_copy: the new database's name, and whether it is kept. */
       targetIdentifier?: string;
       keep?: boolean;
+      /** share_snapshot: the accounts, and the key to copy with. */
+      shareWith?: string[];
+      kmsKeyId?: string;
       /** The run's master password secret: a retry without it would leave the snapshot's password on the copy. */
       masterPasswordSecretArn?: string;
     }
@@ -301,6 +310,7 @@ export const retryRemedy = (run: {
   restorePoint?: RestorePoint;
   cloneSource?: string;
   rehearsal?: { targetIdentifier: string; keep: boolean };
+  share?: { accounts: string[]; kmsKeyId?: string };
   masterPasswordSecretArn?: string;
 }): RestoreRemedy => ({
   action: 'restore',
@@ -317,6 +327,8 @@ export const retryRemedy = (run: {
   ...(run.cloneSource ? { sourceIdentifier: run.cloneSource } : {}),
   ...(run.rehearsal ? { targetIdentifier: run.rehearsal.targetIdentifier } : {}),
   ...(run.rehearsal?.keep ? { keep: true } : {}),
+  ...(run.share ? { shareWith: run.share.accounts } : {}),
+  ...(run.share?.kmsKeyId ? { kmsKeyId: run.share.kmsKeyId } : {}),
   ...(run.masterPasswordSecretArn ? { masterPasswordSecretArn: run.masterPasswordSecretArn } : {}),
 });
 
@@ -332,7 +344,7 @@ export const remedyCommand = (remedy: Remedy, flags: string): string => {
   switch (remedy.action) {
     case 'restore':
       // The CLI has no flag for the master password secret: say so rather than drop it silently.
-      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.sourceIdentifier ? ` --source ${remedy.sourceIdentifier}` : ''}${remedy.targetIdentifier ? ` --target ${remedy.targetIdentifier}` : ''}${remedy.keep ? ' --keep' : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
+      return `npx trapheus restore ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''} --task ${remedy.task}${remedy.snapshotIdentifier ? ` --snapshot ${remedy.snapshotIdentifier}` : ''}${remedy.restoreTime ? ` --restore-time ${remedy.restoreTime}` : ''}${remedy.latest ? ' --latest' : ''}${remedy.sourceIdentifier ? ` --source ${remedy.sourceIdentifier}` : ''}${remedy.targetIdentifier ? ` --target ${remedy.targetIdentifier}` : ''}${remedy.keep ? ' --keep' : ''}${remedy.shareWith ? ` --share-with ${remedy.shareWith.join(',')}` : ''}${remedy.kmsKeyId ? ` --kms-key-id ${remedy.kmsKeyId}` : ''}${remedy.masterPasswordSecretArn ? ` --master-password-secret-arn ${remedy.masterPasswordSecretArn}` : ''}${tail}`;
     case 'unlock':
       return `npx trapheus unlock ${remedy.identifier}${remedy.isCluster ? ' --cluster' : ''}${tail}`;
     case 'follow':
@@ -353,6 +365,8 @@ export const remedyRequest = (remedy: Remedy): string | undefined =>
         ...(remedy.sourceIdentifier ? { sourceIdentifier: remedy.sourceIdentifier } : {}),
         ...(remedy.targetIdentifier ? { targetIdentifier: remedy.targetIdentifier } : {}),
         ...(remedy.keep ? { keep: true } : {}),
+        ...(remedy.shareWith ? { shareWith: remedy.shareWith } : {}),
+        ...(remedy.kmsKeyId ? { kmsKeyId: remedy.kmsKeyId } : {}),
         ...(remedy.masterPasswordSecretArn
           ? { masterPasswordSecretArn: remedy.masterPasswordSecretArn }
           : {}),

@@ -220,6 +220,12 @@ const entrySchema = z.strictObject({
   latest: z.unknown().optional(),
   /** clone_from: the cluster each firing clones (checked against the request schema). */
   sourceIdentifier: z.unknown().optional(),
+  /** restore_copy: each firing's rehearsal database, and whether it is kept (checked against the request schema). */
+  targetIdentifier: z.unknown().optional(),
+  keep: z.unknown().optional(),
+  /** share_snapshot: the accounts each firing's snapshot is shared with, and the key to copy it with. */
+  shareWith: z.unknown().optional(),
+  kmsKeyId: z.unknown().optional(),
   expression: z.string({
     error: (iss) => (iss.input === undefined ? 'is required (cron(...) or rate(...))' : 'must be a string'),
   }),
@@ -312,6 +318,10 @@ export const parseSchedulesConfig = (raw: unknown, file = SCHEDULES_CONFIG_FILE)
         : {}),
       ...(e.latest !== undefined ? { latest: e.latest } : {}),
       ...(e.sourceIdentifier !== undefined ? { sourceIdentifier: e.sourceIdentifier } : {}),
+      ...(e.targetIdentifier !== undefined ? { targetIdentifier: e.targetIdentifier } : {}),
+      ...(e.keep !== undefined ? { keep: e.keep } : {}),
+      ...(e.shareWith !== undefined ? { shareWith: e.shareWith } : {}),
+      ...(e.kmsKeyId !== undefined ? { kmsKeyId: e.kmsKeyId } : {}),
       requestId: requestIdFor(e.name, SCHEDULED_TIME_ATTRIBUTE),
       schedule: e.name,
     });

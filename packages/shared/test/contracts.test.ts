@@ -241,6 +241,62 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf(detail)).toBe(message);
   });
 
+  it('accepts the ARN of a shared snapshot on db_restore and share_snapshot with accounts and a key', () => {
+    const arn = 'arn:aws:rds:us-east-1:111111111111:snapshot:prod-db-nightly';
+    expect(problemsOf({ ...valid, task: 'db_restore', snapshotIdentifier: arn })).toBe('valid');
+    expect(
+      problemsOf({
+        ...valid,
+        task: 'share_snapshot',
+        shareWith: ['111111111111'],
+        kmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/1a2b',
+      }),
+    ).toBe('valid');
+  });
+
+  it.each([
+    [
+      'a snapshot ARN on a snapshot task',
+      { ...valid, snapshotIdentifier: 'arn:aws:rds:us-east-1:111111111111:snapshot:s' },
+      'field "snapshotIdentifier" is a snapshot ARN, which only db_restore and restore_copy take (create_snapshot takes a snapshot base name)',
+    ],
+    [
+      'a cluster snapshot ARN for an instance',
+      {
+        ...valid,
+        task: 'db_restore',
+        snapshotIdentifier: 'arn:aws:rds:us-east-1:111111111111:cluster-snapshot:s',
+      },
+      'field "snapshotIdentifier" is the ARN of a DB cluster snapshot, and isCluster is false',
+    ],
+    [
+      'share_snapshot without accounts',
+      { ...valid, task: 'share_snapshot' },
+      'field "shareWith" is required for share_snapshot: the accounts to share with',
+    ],
+    [
+      'an account that is no account id',
+      { ...valid, task: 'share_snapshot', shareWith: ['all'] },
+      'field "shareWith.0" must be 12-digit AWS account ids',
+    ],
+    [
+      '21 accounts',
+      {
+        ...valid,
+        task: 'share_snapshot',
+        shareWith: Array.from({ length: 21 }, (_, i) => String(100000000000 + i)),
+      },
+      'field "shareWith" must name at most 20 accounts (RDS shares a snapshot with at most 20)',
+    ],
+    [
+      'a key on another task',
+      { ...valid, kmsKeyId: 'arn:aws:kms:us-east-1:000000000000:key/1a2b' },
+      'field "kmsKeyId" applies to task share_snapshot, not create_snapshot',
+    ],
+  ])('refuses %s, naming the field', (_name, detail, message) => {
+    expect(problemsOf(detail)).toBe(message);
+  });
+
   it('refuses verify on create_snapshot_only (no copy to check)', () => {
     const parsed = restoreRequestedDetailSchema.safeParse({
       ...valid,
@@ -287,7 +343,7 @@ describe('RestoreRequested detail', () => {
     [
       'unknown task',
       { ...valid, task: 'restore_everything' },
-      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy',
+      'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy, share_snapshot',
     ],
     ['missing task', { identifier: 'orders-db', isCluster: false }, 'field "task" is required'],
     [
@@ -299,7 +355,7 @@ describe('RestoreRequested detail', () => {
     [
       'snapshotIdentifier with a double hyphen',
       { ...valid, snapshotIdentifier: 'orders--snap' },
-      'field "snapshotIdentifier" must start with a letter and contain only letters, digits and single hyphens',
+      'field "snapshotIdentifier" must be a snapshot name (a letter first, then letters, digits and single hyphens, at most 255, no trailing hyphen) or the ARN of a shared snapshot',
     ],
     ['empty requestId', { ...valid, requestId: '' }, 'field "requestId" must not be empty'],
   ])('rejects a %s with a message naming the field', (_what, detail, expected) => {
@@ -310,7 +366,7 @@ describe('RestoreRequested detail', () => {
     expect(problemsOf({ identifier: 'orders_db', task: 'nope' })).toBe(
       [
         'field "identifier" must start with a letter and contain only letters, digits and single hyphens',
-        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy',
+        'field "task" must be one of create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy, share_snapshot',
         'field "isCluster" is required',
       ].join('; '),
     );

@@ -167,7 +167,7 @@ const nextActionOf = (o: RunOutcomeDetail): { nextAction: string[]; commands: Ma
         nextAction: [
           `Nothing was touched. Fix the request, then send RestoreRequested again${o.reason ? `: ${o.reason}` : '.'}`,
           ...(o.remedy ? [remedyText(o.remedy)] : []),
-          `A request needs: an identifier naming an existing DB ${o.kind === 'cluster' ? 'cluster (isCluster: true)' : 'instance (isCluster: false)'}; a task among create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy; for db_restore an existing snapshot (or a restoreTime inside the restorable window); for clone_from a sourceIdentifier; and no other run active on the same database.`,
+          `A request needs: an identifier naming an existing DB ${o.kind === 'cluster' ? 'cluster (isCluster: true)' : 'instance (isCluster: false)'}; a task among create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy, share_snapshot; for db_restore an existing snapshot (or a restoreTime inside the restorable window); for clone_from a sourceIdentifier; and no other run active on the same database.`,
         ],
         commands: [
           { comment: 'does the database exist under this name?', command: cli.describe(id) },

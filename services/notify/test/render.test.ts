@@ -269,7 +269,7 @@ describe('Slack message (Block Kit)', () => {
         type: 'mrkdwn',
         text:
           '*Next action*\nNothing was touched. Fix the request, then send RestoreRequested again: snapshot orders-db-snapshot does not exist: create it or use task create_snapshot\n' +
-          'A request needs: an identifier naming an existing DB instance (isCluster: false); a task among create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy; for db_restore an existing snapshot (or a restoreTime inside the restorable window); for clone_from a sourceIdentifier; and no other run active on the same database.',
+          'A request needs: an identifier naming an existing DB instance (isCluster: false); a task among create_snapshot, db_restore, create_snapshot_only, clone_from, restore_copy, share_snapshot; for db_restore an existing snapshot (or a restoreTime inside the restorable window); for clone_from a sourceIdentifier; and no other run active on the same database.',
       },
     });
     // The copied command cannot run anything else: the identifier is shell-quoted.

@@ -3,6 +3,8 @@
  * (SNAPSHOTTING).
  */
 import {
+  CopyDBClusterSnapshotCommand,
+  CopyDBSnapshotCommand,
   CreateDBClusterSnapshotCommand,
   CreateDBSnapshotCommand,
   type DBCluster,
@@ -10,6 +12,8 @@ import {
   DeleteDBClusterSnapshotCommand,
   DeleteDBSnapshotCommand,
   DescribeDBInstanceAutomatedBackupsCommand,
+  ModifyDBClusterSnapshotAttributeCommand,
+  ModifyDBSnapshotAttributeCommand,
   paginateDescribeDBClusterSnapshots,
   paginateDescribeDBClusters,
   paginateDescribeDBSnapshots,
@@ -24,6 +28,7 @@ import {
   describeInstance,
   describeSnapshot,
   errorCode,
+  errorMessage,
   formatIssues,
   isTrapheusSnapshotOf,
   MAX_TAGS,
@@ -41,6 +46,7 @@ import {
   runIdFor,
   runSnapshotIdentifier,
   type ServiceSteps,
+  SHARED_SNAPSHOT_ARN,
   SNAPSHOT_TAG,
   type StepContext,
   secretArnAllowed,
@@ -91,13 +97,23 @@ interface KindAdapter {
         managedPassword?: boolean;
         /** Why ModifyDBInstance/ModifyDBCluster cannot set MasterUserPassword on it, if so. */
         noMasterPassword?: string;
+        /** Its ARN (which says the account and Region) and its storage key. */
+        arn?: string;
+        kmsKeyId?: string;
       }
     | undefined
   >;
   /** `source`: the database the snapshot was taken of. */
   describeSnapshot(
     id: string,
-  ): Promise<{ status: string; tags: Tag[]; source?: string; created?: Date } | undefined>;
+  ): Promise<
+    | { status: string; tags: Tag[]; source?: string; created?: Date; encrypted?: boolean; kmsKeyId?: string }
+    | undefined
+  >;
+  /** Copies a (shared) snapshot into this account under `targetId`, re-encrypted with `kmsKeyId`. */
+  copySnapshot(sourceArn: string, targetId: string, kmsKeyId: string, tags: Tag[]): Promise<void>;
+  /** Lets `accounts` restore the manual snapshot `id` (its `restore` attribute). */
+  shareSnapshot(id: string, accounts: string[]): Promise<void>;
   createSnapshot(snapshotId: string, dbId: string, tags: Tag[]): Promise<void>;
   deleteSnapshot(snapshotId: string): Promise<void>;
   /** The manual snapshots of a database (every page). */
@@ -165,6 +181,8 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           ...(db.MultiTenant
             ? { noMasterPassword: 'an Oracle multi-tenant CDB takes its master password per tenant database' }
             : {}),
+          ...(db.DBInstanceArn ? { arn: db.DBInstanceArn } : {}),
+          ...(db.StorageEncrypted && db.KmsKeyId ? { kmsKeyId: db.KmsKeyId } : {}),
         }
       );
     },
@@ -176,7 +194,32 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           tags: s.TagList ?? [],
           ...(s.DBInstanceIdentifier ? { source: s.DBInstanceIdentifier } : {}),
           ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+          encrypted: s.Encrypted === true,
+          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
         }
+      );
+    },
+    async copySnapshot(sourceArn, targetId, kmsKeyId, tags) {
+      await rds.send(
+        new CopyDBSnapshotCommand({
+          SourceDBSnapshotIdentifier: sourceArn,
+          TargetDBSnapshotIdentifier: targetId,
+          // RDS API reference, CopyDBSnapshot KmsKeyId: "If you copy an encrypted DB snapshot that is shared from
+          // another Amazon Web Services account, then you must specify a value for this parameter."
+          KmsKeyId: kmsKeyId,
+          Tags: tags,
+        }),
+      );
+    },
+    async shareSnapshot(id, accounts) {
+      await rds.send(
+        new ModifyDBSnapshotAttributeCommand({
+          DBSnapshotIdentifier: id,
+          // RDS API reference, ModifyDBSnapshotAttribute AttributeName: "To manage authorization for other Amazon Web
+          // Services accounts to copy or restore a manual DB snapshot, set this value to restore."
+          AttributeName: 'restore',
+          ValuesToAdd: accounts,
+        }),
       );
     },
     async createSnapshot(snapshotId, dbId, tags) {
@@ -235,6 +278,8 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           tagCount: c.TagList?.length ?? 0,
           ...refusedCluster(c),
           ...(c.MasterUserSecret?.SecretArn ? { managedPassword: true } : {}),
+          ...(c.DBClusterArn ? { arn: c.DBClusterArn } : {}),
+          ...(c.StorageEncrypted && c.KmsKeyId ? { kmsKeyId: c.KmsKeyId } : {}),
         }
       );
     },
@@ -246,7 +291,28 @@ const adapters = (rds: RDSClient): Record<DbKind, KindAdapter> => ({
           tags: s.TagList ?? [],
           ...(s.DBClusterIdentifier ? { source: s.DBClusterIdentifier } : {}),
           ...(s.SnapshotCreateTime ? { created: s.SnapshotCreateTime } : {}),
+          encrypted: s.StorageEncrypted === true,
+          ...(s.KmsKeyId ? { kmsKeyId: s.KmsKeyId } : {}),
         }
+      );
+    },
+    async copySnapshot(sourceArn, targetId, kmsKeyId, tags) {
+      await rds.send(
+        new CopyDBClusterSnapshotCommand({
+          SourceDBClusterSnapshotIdentifier: sourceArn,
+          TargetDBClusterSnapshotIdentifier: targetId,
+          KmsKeyId: kmsKeyId,
+          Tags: tags,
+        }),
+      );
+    },
+    async shareSnapshot(id, accounts) {
+      await rds.send(
+        new ModifyDBClusterSnapshotAttributeCommand({
+          DBClusterSnapshotIdentifier: id,
+          AttributeName: 'restore',
+          ValuesToAdd: accounts,
+        }),
       );
     },
     async createSnapshot(snapshotId, dbId, tags) {
@@ -597,7 +663,36 @@ export const buildSnapshotSteps = ({
         ctx,
       );
     }
-    return snapshotReady(run, `using existing snapshot ${run.snapshotIdentifier}`);
+    const shared = SHARED_SNAPSHOT_ARN.exec(run.snapshotIdentifier);
+    const ownAccount = /^arn:[^:]+:rds:[^:]+:(\d{12}):/.exec(db.arn ?? '')?.[1];
+    // RDS User Guide, Sharing a DB snapshot: "you can't restore a DB instance from a DB snapshot that is both shared
+    // and encrypted. Instead, you can make a copy of the DB snapshot and restore the DB instance from the copy."
+    // (Aurora restores a shared encrypted cluster snapshot directly: Aurora User Guide, Sharing a DB cluster
+    // snapshot.) The copy is re-encrypted with the target's own key.
+    if (shared && shared[1] !== ownAccount && run.kind === 'instance' && snapshot.encrypted) {
+      if (!db.kmsKeyId) {
+        return reject(
+          run,
+          `${snapshotLabel} ${run.snapshotIdentifier} is shared and encrypted, so it must be copied into this account with a KMS key first, and ${kind.label} ${run.identifier} is not encrypted: there is no key of its own to copy it with`,
+          'InvalidRequest',
+          ctx,
+        );
+      }
+      const copyId = `${run.identifier}-shared-${run.runId.replace(/^run-/, '').slice(0, 8)}`;
+      run = await runs.update(run, {
+        snapshotIdentifier: copyId,
+        progress: { ...run.progress, copyOf: run.snapshotIdentifier, copyKmsKeyId: db.kmsKeyId },
+      });
+      return runs.transition(run, 'SNAPSHOTTING', {
+        note: `copying shared snapshot ${String(run.progress.copyOf)} into this account as ${copyId}`,
+      });
+    }
+    return snapshotReady(
+      run,
+      shared && shared[1] !== ownAccount
+        ? `using snapshot ${run.snapshotIdentifier} shared by account ${shared[1]}`
+        : `using existing snapshot ${run.snapshotIdentifier}`,
+    );
   };
 
   /**
@@ -650,6 +745,10 @@ export const buildSnapshotSteps = ({
       if (snapshot.status === 'available') {
         // The export runs beside the run from here on (its own check-backs): it never holds up SnapshotReady.
         if (run.progress.exportRequested === true) await exportTracker?.begin(run);
+        if (typeof run.progress.copyOf === 'string') {
+          return snapshotReady(run, `shared snapshot ${run.progress.copyOf} copied as ${snapshotId}`);
+        }
+        if (run.share) return shareSnapshot(run, ctx);
         const retired = await retireOlderSnapshots(run, ctx);
         return snapshotReady(
           run,
@@ -669,6 +768,22 @@ export const buildSnapshotSteps = ({
       );
     }
 
+    const copyOf = run.progress.copyOf;
+    if (typeof copyOf === 'string') {
+      // A shared encrypted snapshot, copied into this account with the target's key (see acceptRequest).
+      try {
+        await kind.copySnapshot(copyOf, snapshotId, String(run.progress.copyKmsKeyId), [
+          { Key: SNAPSHOT_TAG, Value: run.runId },
+        ]);
+      } catch (err) {
+        const code = errorCode(err);
+        if (!['DBSnapshotAlreadyExists', 'DBClusterSnapshotAlreadyExistsFault'].includes(code)) throw err;
+      }
+      run = await runs.update(run, {
+        progress: { ...run.progress, snapshotRequestedAt: ctx.now().toISOString() },
+      });
+      return snapshotWait('available');
+    }
     const db = await kind.describeDb(run.identifier);
     if (!db) throw stepError(kind.notFoundCode, `${kind.label} ${run.identifier} not found`);
     if (db.status !== 'available') {
@@ -696,6 +811,70 @@ export const buildSnapshotSteps = ({
       progress: { ...run.progress, snapshotRequestedAt: ctx.now().toISOString() },
     });
     return snapshotWait('available');
+  };
+
+  /**
+   * share_snapshot, once the run's snapshot is available: copied first with the request's customer managed key
+   * (`<snapshot>-shared`), if one is named, then shared with the accounts. A share RDS refuses (the AWS managed
+   * key aws/rds: RDS User Guide, Sharing a DB snapshot, "You can't share a snapshot that has been encrypted using
+   * the default AWS KMS key") fails the run with what to do; the snapshot stays, nothing else changed.
+   */
+  const shareSnapshot = async (run: Run, ctx: StepContext): Promise<Run> => {
+    const kind = kinds[run.kind];
+    const share = run.share ?? { accounts: [] };
+    const waitSnapshot = (identifier: string) =>
+      waiter.waitFor(
+        run,
+        { resourceType: kind.snapshotResource, identifier, target: 'available' },
+        ctx.signal,
+      );
+    let target = run.snapshotIdentifier;
+    if (share.kmsKeyId) {
+      target = `${run.snapshotIdentifier}-shared`;
+      const copy = await kind.describeSnapshot(target);
+      if (!copy) {
+        try {
+          await kind.copySnapshot(run.snapshotIdentifier, target, share.kmsKeyId, [
+            { Key: SNAPSHOT_TAG, Value: run.runId },
+          ]);
+        } catch (err) {
+          if (!['DBSnapshotAlreadyExists', 'DBClusterSnapshotAlreadyExistsFault'].includes(errorCode(err)))
+            throw err;
+        }
+        return waitSnapshot(target);
+      }
+      if (tagValue(copy.tags, SNAPSHOT_TAG) !== run.runId) {
+        throw stepError(
+          'SnapshotNameTaken',
+          `${kind.snapshotLabel} ${target} exists and was not made by this run`,
+        );
+      }
+      if (copy.status === 'failed') throw stepError('SnapshotFailed', `the copy ${target} failed`);
+      if (copy.status !== 'available') return waitSnapshot(target);
+    }
+    try {
+      await kind.shareSnapshot(target, share.accounts);
+    } catch (err) {
+      const snapshot = await kind.describeSnapshot(target);
+      if (snapshot?.encrypted && !share.kmsKeyId) {
+        throw stepError(
+          'SnapshotShareRefused',
+          `RDS refused to share ${kind.snapshotLabel} ${target} (${errorCode(err)}: ${errorMessage(err)}): a snapshot encrypted with the AWS managed key aws/rds cannot be shared; request again with kmsKeyId, a customer managed key whose policy lets accounts ${share.accounts.join(', ')} use it (the snapshot is copied with it, and the copy shared)`,
+        );
+      }
+      throw err;
+    }
+    ctx.logger.info('snapshot shared', { snapshot: target, accounts: share.accounts });
+    return runs.transition(run, 'SUCCEEDED', {
+      note: `snapshot ${target} shared with ${share.accounts.join(', ')}`,
+      patch: {
+        progress: {
+          ...run.progress,
+          sharedSnapshot: target,
+          databaseState: `unchanged; snapshot ${target} created and shared with ${share.accounts.join(', ')}`,
+        },
+      },
+    });
   };
 
   const onStepFailure = (run: Run, failure: RunFailure, _ctx: StepContext): Promise<Run> =>
@@ -760,6 +939,9 @@ export const buildSnapshotSteps = ({
             : base,
       ...(restorePoint ? { restorePoint } : {}),
       ...(detail.sourceIdentifier ? { cloneSource: detail.sourceIdentifier } : {}),
+      ...(detail.task === 'share_snapshot' && detail.shareWith
+        ? { share: { accounts: detail.shareWith, ...(detail.kmsKeyId ? { kmsKeyId: detail.kmsKeyId } : {}) } }
+        : {}),
       ...(detail.task === 'restore_copy' && detail.targetIdentifier
         ? { rehearsal: { targetIdentifier: detail.targetIdentifier, keep: detail.keep === true } }
         : {}),
