@@ -14,5 +14,8 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/.*/\\.serverless/', '<rootDir>/.*/\\.esbuild/'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 30000,
+  // jest's default leaves a core idle (workers = cores - 1: one worker on a 2-core machine). The end-to-end
+  // stacks mostly wait on time-scaled timers, so a worker per core halves \`npm test\` there (measured: 432 s → 191 s).
+  maxWorkers: '100%',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
 };
