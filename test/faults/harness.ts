@@ -193,7 +193,14 @@ export const scanRuns = async (
   let start: Record<string, unknown> | undefined;
   do {
     const out = await clients.dynamo.send(
-      new ScanCommand({ TableName: stack.runsTable, ConsistentRead: true, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: stack.runsTable,
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+        // Runs and locks only: the runs' trace items (TRACE#…, run-trace.ts) are many and not read here.
+        FilterExpression: 'NOT begins_with(runId, :trace)',
+        ExpressionAttributeValues: { ':trace': 'TRACE#' },
+      }),
     );
     for (const item of out.Items ?? []) {
       if (typeof item.step === 'string') runs.push(item as Run);

@@ -74,9 +74,18 @@ interface Trace {
   service: string;
   signal: Signal;
   calls: RunCall[];
+  /** The reconcile ended: work that inherited its context later (a timer, a socket, a message delivered in the
+   * same process, as on the local stack) must not record into it. */
+  closed: boolean;
 }
 
 const storage = new AsyncLocalStorage<Trace>();
+
+/** The trace of the reconcile in progress, if any (a closed one is no trace). */
+const openTrace = (): Trace | undefined => {
+  const trace = storage.getStore();
+  return trace && !trace.closed ? trace : undefined;
+};
 
 /**
  * Runs `fn` with a trace for one run's reconcile: RDS calls made inside are recorded for that run.
@@ -87,7 +96,18 @@ const storage = new AsyncLocalStorage<Trace>();
 export const withRunTrace = <T>(
   trace: { runId: string; service: string; signal: Signal },
   fn: () => Promise<T>,
-): Promise<T> => storage.run({ ...trace, calls: [] }, fn);
+): Promise<T> => {
+  const open: Trace = { ...trace, calls: [], closed: false };
+  return storage.run(open, async () => {
+    try {
+      return await fn();
+    } finally {
+      // Anything started inside keeps this context after the reconcile: it records nothing more (and holds no calls).
+      open.closed = true;
+      open.calls = [];
+    }
+  });
+};
 
 /**
  * Which kind of signal ended a wait, and for an RDS event its own time.
@@ -156,7 +176,7 @@ export const tracePatch = (
   patch: Record<string, unknown>,
   at: string,
 ): { segment?: TraceSegment; commit: () => void } => {
-  const trace = storage.getStore();
+  const trace = openTrace();
   const mine = !!trace && trace.runId === run.runId;
   const waits: EndedWait[] = [];
   if (run.wait && 'wait' in patch && !sameWait(run.wait, patch.wait)) {
@@ -181,7 +201,7 @@ export const tracePatch = (
 
 /** Whether the current trace holds calls of `runId` not written yet. */
 export const hasPendingCalls = (runId: string): boolean => {
-  const trace = storage.getStore();
+  const trace = openTrace();
   return !!trace && trace.runId === runId && trace.calls.length > 0;
 };
 
@@ -219,7 +239,7 @@ const targetOf = (input: unknown): string | undefined => {
 export const traceRdsCalls = <C extends Pick<RDSClient, 'middlewareStack'>>(client: C): C => {
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const trace = storage.getStore();
+      const trace = openTrace();
       const action = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
       if (!trace || !action || isReadOnlyRdsAction(action)) return next(args);
       const entry: RunCall = {
