@@ -200,6 +200,34 @@ describe('restore to a point in time on the local stack', () => {
     expect(cluster?.Status).toBe('available');
   });
 
+  it('a point-in-time restore that fails rolls back like a snapshot restore: the copy goes, the original stays', async () => {
+    stack = await freshStack();
+    const { runs, rds } = clientsFor(stack);
+    const before = (await describe1(rds, 'demo-db'))!;
+    await windowOf(stack, 'demo-db', false);
+    stack.rds.faults.add({
+      kind: 'async-failure',
+      operation: 'RestoreDBInstanceToPointInTime',
+      status: 'incompatible-restore',
+    });
+
+    const result = await restoreTo(stack, { identifier: 'demo-db', latest: true });
+
+    expect(result.code).toBe(2);
+    const run = (await runs.get(result.runId)) as Run;
+    expect(run.step).toBe('ROLLED_BACK');
+    expect(run.failure).toMatchObject({ step: 'RESTORING', code: 'incompatible-restore' });
+    expect(run.history.at(-1)?.note).toBe('failed before the swap: the original was never moved');
+    const after = (await describe1(rds, 'demo-db'))!;
+    expect([after.DbiResourceId, after.TagList]).toEqual([before.DbiResourceId, before.TagList]);
+    expect(
+      stack.rds
+        .snapshotState()
+        .instances.filter((i) => !i.DBClusterIdentifier)
+        .map((i) => i.DBInstanceIdentifier),
+    ).toEqual(['demo-db']);
+  });
+
   it('a time outside the window, or backups off: REJECTED before anything is touched', async () => {
     stack = await freshStack();
     const { runs, rds } = clientsFor(stack);

@@ -7,9 +7,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeDBClustersCommand, ListTagsForResourceCommand } from '@aws-sdk/client-rds';
 import { DEMO_CLUSTER, type LocalStack } from '@trapheus/local';
-import { RESTORED_TAG, type Run } from '@trapheus/shared';
+import { RESTORED_TAG, type RestoreVerifyingDetail, type Run } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
 import { restore } from '../../packages/cli/src/restore';
 import { targetForStack } from '../../packages/cli/src/target';
@@ -169,6 +170,79 @@ describe('rehearsals (restore_copy) on the local stack', () => {
       /restore_copy\s+REJECTED\s+\d+s\s+-\s+demo-db-rehearsal \(deleted\)$/,
     );
     expect(lineOf(snap.runId)).toMatch(/create_snapshot_only\s+SUCCEEDED\s+\d+s\s+-$/);
+  });
+
+  it('with verify: the hooks check the copy; ok → the rehearsal passes, a failed hook → ROLLED_BACK, the copy deleted', async () => {
+    stack = await freshStack();
+    const { runs, rds, clients } = clientsFor(stack);
+    const source = (await describe1(rds, 'demo-db'))!;
+    // A hook: answers every RestoreVerifying, ok unless the copy's name says "bad".
+    const checked: string[] = [];
+    stack.bus.subscribe(stack.busName, { source: ['trapheus'], 'detail-type': ['RestoreVerifying'] }, (e) => {
+      const d = e.detail as RestoreVerifyingDetail;
+      checked.push(d.copyIdentifier);
+      const ok = !d.copyIdentifier.includes('bad');
+      void clients.eventBridge.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: stack!.busName,
+              Source: 'trapheus',
+              DetailType: 'RestoreVerified',
+              Detail: JSON.stringify({
+                runId: d.runId,
+                hook: 'smoke',
+                ok,
+                message: ok ? 'healthy' : 'no rows',
+              }),
+            },
+          ],
+        }),
+      );
+    });
+    const rehearseVerified = async (target: string) => {
+      const out: string[] = [];
+      const code = await restore(
+        targetForStack(stack!),
+        {
+          identifier: 'demo-db',
+          cluster: false,
+          task: 'restore_copy',
+          targetIdentifier: target,
+          latest: true,
+          verify: { hooks: ['smoke'] },
+          wait: true,
+          acceptTimeoutSeconds: 20,
+          waitTimeoutSeconds: 60,
+          pollMs: 50,
+        },
+        { out: (l) => out.push(l), err: () => undefined },
+      );
+      return { code, run: (await runs.get(out.at(-1) ?? '')) as Run };
+    };
+
+    const good = await rehearseVerified('demo-db-good');
+    expect(good.code).toBe(0);
+    expect(good.run.history.map((h) => h.step)).toEqual([
+      'REQUESTED',
+      'SNAPSHOT_READY',
+      'RESTORING',
+      'CONFIGURING',
+      'VERIFYING',
+      'CLEANING_UP',
+      'SUCCEEDED',
+    ]);
+    expect(good.run.verification?.answers.smoke).toMatchObject({ ok: true, message: 'healthy' });
+
+    const bad = await rehearseVerified('demo-db-bad');
+    expect(bad.code).toBe(2);
+    expect(bad.run.step).toBe('ROLLED_BACK');
+    expect(bad.run.failure).toMatchObject({ step: 'VERIFYING', code: 'VerificationFailed' });
+    expect(await describe1(rds, 'demo-db-bad')).toBeUndefined();
+
+    // The hook saw each copy under its rehearsal name; the source was never touched.
+    expect(checked).toEqual(['demo-db-good', 'demo-db-bad']);
+    expect((await describe1(rds, 'demo-db'))?.DbiResourceId).toBe(source.DbiResourceId);
   });
 
   it('a cluster rehearsal: the cluster and its members restored under new names, then deleted', async () => {

@@ -79,7 +79,15 @@ interface Trace {
   closed: boolean;
 }
 
-const storage = new AsyncLocalStorage<Trace>();
+/**
+ * One AsyncLocalStorage per process, kept on globalThis: Node propagates every enabled instance into every new
+ * async resource, so an instance per module copy (the local stack loads each handler in its own module registry,
+ * a fault suite hundreds of times) slowed every async operation of the process down more with each copy.
+ */
+const STORAGE_KEY = Symbol.for('trapheus.run-trace.storage');
+const holder = globalThis as { [STORAGE_KEY]?: AsyncLocalStorage<Trace> };
+if (!holder[STORAGE_KEY]) holder[STORAGE_KEY] = new AsyncLocalStorage<Trace>();
+const storage: AsyncLocalStorage<Trace> = holder[STORAGE_KEY];
 
 /** The trace of the reconcile in progress, if any (a closed one is no trace). */
 const openTrace = (): Trace | undefined => {
