@@ -10,39 +10,23 @@ import { DEMO_CLUSTER_MEMBERS, DEMO_CLUSTER as DEMO_CLUSTER_SEED, type LocalStac
 const DEMO_CLUSTER = String(DEMO_CLUSTER_SEED.DBClusterIdentifier);
 
 import { type Run, restoreSourceLabel } from '@trapheus/shared';
-import { restore } from '../../packages/cli/src/restore';
-import { targetForStack } from '../../packages/cli/src/target';
-import { assertIamClean, clientsFor, describe1, freshStack } from './stack-helpers';
+import { assertIamClean, clientsFor, describe1, freshStack, runRestore } from './stack-helpers';
 
 jest.setTimeout(90_000);
 
 const MUTATING = /^(Create|Delete|Modify|Restore|Add|Remove|Start|Stop|Reboot|Promote|Failover|Copy)/;
 
 /** `trapheus restore … --task db_restore --restore-time T | --latest --wait` against the stack. */
-const restoreTo = async (
+const restoreTo = (
   stack: LocalStack,
-  opts: { identifier: string; cluster?: boolean; restoreTime?: string; latest?: boolean; strategy?: string },
-) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await restore(
-    targetForStack(stack),
-    {
-      identifier: opts.identifier,
-      cluster: opts.cluster ?? false,
-      task: 'db_restore',
-      ...(opts.restoreTime ? { restoreTime: opts.restoreTime } : {}),
-      ...(opts.latest ? { latest: true } : {}),
-      ...(opts.strategy ? { strategy: opts.strategy } : {}),
-      wait: true,
-      acceptTimeoutSeconds: 20,
-      waitTimeoutSeconds: 60,
-      pollMs: 50,
-    },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, runId: out.at(-1) ?? '', out, err };
-};
+  opts: {
+    identifier: string;
+    cluster?: boolean;
+    restoreTime?: string;
+    latest?: boolean;
+    strategy?: 'swap' | 'rename_first';
+  },
+) => runRestore(stack, { task: 'db_restore', ...opts });
 
 /** Waits until RDS reports a restorable window of at least `ms` (the stack's time scale shortens the lag). */
 const windowOf = async (stack: LocalStack, id: string, cluster: boolean, ms = 400) => {

@@ -12,15 +12,13 @@ import { DescribeDBClustersCommand, ListTagsForResourceCommand } from '@aws-sdk/
 import { DEMO_CLUSTER, type LocalStack } from '@trapheus/local';
 import { RESTORED_TAG, type RestoreVerifyingDetail, type Run } from '@trapheus/shared';
 import { main } from '../../packages/cli/src/main';
-import { restore } from '../../packages/cli/src/restore';
-import { targetForStack } from '../../packages/cli/src/target';
 import { assertIamClean, clientsFor, describe1, freshStack, runRestore } from './stack-helpers';
 
 jest.setTimeout(90_000);
 
 const MUTATING = /^(Create|Delete|Modify|Restore|Add|Remove|Start|Stop|Reboot|Promote|Failover|Copy)/;
 
-const rehearse = async (
+const rehearse = (
   stack: LocalStack,
   opts: {
     identifier: string;
@@ -31,26 +29,8 @@ const rehearse = async (
     snapshot?: string;
   },
 ) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await restore(
-    targetForStack(stack),
-    {
-      identifier: opts.identifier,
-      cluster: opts.cluster ?? false,
-      task: 'restore_copy',
-      targetIdentifier: opts.target,
-      ...(opts.keep ? { keep: true } : {}),
-      ...(opts.latest ? { latest: true } : {}),
-      ...(opts.snapshot ? { snapshot: opts.snapshot } : {}),
-      wait: true,
-      acceptTimeoutSeconds: 20,
-      waitTimeoutSeconds: 60,
-      pollMs: 50,
-    },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, runId: out.at(-1) ?? '', out, err };
+  const { target, ...rest } = opts;
+  return runRestore(stack, { task: 'restore_copy', targetIdentifier: target, ...rest });
 };
 
 /** Mutating calls since `start` that name the source (or one of its members) in a parameter. */
@@ -201,24 +181,13 @@ describe('rehearsals (restore_copy) on the local stack', () => {
       );
     });
     const rehearseVerified = async (target: string) => {
-      const out: string[] = [];
-      const code = await restore(
-        targetForStack(stack!),
-        {
-          identifier: 'demo-db',
-          cluster: false,
-          task: 'restore_copy',
-          targetIdentifier: target,
-          latest: true,
-          verify: { hooks: ['smoke'] },
-          wait: true,
-          acceptTimeoutSeconds: 20,
-          waitTimeoutSeconds: 60,
-          pollMs: 50,
-        },
-        { out: (l) => out.push(l), err: () => undefined },
-      );
-      return { code, run: (await runs.get(out.at(-1) ?? '')) as Run };
+      const { code, runId } = await runRestore(stack!, {
+        task: 'restore_copy',
+        targetIdentifier: target,
+        latest: true,
+        verify: { hooks: ['smoke'] },
+      });
+      return { code, run: (await runs.get(runId)) as Run };
     };
 
     const good = await rehearseVerified('demo-db-good');

@@ -7,9 +7,7 @@
 import { DescribeDBSnapshotAttributesCommand } from '@aws-sdk/client-rds';
 import { DEMO_CLUSTER, type LocalStack } from '@trapheus/local';
 import type { Run } from '@trapheus/shared';
-import { restore } from '../../packages/cli/src/restore';
-import { targetForStack } from '../../packages/cli/src/target';
-import { assertIamClean, clientsFor, describe1, freshStack } from './stack-helpers';
+import { assertIamClean, clientsFor, describe1, freshStack, runRestore } from './stack-helpers';
 
 jest.setTimeout(90_000);
 
@@ -17,28 +15,8 @@ const PROD = '111111111111';
 const LOCAL_KEY = 'arn:aws:kms:us-east-1:000000000000:key/staging';
 const MUTATING = /^(Create|Delete|Modify|Restore|Add|Remove|Start|Stop|Reboot|Promote|Failover|Copy)/;
 
-const request = async (
-  stack: LocalStack,
-  opts: Parameters<typeof restore>[1] extends infer O ? Partial<O> : never,
-) => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await restore(
-    targetForStack(stack),
-    {
-      identifier: 'staging-db',
-      cluster: false,
-      task: 'db_restore',
-      wait: true,
-      acceptTimeoutSeconds: 20,
-      waitTimeoutSeconds: 60,
-      pollMs: 50,
-      ...opts,
-    },
-    { out: (l) => out.push(l), err: (l) => err.push(l) },
-  );
-  return { code, runId: out.at(-1) ?? '', out, err };
-};
+const request = (stack: LocalStack, opts: Parameters<typeof runRestore>[1]) =>
+  runRestore(stack, { identifier: 'staging-db', task: 'db_restore', ...opts });
 
 /** An encrypted staging instance on a customer managed key of this account. */
 const seedStaging = (stack: LocalStack, kmsKeyId = LOCAL_KEY) =>

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { type Handler, type LocalStack, startLocalStack } from '@trapheus/local';
 import { buildRunRepository, createAwsClients, type Run } from '@trapheus/shared';
-import { restore } from '../../packages/cli/src/restore';
+import { type RestoreOptions, restore } from '../../packages/cli/src/restore';
 import { targetForStack } from '../../packages/cli/src/target';
 import { allGrants, evaluateCalls, formatFinding, statementFindings } from '../iam/evaluate';
 import { type FunctionPolicy, functionPolicies } from '../iam/policies';
@@ -35,6 +35,18 @@ export const clientsFor = (stack: LocalStack) => {
   return { clients, runs, rds };
 };
 
+/** The request fields of the other restore sources (point in time, clone, rehearsal, sharing), passed as given. */
+const SOURCE_FIELDS = [
+  'restoreTime',
+  'latest',
+  'sourceIdentifier',
+  'targetIdentifier',
+  'keep',
+  'shareWith',
+  'kmsKeyId',
+] as const satisfies readonly (keyof RestoreOptions)[];
+type RestoreSourceFields = Partial<Pick<RestoreOptions, (typeof SOURCE_FIELDS)[number]>>;
+
 /** Starts a run the way `trapheus restore --local` does; returns its exit code, run id and output. */
 export const runRestore = async (
   stack: LocalStack,
@@ -50,7 +62,7 @@ export const runRestore = async (
     verify?: { hooks: string[]; timeoutMinutes?: number };
     /** how long `--wait` waits for the run to finish (default 60 s) */
     waitTimeoutSeconds?: number;
-  } = {},
+  } & RestoreSourceFields = {},
 ) => {
   const out: string[] = [];
   const err: string[] = [];
@@ -64,6 +76,7 @@ export const runRestore = async (
       ...(opts.requestId ? { requestId: opts.requestId } : {}),
       ...(opts.strategy ? { strategy: opts.strategy } : {}),
       ...(opts.verify ? { verify: opts.verify } : {}),
+      ...Object.fromEntries(SOURCE_FIELDS.filter((k) => opts[k] !== undefined).map((k) => [k, opts[k]])),
       wait: opts.wait ?? true,
       acceptTimeoutSeconds: 20,
       waitTimeoutSeconds: opts.waitTimeoutSeconds ?? 60,

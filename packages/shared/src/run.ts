@@ -266,6 +266,20 @@ export const copyNameOf = (run: Pick<Run, 'strategy' | 'copyIdentifier' | 'ident
   strategyOf(run) === 'swap' && run.copyIdentifier ? run.copyIdentifier : run.identifier;
 
 /**
+ * Where a restore to a point in time reads the original's automated backups: under its own name (swap: it keeps
+ * serving beside the copy) or under the temp name (rename_first: the backups follow a renamed instance).
+ *
+ * @example
+ * pointInTimeSourceOf({ strategy: 'swap', identifier: 'orders-db', runId }) // 'orders-db'
+ */
+export const pointInTimeSourceOf = (
+  run: Pick<Run, 'strategy' | 'identifier' | 'tempIdentifier' | 'runId'>,
+): string =>
+  strategyOf(run) === 'rename_first'
+    ? (run.tempIdentifier ?? tempIdentifierFor(run.identifier, run.runId))
+    : run.identifier;
+
+/**
  * What a person can do about a run that stopped, as data rather than text: the CLI renders it as a command with
  * the target flags it was called with (`--local`, `--stage prod`), an alert with a `--stage` placeholder.
  */

@@ -39,6 +39,7 @@ import {
   memberCopyIdentifier,
   memberTempIdentifier,
   type Publisher,
+  pointInTimeSourceOf,
   RESTORED_TAG,
   type Run,
   type RunRepository,
@@ -240,10 +241,7 @@ export const buildClusterRestoreSteps = ({
           await rds.send(
             new RestoreDBClusterToPointInTimeCommand(
               buildClusterPointInTimeRestoreInput(original, {
-                source:
-                  strategyOf(run) === 'rename_first'
-                    ? (run.tempIdentifier ?? tempIdentifierFor(run.identifier, run.runId))
-                    : run.identifier,
+                source: pointInTimeSourceOf(run),
                 point: run.restorePoint,
                 runId: run.runId,
                 targetIdentifier: name,

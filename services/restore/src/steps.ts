@@ -31,6 +31,7 @@ import {
   isBusy,
   isNotFound,
   type Publisher,
+  pointInTimeSourceOf,
   RESTORED_TAG,
   type Run,
   type RunFailure,
@@ -244,10 +245,7 @@ export const buildRestoreSteps = ({
           await rds.send(
             new RestoreDBInstanceToPointInTimeCommand(
               buildPointInTimeRestoreInput(original, {
-                source:
-                  strategyOf(run) === 'rename_first'
-                    ? (run.tempIdentifier ?? tempIdentifierFor(run.identifier, run.runId))
-                    : run.identifier,
+                source: pointInTimeSourceOf(run),
                 point: run.restorePoint,
                 runId: run.runId,
                 targetIdentifier: name,
