@@ -12,6 +12,13 @@ export const workerConfigSchema = z.object({
   /** First check-back delay; each next one is 1.5× longer, up to the maximum. */
   CHECK_BACK_BASE_SECONDS: seconds(20),
   CHECK_BACK_MAX_SECONDS: z.coerce.number().int().positive().max(900).default(900),
+  /** Spacing of the looks at a wait RDS ends with no event (a rename, a modify) while it is expected to finish. */
+  CHECK_BACK_DENSE_SECONDS: z.coerce.number().int().positive().max(900).default(8),
+  /**
+   * Check-backs per second across every run of the deploy (each is one RDS Describe call, mostly): a check-back
+   * wanting a full second goes at the next one with room. 0 turns pacing off.
+   */
+  DESCRIBE_BUDGET_PER_SECOND: z.coerce.number().int().min(0).default(10),
   /** How long one step may wait for RDS before it fails (RDS publishes no durations). */
   STEP_DEADLINE_MINUTES: seconds(240),
   /** A check-back later than this past its time counts as lost: the next signal restarts the chain. */

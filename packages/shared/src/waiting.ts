@@ -1,20 +1,25 @@
 /**
  * Waiting for RDS without sleeping (docs/design.md §4): a wait is a record in the run (what, until when) plus one
  * live check-back message on the worker's own queue. RDS events make the worker look earlier; a check-back
- * that finds nothing done yet schedules the next one (1.5× later, up to the maximum); past the deadline the
- * step fails.
+ * that finds nothing done yet schedules the next one (wait-schedule.ts: 1.5× later for a wait an RDS event ends,
+ * densely while an event-less rename or modify is expected to finish), paced to the fleet's Describe budget
+ * (check-back-pacer.ts); past the deadline the step fails.
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { CheckBackPacer } from './check-back-pacer';
 import type { ResourceType, Run, RunWait } from './run';
 import { waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { checkBackBody, nudgeBody, type Signal } from './signals';
+import { backoffDelay, eventlessChangeOf, nextLookSeconds } from './wait-schedule';
 
 export interface WaitTiming {
   baseSeconds: number;
   maxSeconds: number;
   deadlineMinutes: number;
   graceSeconds: number;
+  /** Spacing of the looks at an event-less rename or modify while it is expected to finish. */
+  denseSeconds?: number;
 }
 
 export class DeadlineExceededError extends Error {
@@ -26,9 +31,11 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-/** Delay of check-back number `attempt` (0-based): base × 1.5^attempt, at most max (SQS allows 900 s). */
-export const checkBackDelay = (attempt: number, timing: Pick<WaitTiming, 'baseSeconds' | 'maxSeconds'>) =>
-  Math.min(Math.round(timing.baseSeconds * 1.5 ** attempt), timing.maxSeconds, 900);
+/** Delay of check-back number `attempt` (0-based) of an event-driven wait: base × 1.5^attempt, at most max (SQS allows 900 s). */
+export const checkBackDelay = backoffDelay;
+
+/** Default spacing of the looks at an event-less wait (CHECK_BACK_DENSE_SECONDS). */
+export const DEFAULT_DENSE_SECONDS = 8;
 
 export interface WaitTarget {
   resourceType: ResourceType;
@@ -52,15 +59,20 @@ export const buildWaiter = ({
   sqs,
   queueUrl,
   timing,
+  pacer,
   now = () => new Date(),
 }: {
   runs: RunRepository;
   sqs: SQSClient;
   queueUrl: string;
   timing: WaitTiming;
+  /** Paces check-backs to the fleet's budget; none: each goes at its own time. */
+  pacer?: CheckBackPacer;
   now?: () => Date;
 }) => {
-  const send = async (runId: string, seq: number, delaySeconds: number) => {
+  /** Sends the check-back `delaySeconds` from now, later if the fleet's budget for that second is spent; the delay used. */
+  const send = async (runId: string, seq: number, wantedSeconds: number): Promise<number> => {
+    const delaySeconds = pacer ? await pacer.pace(wantedSeconds) : wantedSeconds;
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
@@ -68,9 +80,23 @@ export const buildWaiter = ({
         DelaySeconds: delaySeconds,
       }),
     );
+    return delaySeconds;
   };
 
   const at = (secondsFromNow: number) => new Date(now().getTime() + secondsFromNow * 1000).toISOString();
+  const schedule = {
+    baseSeconds: timing.baseSeconds,
+    maxSeconds: timing.maxSeconds,
+    denseSeconds: timing.denseSeconds ?? DEFAULT_DENSE_SECONDS,
+  };
+  /** Seconds until the next look at the wait, by its kind (wait-schedule.ts). */
+  const lookAfter = (run: Run, what: WaitTarget, since: string, attempt: number) =>
+    nextLookSeconds({
+      change: eventlessChangeOf(run.step, what),
+      elapsedSeconds: (now().getTime() - Date.parse(since)) / 1000,
+      attempt,
+      timing: schedule,
+    });
 
   return {
     /** Starts waiting on a resource (keeping the deadline when it is the same wait) and arms a check-back. */
@@ -80,18 +106,18 @@ export const buildWaiter = ({
         run.wait.identifier === what.identifier &&
         run.wait.target === what.target;
       const seq = (run.wait?.checkSeq ?? run.lastCheckSeq ?? 0) + 1;
-      const delay = checkBackDelay(0, timing);
+      const since = same && run.wait ? run.wait.since : now().toISOString();
+      // The check-back goes out before the wait is recorded: if the send fails, nothing changed and the retried
+      // message is still the live one; if the write fails, the early check-back is simply not live.
+      const delay = await send(run.runId, seq, lookAfter(run, what, since, 0));
       const wait: RunWait = {
         ...what,
-        since: same && run.wait ? run.wait.since : now().toISOString(),
+        since,
         deadline: same && run.wait ? run.wait.deadline : (opts.deadline ?? at(timing.deadlineMinutes * 60)),
         checkSeq: seq,
         attempt: 0,
         nextCheckAt: at(delay),
       };
-      // The check-back goes out before the wait is recorded: if the send fails, nothing changed and the retried
-      // message is still the live one; if the write fails, the early check-back is simply not live.
-      await send(run.runId, seq, delay);
       return runs.update(run, {
         wait,
         waitKey: waitKeyOf(what.resourceType, what.identifier),
@@ -112,9 +138,9 @@ export const buildWaiter = ({
       const attempt = wait.attempt + 1;
       // Never check back much later than the deadline: a short wait (a verify timeout) fails on time.
       const untilDeadline = Math.ceil((new Date(wait.deadline).getTime() - now().getTime()) / 1000) + 1;
-      const delay = Math.max(1, Math.min(checkBackDelay(attempt, timing), untilDeadline));
+      const wanted = Math.max(1, Math.min(lookAfter(run, wait, wait.since, attempt), untilDeadline));
+      const delay = await send(run.runId, wait.checkSeq + 1, wanted);
       const next: RunWait = { ...wait, attempt, checkSeq: wait.checkSeq + 1, nextCheckAt: at(delay) };
-      await send(run.runId, next.checkSeq, delay);
       const updated = await runs.update(run, { wait: next });
       return updated;
     },

@@ -1,3 +1,4 @@
+import { buildCheckBackPacer, dynamoSlots } from './check-back-pacer';
 import { createAwsClients } from './clients';
 import { loadConfig, workerConfigSchema } from './config';
 import { createLogger } from './logging';
@@ -27,7 +28,21 @@ export const buildWorkerDeps = (env: NodeJS.ProcessEnv) => {
       maxSeconds: config.CHECK_BACK_MAX_SECONDS,
       deadlineMinutes: config.STEP_DEADLINE_MINUTES,
       graceSeconds: config.CHECK_BACK_GRACE_SECONDS,
+      denseSeconds: config.CHECK_BACK_DENSE_SECONDS,
     },
+    ...(config.DESCRIBE_BUDGET_PER_SECOND > 0
+      ? {
+          pacer: buildCheckBackPacer({
+            take: dynamoSlots({
+              dynamo: clients.dynamo,
+              tableName: config.RUNS_TABLE,
+              budgetPerSecond: config.DESCRIBE_BUDGET_PER_SECOND,
+            }),
+            // The stack's clock: SQS delays are divided by the local stack's time scale (1 on AWS).
+            timeScale: config.VERIFY_TIME_SCALE,
+          }),
+        }
+      : {}),
   });
   const publish = buildPublisher({ eventBridge: clients.eventBridge, busName: config.EVENT_BUS_NAME });
   return {

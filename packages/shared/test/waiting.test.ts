@@ -1,5 +1,6 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { buildCheckBackPacer, memorySlots } from '../src/check-back-pacer';
 import type { Run } from '../src/run';
 import { checkBackBody, type Signal } from '../src/signals';
 import { buildWaiter, checkBackDelay, DeadlineExceededError, type WaitTarget } from '../src/waiting';
@@ -297,6 +298,84 @@ describe('waiter', () => {
 
     await expect(waiter.start(await snapshottingRun(), snapshotAvailable)).rejects.toMatchObject({
       name: 'ThrottlingException',
+    });
+  });
+
+  describe('event-less waits (an instance rename or modify ends with no RDS event)', () => {
+    const renamed: WaitTarget = {
+      resourceType: 'db-instance',
+      identifier: 'orders-db-old',
+      target: 'available',
+    };
+
+    /** A rename_first run renaming its original away. */
+    const renamingRun = async (): Promise<Run> => {
+      let { run } = await memory.repo.create({
+        runId: 'run-0123456789abcdef',
+        identifier: 'orders-db',
+        kind: 'instance',
+        task: 'db_restore',
+        snapshotIdentifier: 'orders-db-snapshot',
+      });
+      for (const step of ['SNAPSHOTTING', 'SNAPSHOT_READY', 'RENAMING'] as const)
+        run = await memory.repo.transition(run, step);
+      return run;
+    };
+
+    it('looks at 20 s, at 60 s when the rename may be done, then every 8 s', async () => {
+      // Prepare
+      let run = await waiter.start(await renamingRun(), renamed);
+
+      // Act: each live check-back comes at its time and finds the rename not done
+      for (let i = 0; i < 4; i++) {
+        clock = Date.parse(run.wait!.nextCheckAt);
+        run = await waiter.notYet(run, liveCheckBack(run));
+      }
+
+      // Assess
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20, 40, 8, 8, 8]);
+      expect(run.wait).toMatchObject({ attempt: 4, checkSeq: 5, nextCheckAt: iso(T0 + 84_000) });
+    });
+
+    it('takes its dense spacing from the timing', async () => {
+      // Prepare
+      const sparse = buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { ...timing, denseSeconds: 15 },
+        now,
+      });
+      let run = await sparse.start(await renamingRun(), renamed);
+      clock = T0 + 60_000;
+
+      // Act
+      run = await sparse.notYet(run, liveCheckBack(run));
+
+      // Assess
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20, 15]);
+    });
+
+    it('sends each check-back at the delay its pacer gives, and records that time', async () => {
+      // Prepare: a fleet budget of one look per second, already spent at second T0+20 s
+      const { take, taken } = memorySlots(1);
+      taken.set(T0 / 1000 + 20, 1);
+      const paced = buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing,
+        pacer: buildCheckBackPacer({ take, now }),
+        now,
+      });
+
+      // Act
+      const run = await paced.start(await renamingRun(), renamed);
+
+      // Assess
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([21]);
+      expect(run.wait?.nextCheckAt).toBe(iso(T0 + 21_000));
+      expect(taken.get(T0 / 1000 + 21)).toBe(1);
     });
   });
 });
