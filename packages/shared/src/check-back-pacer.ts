@@ -127,6 +127,11 @@ export const buildCheckBackPacer = ({
   now?: () => Date;
   random?: () => number;
 }) => ({
+  /** Takes a slot in the current second if it has room (a look an RDS event asks for now). */
+  async takeNow(): Promise<boolean> {
+    return take(Math.floor((now().getTime() * timeScale) / 1000));
+  },
+
   async pace(delaySeconds: number): Promise<number> {
     const nowSecond = (now().getTime() * timeScale) / 1000;
     const wanted = Math.ceil(nowSecond + delaySeconds);

@@ -169,6 +169,22 @@ export const buildWaiter = ({
       );
     },
 
+    /**
+     * An RDS event asks to look at a run now. The look uses the second's budget like a check-back: true when the
+     * second has room; otherwise the look is sent on as a nudge at the next second with room, and false.
+     */
+    async admitLook(runId: string): Promise<boolean> {
+      if (!pacer || (await pacer.takeNow())) return true;
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: nudgeBody(runId),
+          DelaySeconds: await pacer.pace(1),
+        }),
+      );
+      return false;
+    },
+
     /** Whether a check-back is the live one of this run (older ones are dropped unread). */
     isLiveCheckBack(run: Run, seq: number): boolean {
       return run.wait?.checkSeq === seq;

@@ -2,7 +2,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { buildCheckBackPacer, memorySlots } from '../src/check-back-pacer';
 import type { Run } from '../src/run';
-import { checkBackBody, type Signal } from '../src/signals';
+import { checkBackBody, nudgeBody, type Signal } from '../src/signals';
 import { buildWaiter, checkBackDelay, DeadlineExceededError, type WaitTarget } from '../src/waiting';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
@@ -376,6 +376,39 @@ describe('waiter', () => {
       expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([21]);
       expect(run.wait?.nextCheckAt).toBe(iso(T0 + 21_000));
       expect(taken.get(T0 / 1000 + 21)).toBe(1);
+    });
+  });
+
+  describe('admitLook', () => {
+    const build = (budget: number, full: number[]) => {
+      const { take, taken } = memorySlots(budget);
+      for (const s of full) taken.set(s, budget);
+      return buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing,
+        pacer: buildCheckBackPacer({ take, now }),
+        now,
+      });
+    };
+
+    it('lets an RDS event look now while the second has room, and sends nothing', async () => {
+      expect(await build(2, []).admitLook('run-0123456789abcdef')).toBe(true);
+      expect(sentMessages()).toEqual([]);
+    });
+
+    it('sends the look on as a nudge at the next second with room when this one is full', async () => {
+      const second = T0 / 1000;
+      expect(await build(2, [second, second + 1]).admitLook('run-0123456789abcdef')).toBe(false);
+      expect(sentMessages()).toEqual([
+        { QueueUrl: QUEUE_URL, MessageBody: nudgeBody('run-0123456789abcdef'), DelaySeconds: 2 },
+      ]);
+    });
+
+    it('always lets it look without a pacer', async () => {
+      expect(await waiter.admitLook('run-0123456789abcdef')).toBe(true);
+      expect(sentMessages()).toEqual([]);
     });
   });
 });
