@@ -60,10 +60,46 @@ const common = (service: string, region: string, env: NodeJS.ProcessEnv) => {
 };
 
 /**
- * Builds the SDK v3 clients a service needs, once, at module scope.
+ * A stand-in for an SDK client that builds the client the first time anything touches it (a `send`, a read of
+ * `config` or `middlewareStack`, a mock installing itself) and forwards everything to it from then on. Building
+ * an SDK v3 client resolves its runtime configuration (credential chain, HTTP handler, retry strategy, user
+ * agent, endpoint rules): a few milliseconds each, paid at cold start for clients an invocation may never use.
+ * The stand-in has the client's type; `instanceof`, own properties and prototype all come from the real client.
+ *
+ * @example
+ * const ses = lazyClient(() => new SESv2Client(awsClientConfig(['SESV2', 'SES'], 'eu-west-1')));
+ * await ses.send(new SendEmailCommand(input)); // the client is built here
+ */
+export const lazyClient = <C extends object>(build: () => C): C => {
+  let client: C | undefined;
+  const real = (): C => {
+    client ??= build();
+    return client;
+  };
+  // The target stays an empty object: every trap answers from the real client.
+  return new Proxy({} as C, {
+    get: (_target, key) => Reflect.get(real(), key),
+    set: (_target, key, value) => Reflect.set(real(), key, value),
+    has: (_target, key) => Reflect.has(real(), key),
+    deleteProperty: (_target, key) => Reflect.deleteProperty(real(), key),
+    defineProperty: (_target, key, descriptor) => Reflect.defineProperty(real(), key, descriptor),
+    // Reported configurable: a proxy may not claim a non-configurable property its (empty) target lacks.
+    getOwnPropertyDescriptor: (_target, key) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(real(), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+    ownKeys: () => Reflect.ownKeys(real()),
+    getPrototypeOf: () => Reflect.getPrototypeOf(real()),
+  });
+};
+
+/**
+ * The SDK v3 clients a service needs, created at module scope but each built on first use (`lazyClient`): a
+ * worker's cold start pays for none of them, and an invocation only for those it calls.
  *
  * @example
  * const clients = createAwsClients({ region: 'eu-west-1' });
+ * await clients.sqs.send(new SendMessageCommand(input)); // builds the SQS client, and only it
  */
 export const createAwsClients = ({
   region,
@@ -73,10 +109,12 @@ export const createAwsClients = ({
   env?: NodeJS.ProcessEnv;
 }): AwsClients => ({
   // Mutating calls made inside a run's reconcile are recorded on the run (run-trace.ts).
-  rds: traceRdsCalls(new RDSClient(common('RDS', region, env))),
-  dynamo: DynamoDBDocumentClient.from(new DynamoDBClient(common('DYNAMODB', region, env)), {
-    marshallOptions: { removeUndefinedValues: true },
-  }),
-  eventBridge: new EventBridgeClient(common('EVENTBRIDGE', region, env)),
-  sqs: new SQSClient(common('SQS', region, env)),
+  rds: lazyClient(() => traceRdsCalls(new RDSClient(common('RDS', region, env)))),
+  dynamo: lazyClient(() =>
+    DynamoDBDocumentClient.from(new DynamoDBClient(common('DYNAMODB', region, env)), {
+      marshallOptions: { removeUndefinedValues: true },
+    }),
+  ),
+  eventBridge: lazyClient(() => new EventBridgeClient(common('EVENTBRIDGE', region, env))),
+  sqs: lazyClient(() => new SQSClient(common('SQS', region, env))),
 });

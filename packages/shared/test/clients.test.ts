@@ -1,4 +1,7 @@
-import { createAwsClients, endpointFor } from '../src/clients';
+import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createAwsClients, endpointFor, lazyClient } from '../src/clients';
 
 describe('endpointFor', () => {
   it('uses the service-specific AWS_ENDPOINT_URL_<SERVICE>', () => {
@@ -82,5 +85,96 @@ describe('createAwsClients', () => {
     const clients = createAwsClients({ region: 'us-east-1', env: {} });
 
     expect(clients.dynamo.config.translateConfig?.marshallOptions).toEqual({ removeUndefinedValues: true });
+  });
+});
+
+describe('lazyClient', () => {
+  it('builds the client on first use, once, and forwards to it', () => {
+    // Prepare
+    const build = jest.fn(() => ({
+      calls: 0,
+      name: 'real',
+      ping() {
+        this.calls += 1;
+        return this.calls;
+      },
+    }));
+
+    // Act
+    const client = lazyClient(build);
+
+    // Assess
+    expect(build).not.toHaveBeenCalled();
+    expect(client.ping()).toBe(1);
+    expect(client.ping()).toBe(2);
+    expect(client.name).toBe('real');
+    expect(build).toHaveBeenCalledTimes(1);
+  });
+
+  it('forwards writes, deletes and checks to the real client', () => {
+    const real: Record<string, unknown> = { a: 1 };
+    const client = lazyClient(() => real);
+
+    client.b = 2;
+    delete client.a;
+
+    expect(real).toEqual({ b: 2 });
+    expect('b' in client).toBe(true);
+    expect(Object.keys(client)).toEqual(['b']);
+    expect(Object.getOwnPropertyDescriptor(client, 'b')?.value).toBe(2);
+  });
+});
+
+describe('createAwsClients, lazily built', () => {
+  it('keeps the run trace middleware on the RDS client', () => {
+    const clients = createAwsClients({ region: 'us-east-1', env: {} });
+
+    expect(clients.rds.middlewareStack.identify()).toEqual(
+      expect.arrayContaining([expect.stringContaining('trapheusRunCalls')]),
+    );
+  });
+
+  it('returns the same client on every read', async () => {
+    const clients = createAwsClients({ region: 'us-east-1', env: {} });
+
+    expect(clients.sqs).toBe(clients.sqs);
+    expect(clients.sqs.config).toBe(clients.sqs.config);
+  });
+
+  it('sends through a client mocked by class (aws-sdk-client-mock)', async () => {
+    // Prepare
+    const rdsMock = mockClient(RDSClient);
+    rdsMock.on(DescribeDBInstancesCommand).resolves({ DBInstances: [{ DBInstanceIdentifier: 'orders-db' }] });
+    const clients = createAwsClients({ region: 'us-east-1', env: {} });
+
+    try {
+      // Act
+      const out = await clients.rds.send(
+        new DescribeDBInstancesCommand({ DBInstanceIdentifier: 'orders-db' }),
+      );
+
+      // Assess
+      expect(out.DBInstances?.[0]?.DBInstanceIdentifier).toBe('orders-db');
+      expect(rdsMock.commandCalls(DescribeDBInstancesCommand)).toHaveLength(1);
+    } finally {
+      rdsMock.restore();
+    }
+  });
+
+  it('sends through a client mocked as an instance (aws-sdk-client-mock)', async () => {
+    // Prepare
+    const clients = createAwsClients({ region: 'us-east-1', env: {} });
+    const sqsMock = mockClient(clients.sqs);
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
+
+    // Act
+    const out = await clients.sqs.send(new SendMessageCommand({ QueueUrl: 'http://q', MessageBody: '{}' }));
+    sqsMock.restore();
+
+    // Assess
+    expect(out.MessageId).toBe('m-1');
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(1);
+    expect(clients.sqs).toBeInstanceOf(SQSClient);
+    expect(Object.hasOwn(clients.sqs, 'send')).toBe(false);
   });
 });

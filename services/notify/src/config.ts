@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '@trapheus/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const flag = z
   .string()

@@ -4,7 +4,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { awsClientConfig, createLogger, loadConfig } from '@trapheus/shared';
+import { awsClientConfig, createLogger, lazyClient, loadConfig } from '@trapheus/shared';
 import { emailSettings, type NotifyEnv, notifyEnvSchema, type Webhook } from './config';
 import { buildDeliveryLedger } from './deliveries';
 import type { EmailDeps } from './functions/email/send-email';
@@ -26,27 +26,39 @@ export const sesEndpoint = (env: NodeJS.ProcessEnv): string | undefined =>
 /** SES v2's own endpoint variable, then the SES one the local stack and older setups use. */
 const SES_ENDPOINT_NAMES = ['SESV2', 'SES'] as const;
 
+/**
+ * The configuration is read and checked at module load (a bad one fails the cold start, not a message); the SDK
+ * clients are built on first use (`lazyClient`), so the cold start pays for none of them.
+ */
 const base = (env: NodeJS.ProcessEnv) => {
   const config: NotifyEnv = loadConfig(notifyEnvSchema, env);
   const logger = createLogger(env.POWERTOOLS_SERVICE_NAME ?? 'trapheus-notify');
-  const sqs = new SQSClient(awsClientConfig('SQS', config.AWS_REGION, env));
+  const sqs = lazyClient(() => new SQSClient(awsClientConfig('SQS', config.AWS_REGION, env)));
   return { config, logger, sqs };
 };
 
 const ledgerFor = (config: NotifyEnv, env: NodeJS.ProcessEnv) =>
   buildDeliveryLedger({
-    dynamo: DynamoDBDocumentClient.from(
-      new DynamoDBClient(awsClientConfig('DYNAMODB', config.AWS_REGION, env)),
-      { marshallOptions: { removeUndefinedValues: true } },
+    dynamo: lazyClient(() =>
+      DynamoDBDocumentClient.from(new DynamoDBClient(awsClientConfig('DYNAMODB', config.AWS_REGION, env)), {
+        marshallOptions: { removeUndefinedValues: true },
+      }),
     ),
     tableName: config.DELIVERIES_TABLE,
   });
 
 /** The webhook source, remembering the URLs it loaded so error messages can be cleaned of them. */
 const webhooksFor = (config: NotifyEnv, env: NodeJS.ProcessEnv, logger: ReturnType<typeof createLogger>) => {
-  const provider = new SSMProvider({
-    awsSdkV3Client: new SSMClient(awsClientConfig('SSM', config.AWS_REGION, env)),
-  });
+  // Built at the first read of the parameter, with its SSM client (the provider touches the client as it is made).
+  let ssm: SSMProvider | undefined;
+  const provider: Pick<SSMProvider, 'get'> = {
+    get: (...args) => {
+      ssm ??= new SSMProvider({
+        awsSdkV3Client: new SSMClient(awsClientConfig('SSM', config.AWS_REGION, env)),
+      });
+      return ssm.get(...args);
+    },
+  };
   const source = buildWebhookSource({
     provider,
     parameterName: config.SLACK_WEBHOOKS_PARAMETER,
@@ -76,7 +88,7 @@ export const buildEmailDeps = (env: NodeJS.ProcessEnv): EmailDeps => {
   return {
     logger,
     sqs,
-    ses: new SESv2Client(awsClientConfig(SES_ENDPOINT_NAMES, config.AWS_REGION, env)),
+    ses: lazyClient(() => new SESv2Client(awsClientConfig(SES_ENDPOINT_NAMES, config.AWS_REGION, env))),
     ledger: ledgerFor(config, env),
     config: {
       ...settings,

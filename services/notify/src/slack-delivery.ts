@@ -1,5 +1,5 @@
 import { formatIssues, type RunOutcomeDetail, runOutcomeDetailSchema } from '@trapheus/shared';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One Slack delivery: an outcome for one webhook (named by id and index, never by URL), at an attempt. */
 export const slackDeliverySchema = z.object({
