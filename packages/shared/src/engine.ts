@@ -8,13 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CapturedCluster, CapturedInstance } from './captured';
 import { errorCode, errorMessage, isTransient, StaleRunError } from './errors';
+import { recordDeadlineExceeded, recordRunOutcome } from './metrics';
 import { handoffInto, outcomeOf, type ServiceName, stepsOwnedBy } from './pipeline';
 import type { Publisher } from './publisher';
 import { FAILED_STATUSES } from './rds-instance';
 import { downtimeOf, isTerminal, type Run, type RunFailure, type Step, waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { holdsLockWhenDone } from './run-repository';
-import { withRunTrace } from './run-trace';
+import { armedCheckBackOf, withRunTrace } from './run-trace';
 import type { Signal } from './signals';
 import { DeadlineExceededError, type Waiter } from './waiting';
 
@@ -182,11 +183,16 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
     }
   };
 
-  /** Publishes a finished run's outcome, releases its lock, and takes it off the active index. */
+  /**
+   * Publishes a finished run's outcome, releases its lock, and takes it off the active index. The outcome metric
+   * is recorded once that conditional write succeeded: a finalize that is retried (its publish failed, or another
+   * reconciler finalized first) counts the run once.
+   */
   const finalize = async (run: Run, logger: Logger): Promise<Run> => {
     await deps.publish(outcomeOf(run.step), outcomeDetail(run, now().toISOString()));
     if (!holdsLockWhenDone(run)) await deps.runs.releaseLock(run);
     const done = await deps.runs.markFinalized(run);
+    recordRunOutcome(done);
     logger.info('run finished', { step: run.step, failure: run.failure, reason: run.reason });
     return done;
   };
@@ -196,9 +202,16 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
    * another reconciler holds is nudged (looked at again shortly), so the signal is not lost.
    */
   const reconcile = (initial: Run, signal: Signal): Promise<void> =>
-    // The run's trace: its RDS calls and the signal that ends a wait are recorded with its writes (run-trace.ts).
-    withRunTrace({ runId: initial.runId, service: service.service, signal }, () =>
-      reconcileTraced(initial, signal),
+    // The run's trace: its RDS calls and the signal that ends a wait are recorded with its writes (run-trace.ts),
+    // with the check-back the run's wait had armed when it was read (the wait metrics' gap, metrics.ts).
+    withRunTrace(
+      {
+        runId: initial.runId,
+        service: service.service,
+        signal,
+        checkBack: armedCheckBackOf(initial),
+      },
+      () => reconcileTraced(initial, signal),
     );
 
   const reconcileTraced = async (initial: Run, signal: Signal): Promise<void> => {
@@ -252,6 +265,10 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
               at: now().toISOString(),
             };
             run = await service.onStepFailure(run, failure, ctx);
+            // Counted once the failure is recorded (a stale attempt that was discarded is not counted): the alarm
+            // on StepDeadlineExceeded says a run outlived its step's deadline.
+            if (err instanceof DeadlineExceededError)
+              recordDeadlineExceeded({ runId: run.runId, step: failure.step });
             // Logged once the failure is recorded: a stale result that was discarded is not an error.
             logger.error('step failed', { step: failure.step, failure, next: run.step });
           }
@@ -344,6 +361,9 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           waitKeyOf(signal.rds.resourceType, signal.rds.identifier),
         );
         for (const { runId } of waiting) {
+          // The look uses the fleet's budget of Describe calls like a check-back; a full second sends it on as a
+          // nudge at the next one with room (check-back-pacer.ts).
+          if (!(await deps.waiter.admitLook(runId))) continue;
           // The index is eventually consistent: reconcile what the table holds now.
           const run = await deps.runs.get(runId);
           if (run) await reconcile(run, signal);

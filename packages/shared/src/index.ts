@@ -11,6 +11,7 @@ export * from './intake';
 export * from './ledger';
 export * from './logging';
 export * from './master-password';
+export * from './metrics';
 export * from './pipeline';
 export * from './publisher';
 export * from './rds-cluster';

@@ -13,7 +13,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatIssues } from './contracts';
 import { errorCode, RunCorruptError, StaleRunError } from './errors';
 import {

@@ -10,6 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { RDSClient } from '@aws-sdk/client-rds';
 import { errorCode } from './errors';
+import { recordRdsThrottle, recordStepDuration, recordWaitEnded } from './metrics';
 import type { ResourceType, Run, Step } from './run';
 import type { Signal } from './signals';
 
@@ -69,10 +70,22 @@ export interface RunCall {
   error?: string;
 }
 
+/**
+ * The check-back a run's wait had armed when a reconcile read it: which one (`checkSeq` of the wait begun at `since`)
+ * and when it was armed (`armedAt`, the run write that armed it). See `armedCheckBackOf`.
+ */
+export interface ArmedCheckBack {
+  checkSeq: number;
+  since: string;
+  armedAt: string;
+}
+
 interface Trace {
   runId: string;
   service: string;
   signal: Signal;
+  /** The check-back the run's wait had armed when this reconcile began (for the wait metrics). */
+  checkBack?: ArmedCheckBack;
   calls: RunCall[];
   /** The reconcile ended: work that inherited its context later (a timer, a socket, a message delivered in the
    * same process, as on the local stack) must not record into it. */
@@ -102,7 +115,7 @@ const openTrace = (): Trace | undefined => {
  * await withRunTrace({ runId, service: 'restore', signal }, () => reconcile(run, signal));
  */
 export const withRunTrace = <T>(
-  trace: { runId: string; service: string; signal: Signal },
+  trace: { runId: string; service: string; signal: Signal; checkBack?: ArmedCheckBack },
   fn: () => Promise<T>,
 ): Promise<T> => {
   const open: Trace = { ...trace, calls: [], closed: false };
@@ -146,6 +159,28 @@ export const endedByOf = (signal: Signal): { endedBy?: WaitEndedBy; signalAt?: s
   }
 };
 
+/** SQS delays a message at most 900 s (SQS API reference, SendMessage DelaySeconds: 0 to 900): the longest check-back. */
+const MAX_CHECK_BACK_SECONDS = 900;
+
+/**
+ * When the check-back a run's wait has armed was armed, read from the run as a reconcile finds it: the waiter writes
+ * the wait with `nextCheckAt = now + delay` in one run write, whose `updatedAt` is that now; no other write touches a
+ * waiting run in the normal course (taking the lease does not change `updatedAt`). `nextCheckAt − updatedAt` outside
+ * (0, 900] s (SQS's longest delay) means another write came between: unknown. When that check-back ends the wait,
+ * the previous look at RDS was at `armedAt`, so RDS reached the awaited state at most `end − armedAt` before the run
+ * saw it: the wait's gap (metrics.ts WaitGapSeconds), measured on the clock that ran (the local stack's scaled one
+ * too).
+ *
+ * @example
+ * armedCheckBackOf(run) // { checkSeq: 4, since: '2026-03-01T10:00:00.000Z', armedAt: '2026-03-01T10:03:10.000Z' }
+ */
+export const armedCheckBackOf = (run: Pick<Run, 'wait' | 'updatedAt'>): ArmedCheckBack | undefined => {
+  if (!run.wait) return undefined;
+  const ms = Date.parse(run.wait.nextCheckAt) - Date.parse(run.updatedAt);
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_CHECK_BACK_SECONDS * 1000) return undefined;
+  return { checkSeq: run.wait.checkSeq, since: run.wait.since, armedAt: run.updatedAt };
+};
+
 const sameWait = (a: NonNullable<Run['wait']>, b: unknown): boolean => {
   const w = b as Partial<NonNullable<Run['wait']>> | undefined;
   return (
@@ -173,8 +208,9 @@ export interface RunTrace {
 
 /**
  * The trace segment a write of `patch` on `run` adds, if any: the wait it ends and the RDS calls recorded since the
- * last write. `commit` drops the written calls from the trace once the write succeeded (a failed write keeps them
- * for the next one).
+ * last write. `commit`, once the write succeeded, drops the written calls from the trace (a failed write keeps them
+ * for the next one) and records the write's metrics (metrics.ts): the step it leaves and how long the run spent
+ * there, the wait it ends. A write that failed records nothing, so a retried write is counted once.
  *
  * @example
  * const trace = tracePatch(run, patch, at); if (trace.segment) await putSegment(...); await write(); trace.commit();
@@ -201,10 +237,54 @@ export const tracePatch = (
   }
   const pending = mine ? trace.calls.length : 0;
   const calls = mine ? trace.calls.slice(-MAX_SEGMENT_CALLS) : [];
+  const checkBack = mine ? trace.checkBack : undefined;
   return {
     ...(waits.length || calls.length ? { segment: { waits, calls } } : {}),
-    commit: () => trace?.calls.splice(0, pending),
+    commit: () => {
+      trace?.calls.splice(0, pending);
+      recordWriteMetrics(run, patch, at, waits[0], checkBack);
+    },
   };
+};
+
+/** The metrics of one successful run write: the step it leaves (and the time spent there), the wait it ends. */
+const recordWriteMetrics = (
+  run: Run,
+  patch: Record<string, unknown>,
+  at: string,
+  ended: EndedWait | undefined,
+  checkBack: ArmedCheckBack | undefined,
+): void => {
+  try {
+    const entered = run.history.at(-1);
+    if (typeof patch.step === 'string' && patch.step !== run.step && entered?.step === run.step) {
+      const ms = Date.parse(at) - Date.parse(entered.at);
+      if (Number.isFinite(ms)) {
+        recordStepDuration({ runId: run.runId, step: run.step, seconds: Math.max(0, ms / 1000) });
+      }
+    }
+    if (ended && run.wait) {
+      // The check-back's interval is known only for the wait and check-back the reconcile found armed.
+      const armedMs =
+        checkBack && checkBack.checkSeq === run.wait.checkSeq && checkBack.since === run.wait.since
+          ? Date.parse(at) - Date.parse(checkBack.armedAt)
+          : Number.NaN;
+      const armed = Number.isFinite(armedMs) && armedMs >= 0 ? armedMs / 1000 : undefined;
+      recordWaitEnded({
+        runId: run.runId,
+        step: ended.step,
+        ...(ended.endedBy ? { endedBy: ended.endedBy } : {}),
+        since: ended.since,
+        endedAt: ended.endedAt,
+        attempts: run.wait.attempt,
+        ...(ended.signalAt ? { signalAt: ended.signalAt } : {}),
+        ...(ended.eventId ? { eventId: ended.eventId } : {}),
+        ...(armed !== undefined ? { checkBackSeconds: armed } : {}),
+      });
+    }
+  } catch {
+    // a metric never fails a run write
+  }
 };
 
 /** Whether the current trace holds calls of `runId` not written yet. */
@@ -238,8 +318,20 @@ const targetOf = (input: unknown): string | undefined => {
 };
 
 /**
+ * Throttling error codes: RDS answers `ThrottlingException` (RDS User Guide, "Request throttling for the Amazon RDS
+ * API") or `Throttling` (docs/rds-facts.md); `RequestLimitExceeded`, which errors.ts treats as throttling too, is
+ * counted as well.
+ */
+const RDS_THROTTLING = new Set(['ThrottlingException', 'Throttling', 'RequestLimitExceeded']);
+
+/** Whether an RDS error says the call was throttled. */
+export const isRdsThrottle = (err: unknown): boolean => RDS_THROTTLING.has(errorCode(err));
+
+/**
  * Records each mutating call of `client` made inside a run's trace, once per attempt (inside the SDK's retries,
- * as RDS sees them). Outside a trace (the CLI, intake) it records nothing.
+ * as RDS sees them). Outside a trace (the CLI, intake) it records nothing. Every call answered with a throttling
+ * error, read-only or not, in a trace or not, counts one RdsThrottles (metrics.ts), per attempt too: the SDK's retry
+ * middleware sits at finalizeRequest, priority high, so this one (priority low) runs inside it.
  *
  * @example
  * traceRdsCalls(new RDSClient({ region }));
@@ -249,19 +341,22 @@ export const traceRdsCalls = <C extends Pick<RDSClient, 'middlewareStack'>>(clie
     (next, context) => async (args) => {
       const trace = openTrace();
       const action = String((context as { commandName?: string }).commandName ?? '').replace(/Command$/, '');
-      if (!trace || !action || isReadOnlyRdsAction(action)) return next(args);
-      const entry: RunCall = {
-        at: new Date().toISOString(),
-        service: trace.service,
-        action,
-        ...(targetOf(args.input) ? { target: targetOf(args.input) } : {}),
-      };
+      const entry: RunCall | undefined =
+        trace && action && !isReadOnlyRdsAction(action)
+          ? {
+              at: new Date().toISOString(),
+              service: trace.service,
+              action,
+              ...(targetOf(args.input) ? { target: targetOf(args.input) } : {}),
+            }
+          : undefined;
       try {
         const out = await next(args);
-        trace.calls.push(entry);
+        if (trace && entry) trace.calls.push(entry);
         return out;
       } catch (err) {
-        trace.calls.push({ ...entry, error: errorCode(err) });
+        if (isRdsThrottle(err)) recordRdsThrottle(action || 'unknown');
+        if (trace && entry) trace.calls.push({ ...entry, error: errorCode(err) });
         throw err;
       }
     },

@@ -4,13 +4,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorCode } from './errors';
+import { flushMetrics } from './metrics';
 import { parseSignal, type Signal } from './signals';
 
 /**
  * The one SQS batch wrapper of the project: a record handler becomes an SQS Lambda handler with partial batch
  * responses (Powertools batch): a record whose handling throws goes back to its queue (and, after
  * maxReceiveCount, to the DLQ); the others are done. `redact` cleans secrets (webhook URLs) out of the logged
- * error; `parallel` handles the records of a batch at the same time (notify's independent deliveries).
+ * error; `parallel` handles the records of a batch at the same time (notify's independent deliveries). The metrics
+ * the batch recorded (metrics.ts) are written as EMF lines when it ends, whatever its outcome (nothing when it
+ * recorded none).
  *
  * @example
  * export const main = sqsBatchHandler(deps.logger, (record) => sendOutcomeEmail(record, deps), { parallel: true });
@@ -34,12 +37,17 @@ export const sqsBatchHandler = (
       throw err;
     }
   };
-  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, {
-      context,
-      throwOnFullBatchFailure: false,
-      processInParallel: opts.parallel ?? false,
-    });
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        throwOnFullBatchFailure: false,
+        processInParallel: opts.parallel ?? false,
+      });
+    } finally {
+      flushMetrics(logger);
+    }
+  };
   return middy(handler).use(injectLambdaContext(logger, { resetKeys: true }));
 };
 

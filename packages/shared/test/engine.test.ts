@@ -2,12 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { buildCheckBackPacer, memorySlots } from '../src/check-back-pacer';
 import { buildEngine, outcomeDetail, type ServiceSteps, type StepFn } from '../src/engine';
 import { StaleRunError } from '../src/errors';
 import { createLogger } from '../src/logging';
 import { buildPublisher } from '../src/publisher';
 import type { Run, RunFailure, Step } from '../src/run';
-import type { Signal } from '../src/signals';
+import { nudgeBody, type Signal } from '../src/signals';
 import { buildWaiter, DeadlineExceededError } from '../src/waiting';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
@@ -549,6 +550,44 @@ describe('engine', () => {
     expect(restoring).toHaveBeenCalledTimes(1);
     expect(restoring.mock.calls[0]?.[0].runId).toBe(orders.runId);
     expect(restoring.mock.calls[0]?.[1].signal).toBe(signal);
+  });
+
+  it("sends an RDS signal's look on as a nudge when the fleet's budget for this second is spent", async () => {
+    // Prepare: a budget of one look per second, already taken this second and the next
+    const { take, taken } = memorySlots(1);
+    taken.set(T0 / 1000, 1);
+    taken.set(T0 / 1000 + 1, 1);
+    const paced = {
+      ...deps,
+      waiter: buildWaiter({
+        runs: deps.runs,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
+        pacer: buildCheckBackPacer({ take, now }),
+        now,
+      }),
+    };
+    const orders = await paced.waiter.start(await runAt('RESTORING', 'run-orders', 'orders-db'), {
+      resourceType: 'db-instance',
+      identifier: 'orders-db',
+      target: 'available',
+    });
+    sqsMock.resetHistory();
+    const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
+    const engine = buildEngine(paced, restoreService({ RESTORING: restoring }));
+
+    // Act
+    await engine.handle({
+      kind: 'rds',
+      rds: { resourceType: 'db-instance', identifier: 'orders-db', eventId: 'RDS-EVENT-0043', message: '' },
+    });
+
+    // Assess: not looked at now; looked at in 2 s, the next second with room
+    expect(restoring).not.toHaveBeenCalled();
+    expect(sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+      { QueueUrl: QUEUE_URL, MessageBody: nudgeBody(orders.runId), DelaySeconds: 2 },
+    ]);
   });
 
   it('does nothing for an RDS signal nobody waits for', async () => {

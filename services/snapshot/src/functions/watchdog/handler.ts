@@ -6,7 +6,9 @@ import {
   createAwsClients,
   createLogger,
   exportCheckBody,
+  flushMetrics,
   loadConfig,
+  recordWatchdogSweep,
   workerConfigSchema,
 } from '@trapheus/shared';
 import { sweep, sweepExports } from '../../watchdog';
@@ -31,13 +33,21 @@ const sendCheck = (runId: string, seq: number) =>
     new SendMessageCommand({ QueueUrl: config.WORK_QUEUE_URL, MessageBody: exportCheckBody(runId, seq) }),
   );
 
-/** Scheduled (EventBridge rate rule): re-signals stalled runs, and stalled exports to S3. */
+/**
+ * Scheduled (EventBridge rate rule): re-signals stalled runs, and stalled exports to S3. Each sweep writes what it
+ * found as metrics (StalledRunsFound, alarmed; StalledExportsFound), zero included.
+ */
 export const main = async (): Promise<{ stalled: string[]; stalledExports: string[] }> => {
-  const now = new Date();
-  const graceSeconds = config.CHECK_BACK_GRACE_SECONDS;
-  const stalled = await sweep({ runs, publish, now, graceSeconds });
-  if (stalled.length) logger.warn('re-signalled stalled runs', { stalled });
-  const stalledExports = await sweepExports({ exports, sendCheck, now, graceSeconds });
-  if (stalledExports.length) logger.warn('re-sent the check-back of stalled exports', { stalledExports });
-  return { stalled, stalledExports };
+  try {
+    const now = new Date();
+    const graceSeconds = config.CHECK_BACK_GRACE_SECONDS;
+    const stalled = await sweep({ runs, publish, now, graceSeconds });
+    if (stalled.length) logger.warn('re-signalled stalled runs', { stalled });
+    const stalledExports = await sweepExports({ exports, sendCheck, now, graceSeconds });
+    if (stalledExports.length) logger.warn('re-sent the check-back of stalled exports', { stalledExports });
+    recordWatchdogSweep({ stalledRuns: stalled.length, stalledExports: stalledExports.length });
+    return { stalled, stalledExports };
+  } finally {
+    flushMetrics(logger);
+  }
 };
