@@ -3,7 +3,7 @@
  * consumers. The EventBridge rule patterns in each service's serverless.yml are checked against these
  * objects by a test, so pattern and validation cannot drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretArnSchema } from './master-password';
 import { type DbKind, type Remedy, STEPS, STRATEGIES, TASKS } from './run';
 

@@ -23,7 +23,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { errorCode } from './errors';
 
 export const EXPORT_STATUSES = ['pending', 'queued', 'running', 'complete', 'failed', 'canceled'] as const;

@@ -5,7 +5,7 @@
  * Secrets Manager secret whose password the post-restore modify sets (`masterPasswordSecretArn`). The password
  * itself is read at that moment and is never written to the run, an event or a log line.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A Secrets Manager secret ARN. Secrets Manager User Guide, "Secret ARN" / API Reference, "SecretId": the ARN is

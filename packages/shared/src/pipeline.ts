@@ -8,7 +8,7 @@
  * patterns the wiring test prints.
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   type EventContract,
   RestoreCompleted,

@@ -1,5 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { EventContract } from './contracts';
 
 /**

@@ -19,7 +19,7 @@
  * Day-of-month and day-of-week are ANDed (croner's `domAndDow`), which with one of them `?` is AWS's meaning.
  */
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   formatIssues,
   RestoreRequested,

@@ -2,9 +2,7 @@
  * Every SQS message a worker receives becomes one `Signal`: a Trapheus event, an RDS event (from EventBridge
  * or an SNS subscription), or one of the worker's own check-backs.
  */
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   formatIssues,
   RestoreRequested,
@@ -14,7 +12,15 @@ import {
   runSignalDetailSchema,
   TRAPHEUS_SOURCE,
 } from './contracts';
+import { eventBridgeEnvelopeSchema, snsSqsNotificationSchema } from './envelopes';
 import { fromEventBridgeRdsEvent, fromSubscriptionMessage, type RdsSignal } from './rds-events';
+
+export {
+  type EventBridgeEnvelope,
+  eventBridgeEnvelopeSchema,
+  type SnsSqsNotification,
+  snsSqsNotificationSchema,
+} from './envelopes';
 
 export type Signal =
   | { kind: 'request'; eventId: string; detail: unknown }
@@ -63,7 +69,7 @@ export const parseSignal = (body: string): Signal => {
   const nudge = nudgeSchema.safeParse(json.value);
   if (nudge.success) return { kind: 'nudge', runId: nudge.data.trapheusNudge.runId };
 
-  const sns = SnsSqsNotificationSchema.safeParse(json.value);
+  const sns = snsSqsNotificationSchema.safeParse(json.value);
   if (sns.success) {
     const message = safeJson(sns.data.Message);
     const rds =
@@ -78,7 +84,7 @@ export const parseSignal = (body: string): Signal => {
     if (rds) return { kind: 'rds', rds };
   }
 
-  const envelope = EventBridgeSchema.safeParse(json.value);
+  const envelope = eventBridgeEnvelopeSchema.safeParse(json.value);
   if (!envelope.success) return { kind: 'invalid', reason: 'message is not an EventBridge event' };
   const event = envelope.data;
 

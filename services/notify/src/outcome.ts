@@ -1,7 +1,7 @@
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import {
   ExportCompleted,
   ExportFailed,
+  eventBridgeEnvelopeSchema,
   formatIssues,
   RunFailed,
   type RunOutcomeDetail,
@@ -39,7 +39,7 @@ export const parseOutcomeEvent = (body: string): ParsedOutcome => {
   } catch {
     return { ok: false, reason: 'message body is not valid JSON' };
   }
-  const envelope = EventBridgeSchema.safeParse(json);
+  const envelope = eventBridgeEnvelopeSchema.safeParse(json);
   if (!envelope.success) return { ok: false, reason: 'message is not an EventBridge event' };
   const event = envelope.data;
   if (event.source !== TRAPHEUS_SOURCE || !OUTCOME_DETAIL_TYPES.includes(event['detail-type'])) {
