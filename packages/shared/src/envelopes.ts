@@ -5,6 +5,7 @@
  * zod (every locale) in each bundle; `import * as z` lets esbuild drop what is never used.
  */
 import * as z from 'zod';
+import { pure } from './pure';
 
 /**
  * An EventBridge event. Fields: Amazon EventBridge User Guide, "Event structure reference"
@@ -30,17 +31,19 @@ export type EventBridgeEnvelope = z.infer<typeof eventBridgeEnvelopeSchema>;
  * Developer Guide, "HTTP/HTTPS notification JSON format"
  * (https://docs.aws.amazon.com/sns/latest/dg/http-notification-json.html), plus `MessageAttributes`.
  */
-export const snsSqsNotificationSchema = z.object({
-  Type: z.literal('Notification'),
-  MessageId: z.string(),
-  TopicArn: z.string(),
-  Subject: z.string().nullish(),
-  Message: z.string(),
-  Timestamp: z.iso.datetime(),
-  SignatureVersion: z.string().optional(),
-  Signature: z.string().optional(),
-  SigningCertURL: z.url().optional(),
-  UnsubscribeURL: z.string().optional(),
-  MessageAttributes: z.record(z.string(), z.object({ Type: z.string(), Value: z.string() })).optional(),
-});
+export const snsSqsNotificationSchema = /* @__PURE__ */ pure(() =>
+  z.object({
+    Type: z.literal('Notification'),
+    MessageId: z.string(),
+    TopicArn: z.string(),
+    Subject: z.string().nullish(),
+    Message: z.string(),
+    Timestamp: z.iso.datetime(),
+    SignatureVersion: z.string().optional(),
+    Signature: z.string().optional(),
+    SigningCertURL: z.url().optional(),
+    UnsubscribeURL: z.string().optional(),
+    MessageAttributes: z.record(z.string(), z.object({ Type: z.string(), Value: z.string() })).optional(),
+  }),
+);
 export type SnsSqsNotification = z.infer<typeof snsSqsNotificationSchema>;

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { errorCode } from './errors';
+import { pure } from './pure';
 
 export const EXPORT_STATUSES = ['pending', 'queued', 'running', 'complete', 'failed', 'canceled'] as const;
 export type ExportState = (typeof EXPORT_STATUSES)[number];
@@ -95,9 +96,11 @@ export const exportOf = (run: object): RunExport | undefined => {
 /** The export task id of a run: unique per run, within RDS's identifier rules. */
 export const exportTaskIdFor = (runId: string): string => `trapheus-${runId.replace(/^run-/, '')}`;
 
-const exportCheckSchema = z.object({
-  trapheusExportCheck: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
-});
+const exportCheckSchema = /* @__PURE__ */ pure(() =>
+  z.object({
+    trapheusExportCheck: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
+  }),
+);
 
 /** The SQS body of an export check-back (on the snapshot worker's queue). */
 export const exportCheckBody = (runId: string, seq: number): string =>

@@ -14,6 +14,7 @@ export * from './master-password';
 export * from './metrics';
 export * from './pipeline';
 export * from './publisher';
+export * from './pure';
 export * from './rds-cluster';
 export * from './rds-events';
 export * from './rds-instance';

@@ -22,6 +22,7 @@ import {
 import type { CapturedCluster, CapturedEndpoint, CapturedMember } from './captured';
 import { ifFound, UnsafeDeleteError } from './errors';
 import { CLUSTER_LEDGER, driftKeys } from './ledger';
+import { pure } from './pure';
 import {
   captureDomain,
   captureDrift,
@@ -361,7 +362,9 @@ export const buildClusterPostModify = (
   return defined({ DBClusterIdentifier: restored.DBClusterIdentifier, ApplyImmediately: true, ...changes });
 };
 
-const CLUSTER_DRIFT_KEYS = driftKeys(CLUSTER_LEDGER).filter((k) => k !== 'members');
+const CLUSTER_DRIFT_KEYS = /* @__PURE__ */ pure(() =>
+  driftKeys(CLUSTER_LEDGER).filter((k) => k !== 'members'),
+);
 
 /** Settings of the restored cluster and members that differ from the captured ones (the ledger's drift fields). */
 export const clusterDrift = (

@@ -18,6 +18,7 @@ import {
 import type { CapturedBackupReplication, CapturedDomain, CapturedInstance } from './captured';
 import { ifFound, isBusy, isNotFound, UnsafeDeleteError } from './errors';
 import { driftKeys, INSTANCE_LEDGER } from './ledger';
+import { pure } from './pure';
 import type { Run } from './run';
 
 /** Tag put on the original just before the rename: marks the one database this run may delete. */
@@ -417,7 +418,7 @@ export const captureDrift = <C extends object>(keys: (keyof C)[], original: C, n
   return drift;
 };
 
-const INSTANCE_DRIFT_KEYS = driftKeys(INSTANCE_LEDGER);
+const INSTANCE_DRIFT_KEYS = /* @__PURE__ */ pure(() => driftKeys(INSTANCE_LEDGER));
 
 /**
  * Settings of the restored copy that differ from the original's (empty when the restore kept them all): every

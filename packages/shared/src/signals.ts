@@ -13,6 +13,7 @@ import {
   TRAPHEUS_SOURCE,
 } from './contracts';
 import { eventBridgeEnvelopeSchema, snsSqsNotificationSchema } from './envelopes';
+import { pure } from './pure';
 import { fromEventBridgeRdsEvent, fromSubscriptionMessage, type RdsSignal } from './rds-events';
 
 export {
@@ -33,11 +34,15 @@ export type Signal =
   | { kind: 'nudge'; runId: string }
   | { kind: 'invalid'; reason: string; eventId?: string };
 
-const checkBackSchema = z.object({
-  trapheusCheckBack: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
-});
+const checkBackSchema = /* @__PURE__ */ pure(() =>
+  z.object({
+    trapheusCheckBack: z.object({ runId: z.string().min(1), seq: z.number().int().nonnegative() }),
+  }),
+);
 
-const nudgeSchema = z.object({ trapheusNudge: z.object({ runId: z.string().min(1) }) });
+const nudgeSchema = /* @__PURE__ */ pure(() =>
+  z.object({ trapheusNudge: z.object({ runId: z.string().min(1) }) }),
+);
 
 /** The SQS body of a nudge. */
 export const nudgeBody = (runId: string): string => JSON.stringify({ trapheusNudge: { runId } });

@@ -1,16 +1,18 @@
-import { formatIssues, type RunOutcomeDetail, runOutcomeDetailSchema } from '@trapheus/shared';
+import { formatIssues, pure, type RunOutcomeDetail, runOutcomeDetailSchema } from '@trapheus/shared';
 import * as z from 'zod';
 
 /** One Slack delivery: an outcome for one webhook (named by id and index, never by URL), at an attempt. */
-export const slackDeliverySchema = z.object({
-  trapheusSlackDelivery: z.object({
-    webhookId: z.string().min(1),
-    webhookIndex: z.number().int().nonnegative(),
-    attempt: z.number().int().positive(),
-    detailType: z.string(),
-    outcome: runOutcomeDetailSchema,
+export const slackDeliverySchema = /* @__PURE__ */ pure(() =>
+  z.object({
+    trapheusSlackDelivery: z.object({
+      webhookId: z.string().min(1),
+      webhookIndex: z.number().int().nonnegative(),
+      attempt: z.number().int().positive(),
+      detailType: z.string(),
+      outcome: runOutcomeDetailSchema,
+    }),
   }),
-});
+);
 export type SlackDelivery = z.infer<typeof slackDeliverySchema>['trapheusSlackDelivery'];
 
 /**
