@@ -74,7 +74,7 @@ const main = async () => {
     ),
   );
   const ratio = swap.median / renameFirst.median;
-  console.log(`BENCH downtime_ratio=${fmt(ratio, 3)} (target ≤ 0.3)`);
+  console.log(`DOWNTIME downtime_ratio=${fmt(ratio, 3)} (target ≤ 0.3)`);
 };
 
 main().catch((err) => {

@@ -38,8 +38,9 @@ console.log(`Trapheus wait latency — RDS state reached → next run step, ${op
            detail.Date (ms precision) where RDS emits one; for transitions with no event (the rename, and the
            post-restore modify, which the simulator ends without an event) a sampler reading snapshotState()
            every ${opts.sampleMs} ms. "Next step" is the run's history timestamp (written by the handler).
-  modes:   events on (no faults; the rename and the modify emit no event anyway), and every RDS event dropped
-           (check-backs only: base 20 s × 1.5ⁿ, ≤ 900 s; cumulative ${schedule.join(', ')} s after a wait starts).
+  modes:   events on (no faults; the rename and the modify emit no event anyway: looked at after 20 s, at 60 s,
+           then every 8 s — wait-schedule.ts), and every RDS event dropped (the other waits' check-backs only:
+           base 20 s × 1.5ⁿ, ≤ 900 s; cumulative ${schedule.join(', ')} s after a wait starts).
   noise:   sampler resolution ${opts.sampleMs} ms = ${fmt(sim(opts.sampleMs), 2)} s simulated; timers drift ~1 ms = ${fmt(sim(1), 2)} s; each handler
            runs ~5–30 ms wall in-process, i.e. ${fmt(sim(5), 1)}–${fmt(sim(30), 1)} s simulated — so the event-driven figures are
            mostly this machine's processing time × ${ts}; on AWS an EventBridge → SQS → Lambda hop is ~0.5–2 s.

@@ -7,6 +7,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { freshStack } from '../e2e/stack-helpers';
 import { type BatchResult, runBatch } from './harness';
 import { checkRun, type Violation } from './invariants';
 import { KNOWN } from './known-defects';
@@ -75,6 +76,7 @@ describe('fault suite', () => {
     ),
   )('%s', async (_title, batch) => {
     const result: BatchResult = await runBatch(batch, {
+      start: (o) => freshStack(o.timeScale, o),
       // 60 s at time scale 600 is 10 simulated hours: more than any step's wait deadline (hours at most), with
       // room for a loaded CI machine (a batch of 14 healthy runs ends in 7–17 s here; it stops as soon as all end).
       deadlineMs: Math.max(60_000, ...batch.map((s) => s.deadlineMs ?? 0)),
@@ -94,6 +96,8 @@ describe('fault suite', () => {
         );
       }
     }
+    for (const id of result.unlistedRuns)
+      mine.push(`${id}: not in the byCreated index, the polls never saw it (one-active-run unchecked)`);
     appendFileSync(
       join(REPORT_DIR, 'progress.log'),
       `${new Date().toISOString()} ${_title}: ${(result.wallMs / 1000).toFixed(1)} s, ${mine.length} with violations\n${mine.join('\n')}\n`,

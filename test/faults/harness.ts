@@ -2,9 +2,16 @@
  * Fault-suite harness: runs a batch of restore runs on one local stack (each on its own database, with its own
  * faults), samples RDS and the runs table while they run, and checks the safety invariants of each run
  * (invariants.ts) once the batch is over.
+ *
+ * No jest here: the chaos soak (soak.test.ts) and the fleet benchmark (bench/fleet.ts, plain Node under tsx)
+ * both run batches through it. Each says how its stack starts (`BatchOptions.start`): under jest the handlers must
+ * be loaded in isolated module registries (test/e2e/stack-helpers.ts freshStack), in plain Node the local runner's
+ * default loader does it.
  */
+import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
   DEMO_CLUSTER,
   DEMO_CLUSTER_MEMBERS,
@@ -12,9 +19,37 @@ import {
   type LocalStack,
   type LocalStackOptions,
   type RdsCallRecord,
+  startLocalStack,
 } from '@trapheus/local';
-import { isTerminal, RestoreRequested, type Run, runIdFor, tempIdentifierFor } from '@trapheus/shared';
-import { clientsFor, freshStack } from '../e2e/stack-helpers';
+import {
+  createAwsClients,
+  isTerminal,
+  LIST_KEY,
+  RestoreRequested,
+  type Run,
+  runIdFor,
+  tempIdentifierFor,
+} from '@trapheus/shared';
+
+export const ROOT = join(__dirname, '..', '..');
+
+/** SDK clients on a stack: the runs table, the bus, and RDS (one attempt: a test's call is not retried). */
+export const clientsFor = (stack: LocalStack) => {
+  const clients = createAwsClients({ region: stack.region, env: { ...process.env, ...stack.env } });
+  const rds = new RDSClient({
+    region: stack.region,
+    endpoint: stack.endpoints.rds,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  return { clients, rds };
+};
+
+/** Starts the batch's stack; `timeScale` is always set. */
+export type StackStarter = (opts: Partial<LocalStackOptions> & { timeScale: number }) => Promise<LocalStack>;
+
+/** Outside jest: the local runner's own loader (project modules fresh per function). Seed 7 unless given. */
+export const plainStack: StackStarter = (opts) => startLocalStack({ rootDir: ROOT, seed: 7, ...opts });
 
 export const FN = {
   snapshot: 'trapheus-snapshot-local-worker',
@@ -128,49 +163,50 @@ export interface Sample {
   clusterSnapshots: Map<string, SnapshotSample & { ofRid?: string }>;
 }
 
-const tag = (tags: unknown, key: string): string | undefined =>
-  (Array.isArray(tags) ? (tags as { Key: string; Value: string }[]) : []).find((t) => t.Key === key)?.Value;
+const tag = (tags: { Key: string; Value: string }[], key: string): string | undefined =>
+  tags.find((t) => t.Key === key)?.Value;
 
+/** One sample of RDS, from the simulator's inventory (4 a second in the soak: cheap, no Describe rendering). */
 export const sampleRds = (stack: LocalStack): Sample => {
-  const s = stack.rds.snapshotState();
+  const s = stack.rds.inventory();
   const at = Date.now();
   const instances = new Map<string, InstanceSample>();
-  for (const i of s.instances as Record<string, unknown>[]) {
-    instances.set(String(i.DBInstanceIdentifier), {
-      rid: String(i.DbiResourceId),
-      status: String(i.DBInstanceStatus),
-      ...(i.DBClusterIdentifier ? { cluster: String(i.DBClusterIdentifier) } : {}),
-      ...(tag(i.TagList, 'trapheus:run-id') ? { runTag: tag(i.TagList, 'trapheus:run-id') } : {}),
-      ...(tag(i.TagList, 'trapheus:restored-by')
-        ? { restoredBy: tag(i.TagList, 'trapheus:restored-by') }
-        : {}),
+  for (const i of s.instances) {
+    const runTag = tag(i.TagList, 'trapheus:run-id');
+    const restoredBy = tag(i.TagList, 'trapheus:restored-by');
+    instances.set(i.DBInstanceIdentifier, {
+      rid: i.DbiResourceId,
+      status: i.DBInstanceStatus,
+      ...(i.DBClusterIdentifier ? { cluster: i.DBClusterIdentifier } : {}),
+      ...(runTag ? { runTag } : {}),
+      ...(restoredBy ? { restoredBy } : {}),
     });
   }
   const clusters = new Map<string, ClusterSample>();
-  for (const c of s.clusters as Record<string, unknown>[]) {
-    clusters.set(String(c.DBClusterIdentifier), {
-      rid: String(c.DbClusterResourceId),
-      status: String(c.Status),
-      ...(tag(c.TagList, 'trapheus:run-id') ? { runTag: tag(c.TagList, 'trapheus:run-id') } : {}),
-      ...(tag(c.TagList, 'trapheus:restored-by')
-        ? { restoredBy: tag(c.TagList, 'trapheus:restored-by') }
-        : {}),
+  for (const c of s.clusters) {
+    const runTag = tag(c.TagList, 'trapheus:run-id');
+    const restoredBy = tag(c.TagList, 'trapheus:restored-by');
+    clusters.set(c.DBClusterIdentifier, {
+      rid: c.DbClusterResourceId,
+      status: c.Status,
+      ...(runTag ? { runTag } : {}),
+      ...(restoredBy ? { restoredBy } : {}),
     });
   }
   const snapshots = new Map<string, SnapshotSample>();
-  for (const sn of s.snapshots as Record<string, unknown>[]) {
-    snapshots.set(String(sn.DBSnapshotIdentifier), {
-      status: String(sn.Status),
-      of: String(sn.DbiResourceId),
-      source: String(sn.DBInstanceIdentifier),
+  for (const sn of s.snapshots) {
+    snapshots.set(sn.DBSnapshotIdentifier, {
+      status: sn.Status,
+      of: sn.DbiResourceId,
+      source: sn.DBInstanceIdentifier,
     });
   }
   const clusterSnapshots = new Map<string, SnapshotSample>();
-  for (const sn of s.clusterSnapshots as Record<string, unknown>[]) {
-    clusterSnapshots.set(String(sn.DBClusterSnapshotIdentifier), {
-      status: String(sn.Status),
-      of: String(sn.DBClusterIdentifier),
-      source: String(sn.DBClusterIdentifier),
+  for (const sn of s.clusterSnapshots) {
+    clusterSnapshots.set(sn.DBClusterSnapshotIdentifier, {
+      status: sn.Status,
+      of: sn.DBClusterIdentifier,
+      source: sn.DBClusterIdentifier,
     });
   }
   return { at, instances, clusters, snapshots, clusterSnapshots };
@@ -184,11 +220,38 @@ export interface RunsSample {
   runs: SampledRun[];
 }
 
-export const scanRuns = async (
-  stack: LocalStack,
-): Promise<{ runs: Run[]; locks: Record<string, string> }> => {
+/**
+ * Every run, from the runs table's byCreated index (listKey `RUN`, every run item): what the batch polls. A scan
+ * would read every item of the table each time, the runs' trace items too, which grow with the batch (a 200-run
+ * soak: ~5000 items, a few hundred ms a scan).
+ */
+export const listRuns = async (stack: LocalStack): Promise<Run[]> => {
   const { clients } = clientsFor(stack);
   const runs: Run[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await clients.dynamo.send(
+      new QueryCommand({
+        TableName: stack.runsTable,
+        IndexName: 'byCreated',
+        KeyConditionExpression: 'listKey = :k',
+        ExpressionAttributeValues: { ':k': LIST_KEY },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of out.Items ?? []) if (typeof item.step === 'string') runs.push(item as Run);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return runs;
+};
+
+/** Runs and locks from a consistent scan of the whole table; `unlisted`: runs missing from byCreated (listRuns). */
+export const scanRuns = async (
+  stack: LocalStack,
+): Promise<{ runs: Run[]; locks: Record<string, string>; unlisted: string[] }> => {
+  const { clients } = clientsFor(stack);
+  const runs: Run[] = [];
+  const unlisted: string[] = [];
   const locks: Record<string, string> = {};
   let start: Record<string, unknown> | undefined;
   do {
@@ -203,13 +266,15 @@ export const scanRuns = async (
       }),
     );
     for (const item of out.Items ?? []) {
-      if (typeof item.step === 'string') runs.push(item as Run);
-      else if (String(item.runId).startsWith('LOCK#'))
+      if (typeof item.step === 'string') {
+        runs.push(item as Run);
+        if (item.listKey !== LIST_KEY) unlisted.push(String(item.runId));
+      } else if (String(item.runId).startsWith('LOCK#'))
         locks[String(item.runId).slice(5)] = String(item.holder);
     }
     start = out.LastEvaluatedKey;
   } while (start);
-  return { runs, locks };
+  return { runs, locks, unlisted };
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -229,6 +294,9 @@ export interface RunRecord {
 
 export interface BatchResult {
   records: RunRecord[];
+  /** when the first request was sent, and when the poller saw every run terminal (or gave up at the deadline) */
+  firstRequestAt: number;
+  runsEndedAt: number;
   samples: Sample[];
   runSamples: RunsSample[];
   calls: RdsCallRecord[];
@@ -237,12 +305,19 @@ export interface BatchResult {
   slackAttempts: { webhook: string; status: number }[];
   dlq: { email: string[]; slack: string[] };
   locks: Record<string, string>;
+  /**
+   * Runs the final scan found that the polls could not see (not in the byCreated index): the samples of the
+   * one-active-run invariant miss them. Empty unless the pipeline wrote a run without its listKey.
+   */
+  unlistedRuns: string[];
   endedAt: number;
   wallMs: number;
   peakRssMb: number;
 }
 
 export interface BatchOptions {
+  /** how the stack starts (see the header): `freshStack` under jest, `plainStack` in plain Node */
+  start: StackStarter;
   timeScale?: number;
   /** per-batch deadline for every run to reach a terminal state */
   deadlineMs?: number;
@@ -254,8 +329,12 @@ export interface BatchOptions {
   startSpreadMs?: number;
   /** how long to wait for the bus to go idle after the last run ended (default 5 s) */
   settleMs?: number;
-  /** how often the runs table is scanned (default 150 ms) */
+  /** how often the runs are polled (default 150 ms) */
   pollMs?: number;
+  /** progress: called after each poll of the runs with the count of terminal runs */
+  onProgress?(terminal: number, total: number): void;
+  /** once everything settled, before the stack stops: read more of it (invocations, queues, events) */
+  afterRuns?(stack: LocalStack): void | Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -265,18 +344,20 @@ const namesOf = (db: DbSpec, runId: string) => ({
   memberTemps: db.members.map((m) => tempIdentifierFor(m, runId)),
 });
 
-export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}): Promise<BatchResult> => {
+export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions): Promise<BatchResult> => {
   const t0 = Date.now();
-  const stack = await freshStack(opts.timeScale ?? 600, {
+  const stack = await opts.start({
     seedDemo: false,
     runSchedules: true,
     ...opts.stack,
+    timeScale: opts.timeScale ?? 600,
   });
   let peakRss = process.memoryUsage().rss;
   try {
     const records: RunRecord[] = [];
     const oneShots: { match: (c: RdsCallRecord) => boolean; fn: () => void }[] = [];
     stack.rds.onCall((c) => {
+      if (oneShots.length === 0) return;
       for (const o of [...oneShots]) {
         if (o.match(c)) {
           oneShots.splice(oneShots.indexOf(o), 1);
@@ -334,6 +415,7 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
     })();
 
     const { clients } = clientsFor(stack);
+    const firstRequestAt = Date.now();
     for (const r of records) {
       r.startedAt = Date.now();
       const detail = {
@@ -358,23 +440,24 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
     }
 
     const deadline = Date.now() + (opts.deadlineMs ?? 60_000);
-    let locks: Record<string, string> = {};
     for (;;) {
-      const scanned = await scanRuns(stack);
-      locks = scanned.locks;
+      const listed = await listRuns(stack);
       runSamples.push({
         at: Date.now(),
-        runs: scanned.runs.map(({ runId, step, dbKey }) => ({ runId, step, dbKey })),
+        runs: listed.map(({ runId, step, dbKey }) => ({ runId, step, dbKey })),
       });
-      const byId = new Map(scanned.runs.map((run) => [run.runId, run]));
+      const byId = new Map(listed.map((run) => [run.runId, run]));
       for (const r of records) r.run = byId.get(r.ctx.runId);
-      if (records.every((r) => r.run && isTerminal(r.run.step))) break;
+      const terminal = records.filter((r) => r.run && isTerminal(r.run.step)).length;
+      opts.onProgress?.(terminal, records.length);
+      if (terminal === records.length) break;
       if (Date.now() > deadline) {
         for (const r of records) if (!r.run || !isTerminal(r.run.step)) r.timedOut = true;
         break;
       }
       await sleep(opts.pollMs ?? 150);
     }
+    const runsEndedAt = Date.now();
     // Let late deliveries (notifications, stale check-backs) play out: a call after the end must show up.
     await stack.bus.whenIdle(opts.settleMs ?? 5_000).catch(() => undefined);
     await sleep(300);
@@ -385,7 +468,7 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
     const final = await scanRuns(stack);
     const byId = new Map(final.runs.map((run) => [run.runId, run]));
     for (const r of records) r.run = byId.get(r.ctx.runId) ?? r.run;
-    locks = final.locks;
+    const { locks, unlisted } = final;
 
     const emails = (await stack.ses.emails()).map((e) => ({
       subject: e.subject,
@@ -405,8 +488,11 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
       slack: queueNames.filter((q) => /notify-slack.*dlq/.test(q)).flatMap(dlqBodies),
     };
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    await opts.afterRuns?.(stack);
     return {
       records,
+      firstRequestAt,
+      runsEndedAt,
       samples,
       runSamples,
       calls: stack.rds.callLog(),
@@ -415,6 +501,7 @@ export const runBatch = async (scenarios: ScenarioRun[], opts: BatchOptions = {}
       slackAttempts: stack.slack.attempts().map((a) => ({ webhook: a.webhook, status: a.status })),
       dlq,
       locks,
+      unlistedRuns: unlisted,
       endedAt: Date.now(),
       wallMs: Date.now() - t0,
       peakRssMb: Math.round(peakRss / 1024 / 1024),

@@ -4,7 +4,7 @@
  */
 import type { RdsCallRecord } from '@trapheus/local';
 import { isTerminal } from '@trapheus/shared';
-import type { BatchResult, RunRecord, Sample, SampledRun } from './harness';
+import type { BatchResult, RunRecord, Sample, SampledRun, SnapshotSample } from './harness';
 
 export type Invariant = (r: RunRecord, b: BatchResult) => string[];
 
@@ -58,12 +58,39 @@ export const originalDataAlwaysExists: Invariant = (r, b) => {
   return out;
 };
 
+/** A sample's snapshots by what they are of (instance: DbiResourceId; cluster: source identifier), in order. */
+type SnapshotEntry = [string, SnapshotSample];
+const snapshotsOf = new WeakMap<
+  Sample,
+  { instance: Map<string, SnapshotEntry[]>; cluster: Map<string, SnapshotEntry[]> }
+>();
+const indexSnapshots = (s: Sample) => {
+  let index = snapshotsOf.get(s);
+  if (!index) {
+    const by = (entries: Iterable<SnapshotEntry>, key: (v: SnapshotSample) => string) => {
+      const m = new Map<string, SnapshotEntry[]>();
+      for (const e of entries) {
+        const k = key(e[1]);
+        const list = m.get(k);
+        if (list) list.push(e);
+        else m.set(k, [e]);
+      }
+      return m;
+    };
+    index = {
+      instance: by(s.snapshots.entries(), (v) => v.of),
+      cluster: by(s.clusterSnapshots.entries(), (v) => v.source),
+    };
+    snapshotsOf.set(s, index);
+  }
+  return index;
+};
+
 const goodSnapshots = (r: RunRecord, s: Sample) =>
-  r.ctx.db.kind === 'instance'
-    ? [...s.snapshots.entries()].filter(([, v]) => v.of === r.originalRid && v.status === 'available')
-    : [...s.clusterSnapshots.entries()].filter(
-        ([, v]) => v.source === r.ctx.db.identifier && v.status === 'available',
-      );
+  (r.ctx.db.kind === 'instance'
+    ? (indexSnapshots(s).instance.get(r.originalRid) ?? [])
+    : (indexSnapshots(s).cluster.get(r.ctx.db.identifier) ?? [])
+  ).filter(([, v]) => v.status === 'available');
 
 /** 2. Once a good snapshot of the database exists, one exists at every moment. */
 export const snapshotNeverMissing: Invariant = (r, b) => {
@@ -254,17 +281,54 @@ export const oneNotificationPerChannel =
     return out;
   };
 
+/**
+ * The functions' calls of a batch by time, and where each name appears in them (a parameter's value, lowercase, or
+ * the last part of an ARN): a run looks up its own names instead of reading every call after its end.
+ */
+interface CallIndex {
+  calls: RdsCallRecord[];
+  byName: Map<string, number[]>;
+}
+const callIndexOf = new WeakMap<BatchResult, CallIndex>();
+const callIndex = (b: BatchResult): CallIndex => {
+  let index = callIndexOf.get(b);
+  if (!index) {
+    const calls = b.calls.filter(isFunction).sort((x, y) => x.at - y.at);
+    const byName = new Map<string, number[]>();
+    const add = (name: string, i: number) => {
+      const list = byName.get(name);
+      if (!list) byName.set(name, [i]);
+      else if (list.at(-1) !== i) list.push(i);
+    };
+    calls.forEach((c, i) => {
+      for (const v of Object.values(c.params)) {
+        const lower = v.toLowerCase();
+        add(lower, i);
+        add(lower.slice(lower.lastIndexOf(':') + 1), i);
+      }
+    });
+    index = { calls, byName };
+    callIndexOf.set(b, index);
+  }
+  return index;
+};
+
 /** 7. No RDS call by a function on the run's database (or its temp names) after the terminal state. */
 export const noRdsCallAfterTerminal: Invariant = (r, b) => {
   const end = terminalAt(r);
   if (Number.isNaN(end)) return [];
-  const names = new Set(runNames(r));
-  const touches = (c: RdsCallRecord) =>
-    Object.values(c.params).some((v) => {
-      const lower = v.toLowerCase();
-      return names.has(lower) || names.has(lower.slice(lower.lastIndexOf(':') + 1));
-    });
-  const late = b.calls.filter((c) => isFunction(c) && c.at > end && touches(c));
+  const { calls, byName } = callIndex(b);
+  // The first call after the end (binary search); then the later calls naming the run's names, in order.
+  let lo = 0;
+  let hi = calls.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (calls[mid]!.at > end) hi = mid;
+    else lo = mid + 1;
+  }
+  const hits = new Set<number>();
+  for (const name of new Set(runNames(r))) for (const i of byName.get(name) ?? []) if (i >= lo) hits.add(i);
+  const late = [...hits].sort((x, y) => x - y).map((i) => calls[i]!);
   return late.length
     ? [
         `${late.length} RDS call(s) after ${r.run?.step}: ${late

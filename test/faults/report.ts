@@ -1,7 +1,7 @@
 /** Where the fault suite and the soak leave their figures for test/faults/reporter.js (printed after jest's own). */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../e2e/stack-helpers';
+import { ROOT } from './harness';
 
 export const REPORT_DIR = join(ROOT, '.tmp', 'faults');
 const FILE = join(REPORT_DIR, 'summary.json');

@@ -5,8 +5,16 @@
  */
 import { CreateDBClusterSnapshotCommand, CreateDBSnapshotCommand } from '@aws-sdk/client-rds';
 import type { AfterRdsCall, AsyncFailureStatus, LocalStack, RdsCallRecord } from '@trapheus/local';
-import { clientsFor } from '../e2e/stack-helpers';
-import { clusterDb, type DbSpec, FN, instanceDb, type RunCtx, type ScenarioRun, seedDb } from './harness';
+import {
+  clientsFor,
+  clusterDb,
+  type DbSpec,
+  FN,
+  instanceDb,
+  type RunCtx,
+  type ScenarioRun,
+  seedDb,
+} from './harness';
 import type { NotifyExpectations } from './invariants';
 
 export interface Scenario extends ScenarioRun {

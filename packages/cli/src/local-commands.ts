@@ -5,6 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { join, resolve } from 'node:path';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
 import { buildRunRepository, captureInstance, configurationDrift, createAwsClients } from '@trapheus/shared';
+import { printDemoMetrics } from './demo-metrics';
 import { CliError, EXIT } from './exit-codes';
 import type { Io } from './restore';
 import { restore } from './restore';
@@ -162,6 +163,9 @@ const demo = async (values: Values, io: Io, cwd: string): Promise<number> => {
       `Lambda invocations: ${invocations.length}, compute ${gbSeconds.toFixed(3)} GB-s (local timing); RDS API calls: ${calls}`,
     );
     io.out(`wall time: ${((Date.now() - started) / 1000).toFixed(1)} s at time scale ${timeScale}×`);
+    // The metrics the functions wrote during the run (EMF, as CloudWatch would get them): README, Metrics and alarms.
+    await printDemoMetrics(stack, timeScale, io);
+    io.out('');
     io.out(`next: \`npx trapheus local up\` keeps the stack running; \`npm test\` runs the tests`);
     return checks.every((c) => c.ok) ? 0 : 1;
   } finally {

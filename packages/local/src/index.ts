@@ -1,6 +1,7 @@
 /** @trapheus/local: the local stack. The services' Lambda code never imports this package. */
 export * from './bus';
 export * from './demo-seed';
+export * from './emf';
 export * from './iam-recorder';
 export * from './outbox';
 export * from './rds';

@@ -94,6 +94,8 @@ export class StackFaults {
   private readonly busFaults: Armed<BusFault>[] = [];
   private readonly sesFaults: Armed<SesFault>[] = [];
   private readonly hitLog: FaultHit[] = [];
+  /** faults waiting for their RDS call, by that call's action: each answered call looks at its own only */
+  private readonly waiting = new Map<string, Armed<Common>[]>();
 
   /** Resolves an access key id to a function name (the local stack's IAM recorder knows them). */
   constructor(private readonly callerOf: (accessKeyId: string | undefined) => string | undefined) {}
@@ -135,26 +137,29 @@ export class StackFaults {
     this.dynamoFaults.length = 0;
     this.busFaults.length = 0;
     this.sesFaults.length = 0;
+    this.waiting.clear();
   }
 
   /** Feed of the RDS simulator's answered calls: arms the faults waiting for one. */
   observeRds(call: RdsCallRecord): void {
-    for (const list of [this.dynamoFaults, this.busFaults, this.sesFaults] as Armed<Common>[][]) {
-      for (const a of list) {
-        if (a.armed || !a.spec.after) continue;
-        const after = a.spec.after;
-        if (after.action !== call.action) continue;
-        if (!after.anyStatus && (call.status < 200 || call.status > 299)) continue;
-        if (after.caller && this.callerOf(call.accessKeyId) !== after.caller) continue;
-        const params = after.param ?? {};
-        if (Object.entries(params).some(([k, v]) => lower(call.params[k] ?? '') !== lower(v))) continue;
-        a.armed = true;
-      }
+    const list = this.waiting.get(call.action);
+    if (!list) return;
+    for (const a of [...list]) {
+      const after = a.spec.after;
+      if (a.armed || !after) continue;
+      if (!after.anyStatus && (call.status < 200 || call.status > 299)) continue;
+      if (after.caller && this.callerOf(call.accessKeyId) !== after.caller) continue;
+      const params = after.param ?? {};
+      if (Object.entries(params).some(([k, v]) => lower(call.params[k] ?? '') !== lower(v))) continue;
+      a.armed = true;
+      list.splice(list.indexOf(a), 1);
     }
+    if (list.length === 0) this.waiting.delete(call.action);
   }
 
   /** Hook of the DynamoDB recording proxy. */
   readonly dynamoInterceptor: ProxyInterceptor = (req) => {
+    if (this.dynamoFaults.length === 0) return undefined;
     const op = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
     const table = /"TableName"\s*:\s*"([^"]+)"/.exec(req.body)?.[1];
     const hit = this.take(this.dynamoFaults, req.accessKeyId, req.body, (s) => {
@@ -180,9 +185,15 @@ export class StackFaults {
 
   /** Hook of the EventBridge/SQS runner. */
   readonly busInterceptor: BusInterceptor = (req): BusFaultAnswer | undefined => {
-    const body = JSON.stringify(req.body);
+    if (this.busFaults.length === 0) return undefined;
+    // Serialized only if a fault that could match wants to look at the body.
+    let body: string | undefined;
+    const bodyText = () => {
+      body ??= JSON.stringify(req.body);
+      return body;
+    };
     const target = `${req.prefix}.${req.op}`;
-    const hit = this.take(this.busFaults, req.accessKeyId, body, (s) => {
+    const hit = this.take(this.busFaults, req.accessKeyId, bodyText, (s) => {
       if (s.kind === 'sqs-send') return target === 'AmazonSQS.SendMessage';
       return target === 'AWSEvents.PutEvents';
     });
@@ -207,6 +218,7 @@ export class StackFaults {
 
   /** Hook of the SES recording proxy (v2 `outbound-emails` and v1 `SendEmail`/`SendRawEmail`). */
   readonly sesInterceptor: ProxyInterceptor = (req) => {
+    if (this.sesFaults.length === 0) return undefined;
     const isSend =
       req.method === 'POST' &&
       (req.path.startsWith('/v2/email/outbound-emails') || /Action=Send(Raw)?Email/.test(req.body));
@@ -234,30 +246,38 @@ export class StackFaults {
   private push<S extends Common>(list: Armed<S>[], spec: S): number {
     this.seq += 1;
     const count = spec.count ?? 1;
-    list.push({
+    const armed: Armed<S> = {
       spec,
       remaining: count <= 0 ? Number.POSITIVE_INFINITY : count,
       armed: !spec.after,
       id: this.seq,
       hits: 0,
-    });
+    };
+    list.push(armed);
+    if (spec.after) {
+      const waiting = this.waiting.get(spec.after.action);
+      if (waiting) waiting.push(armed);
+      else this.waiting.set(spec.after.action, [armed]);
+    }
     return this.seq;
   }
 
   private take<S extends Common>(
     list: Armed<S>[],
     accessKeyId: string | undefined,
-    body: string,
+    body: string | (() => string),
     matches: (spec: S) => boolean,
   ): Armed<S> | undefined {
     const caller = this.callerOf(accessKeyId);
+    const text = typeof body === 'string' ? () => body : body;
+    // Cheap tests first: the body (a request's whole JSON) is searched last.
     const found = list.find(
       (a) =>
         a.armed &&
         a.remaining > 0 &&
         (!a.spec.caller || a.spec.caller === caller) &&
-        (!a.spec.match || body.includes(a.spec.match)) &&
-        matches(a.spec),
+        matches(a.spec) &&
+        (!a.spec.match || text().includes(a.spec.match)),
     );
     if (!found) return undefined;
     found.remaining -= 1;

@@ -3,6 +3,7 @@
  * Lambda runner (wired from the services' serverless.yml files), SES captured by aws-ses-v2-local and Slack
  * webhooks captured by a local receiver. The services' real handlers run unchanged; only endpoints differ.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,8 @@ import {
   startLocalBus,
 } from './bus';
 import { DEMO_CLUSTER, DEMO_CLUSTER_MEMBERS, DEMO_INSTANCE } from './demo-seed';
+import { closeLeakedIterators } from './dynalite-iterators';
+import { captureEmf, EmfCollector, type EmfSummary, LOCAL_STACK_ID_VAR } from './emf';
 import { dynamoIamCalls, sesIamCalls, startRecordingProxy } from './iam-proxy';
 import { type IamCall, IamRecorder, LOCAL_AWS } from './iam-recorder';
 import { startSesLocal, startSlackReceiver } from './outbox';
@@ -105,12 +108,23 @@ export interface LocalStack {
    * for the IAM check (test/iam). Calls by other credentials (CLI, tests) are not included.
    */
   iamCalls(): IamCall[];
+  /**
+   * The CloudWatch metrics (EMF lines) the functions wrote so far, summed per metric and dimensions (emf.ts). The
+   * lines themselves are taken out of stdout while the stack runs, as CloudWatch Logs would take them.
+   */
+  metrics(): EmfSummary;
+  /**
+   * The same, once the invocations running now have finished (at most `timeoutMs`): a run seen finished from
+   * outside may still be in its last invocation, which writes its metrics when it ends.
+   */
+  settledMetrics(timeoutMs?: number): Promise<EmfSummary>;
   stop(): Promise<void>;
 }
 
 export const SLACK_WEBHOOKS_PARAMETER = (stage: string) => `/trapheus/${stage}/slack-webhooks`;
 
 const startDynalite = async (): Promise<{ url: string; stop: () => Promise<void> }> => {
+  closeLeakedIterators();
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -134,6 +148,16 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
   const faults = new StackFaults((akid) => iam.callerOf(akid));
   const timeScale = opts.timeScale ?? 60;
   const stops: (() => Promise<void>)[] = [];
+  const stackId = randomUUID();
+  const emf = new EmfCollector();
+  const releaseEmf = captureEmf(stackId, emf);
+  let busForEmf: LocalBus | undefined;
+  // Runs after the bus stopped (stop() runs `stops` in order; the bus is put first): invocations still running then
+  // finish first (for a while), so their last EMF lines are captured, not printed.
+  stops.push(async () => {
+    await busForEmf?.whenNoInvocation(2_000);
+    releaseEmf();
+  });
   try {
     const dynamoServer = await startDynalite();
     stops.push(dynamoServer.stop);
@@ -192,6 +216,8 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       CHECK_BACK_GRACE_SECONDS: String(Math.max(2, Math.ceil(120 / timeScale))),
       // A request's verify timeout (minutes) passes on the stack's clock too.
       VERIFY_TIME_SCALE: String(timeScale),
+      // Which stack a function's EMF lines belong to (emf.ts).
+      [LOCAL_STACK_ID_VAR]: stackId,
     };
     const localBus = await startLocalBus({
       rootDir: opts.rootDir,
@@ -209,6 +235,7 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       ...(opts.onInvocation ? { onInvocation: opts.onInvocation } : {}),
     });
     bus = localBus;
+    busForEmf = localBus;
     stops.unshift(() => localBus.stop());
     for (const event of early.splice(0)) bus.publish(event, 'default');
     bus.ssm.put(
@@ -262,6 +289,11 @@ export const startLocalStack = async (opts: LocalStackOptions): Promise<LocalSta
       faults,
       ...(scheduler ? { scheduler } : {}),
       iamCalls: () => iam.calls(),
+      metrics: () => emf.summary(),
+      settledMetrics: async (timeoutMs = 5_000) => {
+        await localBus.whenNoInvocation(timeoutMs);
+        return emf.summary();
+      },
       stop: async () => {
         for (const stop of stops.splice(0)) await stop().catch(() => undefined);
       },

@@ -93,6 +93,15 @@ export function runWithEnv<T>(env: Env, fn: () => T): T {
   return envStorage.run(env, fn);
 }
 
+/**
+ * The environment of the function whose invocation (or module load) is running now, undefined outside any. Unlike
+ * `process.env`, it stays right after the bus stopped (and put the host's `process.env` back) for an invocation still
+ * finishing.
+ */
+export function currentFunctionEnv(): Readonly<Env> | undefined {
+  return envStorage.getStore();
+}
+
 /** Host variables a Lambda-like process keeps (the runtime has PATH etc. too). */
 const KEPT_HOST_VARS = [
   'PATH',

@@ -140,6 +140,9 @@ export class Queue {
   private readonly byReceipt = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<() => void>();
+  /** messages in flight and delayed, kept with every state change: stats() is asked on every bus change */
+  private inFlightCount = 0;
+  private delayedCount = 0;
 
   constructor(
     readonly def: QueueDefinition,
@@ -203,6 +206,7 @@ export class Queue {
       state: 'delayed',
     };
     this.messages.set(msg.messageId, msg);
+    this.delayedCount += 1;
     if (delay > 0) {
       this.schedule(msg.messageId, delay, () => this.makeVisible(msg));
     } else {
@@ -216,8 +220,16 @@ export class Queue {
     msg.receiveCount = 0;
     msg.firstReceiveTimestamp = undefined;
     msg.receiptHandle = undefined;
+    // Counted here as visible whatever its state was in the queue it comes from.
+    msg.state = 'visible';
     this.messages.set(msg.messageId, msg);
     this.makeVisible(msg);
+  }
+
+  /** The message leaves its state (in flight, delayed) for another, or leaves the queue. */
+  private uncount(msg: Message): void {
+    if (msg.state === 'inflight') this.inFlightCount -= 1;
+    else if (msg.state === 'delayed') this.delayedCount -= 1;
   }
 
   private schedule(id: string, seconds: number, fn: () => void): void {
@@ -242,6 +254,7 @@ export class Queue {
     if (msg.receiptHandle) this.byReceipt.delete(msg.receiptHandle);
     msg.receiptHandle = undefined;
     msg.held = false;
+    this.uncount(msg);
     msg.state = 'visible';
     this.visibleIds.add(msg.messageId);
     this.notify();
@@ -263,8 +276,11 @@ export class Queue {
   receive(max = 1, visibilityTimeout = this.visibilityTimeout, hold = false): Message[] {
     const now = Date.now();
     const out: Message[] = [];
-    for (const id of [...this.visibleIds]) {
-      if (out.length >= max) break;
+    // The visible set is walked in place (a copy costs as many steps as messages are waiting, per receive); an id
+    // that becomes visible again meanwhile goes to the end and is not taken twice: at most the ids there now.
+    let left = this.visibleIds.size;
+    for (const id of this.visibleIds) {
+      if (out.length >= max || left-- <= 0) break;
       const msg = this.messages.get(id);
       if (!msg) throw new Error(`queue ${this.name}: visible message ${id} is not stored`);
       this.visibleIds.delete(id);
@@ -285,6 +301,7 @@ export class Queue {
       msg.receiveCount += 1;
       msg.firstReceiveTimestamp ??= now;
       msg.state = 'inflight';
+      this.inFlightCount += 1;
       msg.held = hold;
       msg.expiredWhileHeld = false;
       msg.receiptHandle = Buffer.from(`${id}:${randomUUID()}`).toString('base64');
@@ -316,6 +333,8 @@ export class Queue {
     this.byReceipt.delete(receiptHandle);
     if (!msg) return;
     this.clearTimer(msg.messageId);
+    this.uncount(msg);
+    this.visibleIds.delete(msg.messageId);
     this.messages.delete(msg.messageId);
     this.broker.changed();
   }
@@ -355,18 +374,14 @@ export class Queue {
     for (const id of this.timers.keys()) this.clearTimer(id);
     this.messages.clear();
     this.visibleIds.clear();
+    this.inFlightCount = 0;
+    this.delayedCount = 0;
     this.byReceipt.clear();
     this.broker.changed();
   }
 
   stats(): { visible: number; inFlight: number; delayed: number } {
-    let inFlight = 0;
-    let delayed = 0;
-    for (const m of this.messages.values()) {
-      if (m.state === 'inflight') inFlight++;
-      else if (m.state === 'delayed') delayed++;
-    }
-    return { visible: this.visibleIds.size, inFlight, delayed };
+    return { visible: this.visibleIds.size, inFlight: this.inFlightCount, delayed: this.delayedCount };
   }
 
   /** Snapshot of every message currently held (any state). */

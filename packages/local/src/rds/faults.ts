@@ -100,6 +100,12 @@ export function parseFaultSpec(spec: unknown): FaultSpec {
 
 export class Faults implements FaultController {
   private armed: Armed[] = [];
+  /**
+   * The same faults, indexed: throttles (every call draws against each, in the order added), and API errors and
+   * async failures by operation. A call looks at the faults of its own operation only, not at every run's.
+   */
+  private throttles: Armed[] = [];
+  private readonly byOperation = new Map<string, Armed[]>();
 
   constructor(
     private readonly random: () => number,
@@ -109,7 +115,14 @@ export class Faults implements FaultController {
   add(spec: FaultSpec): void {
     const parsed = parseFaultSpec(spec);
     const count = 'count' in parsed && parsed.count !== undefined ? parsed.count : 1;
-    this.armed.push({ spec: parsed, remaining: count <= 0 ? Number.POSITIVE_INFINITY : count });
+    const armed: Armed = { spec: parsed, remaining: count <= 0 ? Number.POSITIVE_INFINITY : count };
+    this.armed.push(armed);
+    if (parsed.kind === 'throttle') this.throttles.push(armed);
+    else {
+      const list = this.byOperation.get(parsed.operation);
+      if (list) list.push(armed);
+      else this.byOperation.set(parsed.operation, [armed]);
+    }
   }
 
   setEvents(settings: EventFaultSettings): void {
@@ -118,6 +131,8 @@ export class Faults implements FaultController {
 
   reset(): void {
     this.armed = [];
+    this.throttles = [];
+    this.byOperation.clear();
     this.events.resetFaults();
   }
 
@@ -127,7 +142,7 @@ export class Faults implements FaultController {
 
   /** Throws the injected error (throttle or api-error) for this call, if any applies. */
   checkApi(operation: string, identifiers: string[]): void {
-    for (const a of this.armed) {
+    for (const a of this.throttles) {
       const s = a.spec;
       if (
         s.kind === 'throttle' &&
@@ -154,15 +169,18 @@ export class Faults implements FaultController {
     operation: string,
     identifiers: string[],
   ): FaultSpec | undefined {
-    const found = this.armed.find(
+    const list = this.byOperation.get(operation);
+    const found = list?.find(
       (a) =>
-        a.spec.kind === kind &&
-        a.spec.operation === operation &&
-        (a.spec.identifier === undefined || identifiers.includes(a.spec.identifier)),
+        a.spec.kind === kind && (a.spec.identifier === undefined || identifiers.includes(a.spec.identifier)),
     );
-    if (!found) return undefined;
+    if (!list || !found) return undefined;
     found.remaining -= 1;
-    if (found.remaining <= 0) this.armed = this.armed.filter((a) => a !== found);
+    if (found.remaining <= 0) {
+      this.armed = this.armed.filter((a) => a !== found);
+      list.splice(list.indexOf(found), 1);
+      if (list.length === 0) this.byOperation.delete(operation);
+    }
     return found.spec;
   }
 }

@@ -7,7 +7,7 @@ import { type GlobalClusterSeed, seedGlobalCluster } from './state/cluster-endpo
 import { type ClusterSeed, seedCluster } from './state/clusters';
 import { buildInstance, type InstanceSeed, insertInstance } from './state/instances';
 import { type KmsKeySeed, seedKmsKey } from './state/kms';
-import { stateView } from './state/render';
+import { inventoryView, type RdsInventory, stateView } from './state/render';
 import {
   type AutomatedSnapshotSeed,
   type ForeignSnapshotSeed,
@@ -26,6 +26,7 @@ export { defaultOptionGroup, defaultParameterGroup, parameterGroupFamily } from 
 export type { InstanceSeed } from './state/instances';
 export type { KmsKeySeed } from './state/kms';
 export { aliasKeyId, RDS_DEFAULT_KEY_ALIAS } from './state/kms';
+export type { RdsInventory } from './state/render';
 export type {
   AutomatedSnapshotSeed,
   ForeignClusterSnapshotSeed,
@@ -121,6 +122,11 @@ export interface RdsSimulator {
   faults: FaultController;
   /** Plain JSON of all instances, clusters and snapshots, as Describe shows them. */
   snapshotState(): RdsSimulatorState;
+  /**
+   * Identifiers, resource ids, statuses, cluster membership and tags of every instance, cluster and snapshot: a
+   * cheap sample for tests reading the state many times a second (snapshotState renders and copies everything).
+   */
+  inventory(): RdsInventory;
   /** RDS API calls received per Action (including throttled and failed ones). */
   callCounts(): Record<string, number>;
   /** Events delivered to `onEvent` so far (after faults), in order. */
@@ -215,6 +221,7 @@ export async function startRdsSimulator(opts: RdsSimulatorOptions = {}): Promise
     },
     faults,
     snapshotState: () => stateView(store),
+    inventory: () => inventoryView(store),
     callCounts: () => Object.fromEntries(callCounts),
     deliveredEvents: () => events.deliveredEvents(),
     emittedEvents: () => events.emittedEvents(),

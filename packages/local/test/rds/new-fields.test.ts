@@ -31,6 +31,8 @@ beforeAll(async () => {
       renameGap: 20,
       renameRenaming: 20,
       renameRebooting: 20,
+      // 10 simulated s is 10 ms here: a loaded machine (npm test, two workers) saw ACTIVE before reading PENDING
+      associateRole: 300,
     },
   });
 });

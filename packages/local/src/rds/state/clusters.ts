@@ -838,6 +838,7 @@ export function modifyDBCluster(ctx: SimContext, p: Params) {
   props.Status = 'renaming';
   store.clusters.set(newId, rec);
   for (const m of members) m.props.DBClusterIdentifier = newId;
+  store.moveMembers(oldId, newId);
   // Custom endpoints stay with the renamed cluster under their own names (their DNS names do not contain the cluster
   // identifier: `<endpoint>.cluster-custom-<hash>.<region>.rds.amazonaws.com`).
   for (const e of store.clusterEndpoints.values()) {

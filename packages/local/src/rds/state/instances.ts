@@ -170,6 +170,7 @@ export function insertInstance(store: Store, props: InstanceProps): InstanceReco
     : false;
   const rec: InstanceRecord = { props, hidden: false, seq: store.nextSeq(), isWriter };
   store.instances.set(props.DBInstanceIdentifier, rec);
+  store.addMember(rec);
   return rec;
 }
 
@@ -928,8 +929,10 @@ export function deleteDBInstance(ctx: SimContext, p: Params) {
       finishInstance(ctx, rec, failure, { creating: false });
       return;
     }
-    if (store.instances.get(props.DBInstanceIdentifier) === rec)
+    if (store.instances.get(props.DBInstanceIdentifier) === rec) {
       store.instances.delete(props.DBInstanceIdentifier);
+      store.removeMember(rec);
+    }
     // The RDS-managed master password secret goes with its instance.
     store.deleteSecret(props.MasterUserSecret);
     // RDS API reference, DescribeDBInstanceAutomatedBackups Filters: "retained - Automated backups for deleted

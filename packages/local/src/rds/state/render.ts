@@ -1,3 +1,4 @@
+import type { Tag } from '../types';
 import {
   type ClusterRecord,
   type ClusterSnapshotRecord,
@@ -157,6 +158,78 @@ export function stateView(store: Store) {
       ),
     ],
   };
+}
+
+/**
+ * The identity and status of every instance, cluster and snapshot, and their tags: what a test sampling the state
+ * many times a second reads (the fault suite's invariants), without rendering each resource as Describe does.
+ */
+export interface RdsInventory {
+  /** every instance, renaming (hidden) ones included, as in `stateView().instances` */
+  instances: {
+    DBInstanceIdentifier: string;
+    DbiResourceId: string;
+    DBInstanceStatus: string;
+    DBClusterIdentifier?: string;
+    hidden: boolean;
+    TagList: Tag[];
+  }[];
+  clusters: { DBClusterIdentifier: string; DbClusterResourceId: string; Status: string; TagList: Tag[] }[];
+  snapshots: {
+    DBSnapshotIdentifier: string;
+    DBInstanceIdentifier: string;
+    DbiResourceId: string;
+    Status: string;
+  }[];
+  clusterSnapshots: { DBClusterSnapshotIdentifier: string; DBClusterIdentifier: string; Status: string }[];
+}
+
+const tagsCopy = (tags: Tag[] | undefined): Tag[] =>
+  (tags ?? []).map((t) => ({ Key: t.Key, Value: t.Value }));
+
+export function inventoryView(store: Store): RdsInventory {
+  const instances: RdsInventory['instances'] = [];
+  for (const r of store.instances.values()) {
+    const p = r.props;
+    instances.push({
+      DBInstanceIdentifier: p.DBInstanceIdentifier,
+      DbiResourceId: p.DbiResourceId,
+      DBInstanceStatus: p.DBInstanceStatus,
+      ...(p.DBClusterIdentifier !== undefined ? { DBClusterIdentifier: p.DBClusterIdentifier } : {}),
+      hidden: r.hidden,
+      TagList: tagsCopy(p.TagList),
+    });
+  }
+  const clusters: RdsInventory['clusters'] = [];
+  for (const r of store.clusters.values()) {
+    const p = r.props;
+    clusters.push({
+      DBClusterIdentifier: p.DBClusterIdentifier,
+      DbClusterResourceId: p.DbClusterResourceId,
+      Status: p.Status,
+      TagList: tagsCopy(p.TagList),
+    });
+  }
+  const snapshots: RdsInventory['snapshots'] = [];
+  for (const r of store.snapshots.values()) {
+    const p = r.props;
+    snapshots.push({
+      DBSnapshotIdentifier: p.DBSnapshotIdentifier,
+      DBInstanceIdentifier: p.DBInstanceIdentifier,
+      DbiResourceId: p.DbiResourceId,
+      Status: p.Status,
+    });
+  }
+  const clusterSnapshots: RdsInventory['clusterSnapshots'] = [];
+  for (const r of store.clusterSnapshots.values()) {
+    const p = r.props;
+    clusterSnapshots.push({
+      DBClusterSnapshotIdentifier: p.DBClusterSnapshotIdentifier,
+      DBClusterIdentifier: p.DBClusterIdentifier,
+      Status: p.Status,
+    });
+  }
+  return { instances, clusters, snapshots, clusterSnapshots };
 }
 
 /** `MaxRecords`/`Marker` paging (the marker is an offset). */

@@ -406,10 +406,50 @@ export class Store {
     }
   }
 
+  /**
+   * Instances filed under the cluster they belong to, so that finding a cluster's members (every Describe of a
+   * cluster, every state view) does not walk every instance. Kept by `insertInstance`, the end of a delete and a
+   * cluster rename; `members()` still checks each entry against the instance map and its cluster identifier.
+   */
+  private readonly clusterMembers = new Map<string, Set<InstanceRecord>>();
+
+  /** Files a new instance under its cluster, if it has one. */
+  addMember(rec: InstanceRecord): void {
+    const clusterId = rec.props.DBClusterIdentifier;
+    if (clusterId === undefined) return;
+    const set = this.clusterMembers.get(clusterId);
+    if (set) set.add(rec);
+    else this.clusterMembers.set(clusterId, new Set([rec]));
+  }
+
+  /** Forgets a deleted instance. */
+  removeMember(rec: InstanceRecord): void {
+    const clusterId = rec.props.DBClusterIdentifier;
+    if (clusterId === undefined) return;
+    const set = this.clusterMembers.get(clusterId);
+    set?.delete(rec);
+    if (set?.size === 0) this.clusterMembers.delete(clusterId);
+  }
+
+  /** A cluster was renamed: its members go with it (their DBClusterIdentifier is the caller's to set). */
+  moveMembers(oldId: string, newId: string): void {
+    const set = this.clusterMembers.get(oldId);
+    if (!set) return;
+    this.clusterMembers.delete(oldId);
+    const target = this.clusterMembers.get(newId);
+    if (target) for (const r of set) target.add(r);
+    else this.clusterMembers.set(newId, set);
+  }
+
   /** Member instances of a cluster, oldest first. */
   members(clusterId: string): InstanceRecord[] {
-    return [...this.instances.values()]
-      .filter((r) => r.props.DBClusterIdentifier === clusterId)
-      .sort((a, b) => a.seq - b.seq);
+    const set = this.clusterMembers.get(clusterId);
+    if (!set) return [];
+    const out: InstanceRecord[] = [];
+    for (const r of set) {
+      if (r.props.DBClusterIdentifier === clusterId && this.instances.get(r.props.DBInstanceIdentifier) === r)
+        out.push(r);
+    }
+    return out.sort((a, b) => a.seq - b.seq);
   }
 }
