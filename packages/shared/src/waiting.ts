@@ -20,6 +20,11 @@ export interface WaitTiming {
   graceSeconds: number;
   /** Spacing of the looks at an event-less rename or modify while it is expected to finish. */
   denseSeconds?: number;
+  /**
+   * Seconds of the stack's clock per wall-clock second: 1 on AWS; the local stack's time scale there, whose SQS
+   * delays (the check-backs) are divided by it, so a wait's elapsed time is measured on the same clock.
+   */
+  timeScale?: number;
 }
 
 export class DeadlineExceededError extends Error {
@@ -93,7 +98,7 @@ export const buildWaiter = ({
   const lookAfter = (run: Run, what: WaitTarget, since: string, attempt: number) =>
     nextLookSeconds({
       change: eventlessChangeOf(run.step, what),
-      elapsedSeconds: (now().getTime() - Date.parse(since)) / 1000,
+      elapsedSeconds: ((now().getTime() - Date.parse(since)) / 1000) * (timing.timeScale ?? 1),
       attempt,
       timing: schedule,
     });

@@ -29,6 +29,7 @@ export const buildWorkerDeps = (env: NodeJS.ProcessEnv) => {
       deadlineMinutes: config.STEP_DEADLINE_MINUTES,
       graceSeconds: config.CHECK_BACK_GRACE_SECONDS,
       denseSeconds: config.CHECK_BACK_DENSE_SECONDS,
+      timeScale: config.VERIFY_TIME_SCALE,
     },
     ...(config.DESCRIBE_BUDGET_PER_SECOND > 0
       ? {

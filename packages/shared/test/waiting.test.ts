@@ -356,6 +356,25 @@ describe('waiter', () => {
       expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20, 15]);
     });
 
+    it("measures a wait's elapsed time on the stack's clock (the local stack's time scale)", async () => {
+      // Prepare: at 600×, 0.1 s of wall time is 60 s of the stack's clock: the rename window has started
+      const scaled = buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { ...timing, timeScale: 600 },
+        now,
+      });
+      let run = await scaled.start(await renamingRun(), renamed);
+      clock = T0 + 100;
+
+      // Act
+      run = await scaled.notYet(run, liveCheckBack(run));
+
+      // Assess: 20 s, then the dense spacing (not another jump to the window's start)
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20, 8]);
+    });
+
     it('sends each check-back at the delay its pacer gives, and records that time', async () => {
       // Prepare: a fleet budget of one look per second, already spent at second T0+20 s
       const { take, taken } = memorySlots(1);
