@@ -19,10 +19,13 @@ const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? (args[onlyAt + 1] ?? '').split(',').filter(Boolean) : undefined;
 const writeReadme = !args.includes('--no-readme');
 
-const runScript = (script: string): Promise<{ code: number; lines: string[] }> =>
+const runScript = (
+  script: string,
+  args: readonly string[] = [],
+): Promise<{ code: number; lines: string[] }> =>
   new Promise((resolve) => {
     const lines: string[] = [];
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${script}.ts`)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${script}.ts`), ...args], {
       cwd: ROOT,
       env: {
         ...process.env,
@@ -49,10 +52,11 @@ const main = async () => {
   const scripts = BENCH_SCRIPTS.filter((s) => !only || only.includes(s.script));
   const results: BenchResults = { measuredAt: new Date().toISOString(), machine: '', figures: {} };
   const failed: string[] = [];
-  for (const { script, tag } of scripts) {
+  for (const entry of scripts) {
+    const { script, tag } = entry;
     console.log(`\n━━ npm run bench:${script} ${'━'.repeat(Math.max(0, 90 - script.length))}`);
     const started = Date.now();
-    const { code, lines } = await runScript(script);
+    const { code, lines } = await runScript(script, 'args' in entry ? entry.args : []);
     const summary = lines.map((l) => parseSummaryLine(tag, l)).find((x) => x);
     if (code !== 0 || !summary) failed.push(`${script} (exit ${code}${summary ? '' : `, no ${tag} line`})`);
     if (summary) Object.assign(results.figures, summary);

@@ -10,16 +10,30 @@
  * Trapheus is modelled on the same drawn timeline, as bench/cost.ts does on the simulator's.
  * Ends with one machine-readable line, `WAITGAP …`.
  */
-import { memorySlots, pacedSecond } from '../packages/shared/src/check-back-pacer';
+import { buildCheckBackPacer, memorySlots } from '../packages/shared/src/check-back-pacer';
+import { workerConfigSchema } from '../packages/shared/src/config';
 import type { Step } from '../packages/shared/src/run';
 import {
+  describesPerLook,
   type EventlessChange,
   eventlessChangeOf,
   nextLookSeconds,
 } from '../packages/shared/src/wait-schedule';
 import { fmt, numberArgs, table } from './common';
 
-const opts = numberArgs({ runs: 200, seed: 7, budget: 10, dense: 8, hop: 2, sqsHop: 1, base: 20 });
+/** The deploy's default Describe budget (describeBudgetPerSecond), read from the workers' config schema. */
+const DEFAULT_BUDGET = workerConfigSchema.shape.DESCRIBE_BUDGET_PER_SECOND.parse(undefined);
+
+const opts = numberArgs({
+  runs: 200,
+  seed: 7,
+  budget: DEFAULT_BUDGET,
+  dense: 8,
+  hop: 2,
+  sqsHop: 1,
+  base: 20,
+  overrun: 0.02,
+});
 
 /** Minutes → seconds ranges of the RDS operations (AWS publishes none: working figures, stated in the header). */
 const RANGES = {
@@ -32,7 +46,7 @@ const RANGES = {
   delete: [2, 10],
 } as const satisfies Record<string, readonly [number, number]>;
 
-/** Billed Lambda seconds per invocation on AWS (stated): a look = DynamoDB get + lease + Describe + SQS + write. */
+/** Billed Lambda seconds per invocation on AWS (stated): a look = DynamoDB get + lease + 1–3 Describe + SQS + write. */
 const BILLED = { look: 0.08, action: 0.15 };
 const MEMORY_GB = 256 / 1024; // every Trapheus worker (serverless.yml memorySize)
 /** The original's constants (template.yaml, src/checkstatus): 128 MB, waiter every 40 s, actions ~0.5 s. */
@@ -52,6 +66,15 @@ const prng = (seed: number) => {
 const random = prng(opts.seed);
 const draw = (range: readonly [number, number]) =>
   Math.round((range[0] + random() * (range[1] - range[0])) * 60);
+/**
+ * An event-less change's duration: in its range, except a share `--overrun` (2 %) that runs up to its range's
+ * length again past the end (a rename or a modify slower than the working figures: the schedule's tail).
+ */
+const drawEventless = (range: readonly [number, number]) => {
+  const base = draw(range);
+  if (random() >= opts.overrun) return base;
+  return range[1] * 60 + Math.round(random() * (range[1] - range[0]) * 60);
+};
 
 /** The element, or a model error (an index the model computed itself is always there). */
 const must = <T>(x: T | undefined): T => {
@@ -96,11 +119,11 @@ const waitsOf = (kind: 'instance' | 'cluster'): Wait[] => {
         step: 'CONFIGURING',
         resourceType: 'db-instance',
         target: 'configured',
-        seconds: draw(RANGES.modify),
+        seconds: drawEventless(RANGES.modify),
       },
       // the original renamed away (the Python tool renames it too), then the copy renamed in
-      { ...rename(), seconds: draw(RANGES.rename), original: true },
-      { ...rename(), seconds: draw(RANGES.rename) },
+      { ...rename(), seconds: drawEventless(RANGES.rename), original: true },
+      { ...rename(), seconds: drawEventless(RANGES.rename) },
       {
         step: 'CLEANING_UP',
         resourceType: 'db-instance',
@@ -141,7 +164,7 @@ const waitsOf = (kind: 'instance' | 'cluster'): Wait[] => {
     step: 'CONFIGURING',
     resourceType: 'db-cluster',
     target: 'configured',
-    seconds: draw(RANGES.modify),
+    seconds: drawEventless(RANGES.modify),
   });
   for (const direction of ['away', 'in']) {
     waits.push({
@@ -156,7 +179,7 @@ const waitsOf = (kind: 'instance' | 'cluster'): Wait[] => {
         step: 'SWAPPING',
         resourceType: 'db-instance',
         target: 'available',
-        seconds: draw(RANGES.rename),
+        seconds: drawEventless(RANGES.rename),
       });
   }
   for (let m = 0; m < members; m++)
@@ -232,15 +255,19 @@ interface GapSample {
 
 const model = async (runs: number, budget: number) => {
   const slots = memorySlots(budget > 0 ? budget : Number.POSITIVE_INFINITY);
+  // The project's own pacer on the model's clock (seconds since the fleet started).
+  let clock = 0;
+  const pacer = buildCheckBackPacer({ take: slots.take, now: () => new Date(clock * 1000), random });
   const queue = new Queue();
   const describesAt = new Map<number, number>();
   const gaps: GapSample[] = [];
   const states: RunState[] = [];
   let looksThisWait = new Map<number, number>();
-  const describe = (run: RunState, at: number) => {
-    run.describes++;
+  /** A look's Describe calls (describesPerLook: 3 for a swap's look at an instance, else 1). */
+  const describe = (run: RunState, at: number, calls: number) => {
+    run.describes += calls;
     const s = Math.floor(at - opts.sqsHop);
-    describesAt.set(s, (describesAt.get(s) ?? 0) + 1);
+    describesAt.set(s, (describesAt.get(s) ?? 0) + calls);
   };
   const schedule = { baseSeconds: opts.base, maxSeconds: 900, denseSeconds: opts.dense };
 
@@ -254,7 +281,9 @@ const model = async (runs: number, budget: number) => {
       attempt: run.attempt,
       timing: schedule,
     });
-    const second = budget > 0 ? await pacedSecond(Math.ceil(now + delay), slots.take, random) : now + delay;
+    clock = now;
+    const second =
+      budget > 0 ? now + (await pacer.pace(delay, 900, describesPerLook(w.step, w))) : now + delay;
     queue.push({
       at: second + opts.sqsHop,
       run: r,
@@ -301,15 +330,16 @@ const model = async (runs: number, budget: number) => {
     if (look.kind === 'event' && budget > 0 && !look.paced) {
       // The event's look takes a slot of its second too; a full second sends it on as a paced nudge.
       // slots count the second a message becomes visible in the queue, as check-backs reserve them
-      const second = Math.floor(look.at - opts.sqsHop);
-      const got = (await slots.take(second)) ? second : await pacedSecond(second + 1, slots.take, random);
-      if (got !== second) {
-        queue.push({ ...look, at: got + opts.sqsHop, paced: true });
+      clock = look.at - opts.sqsHop;
+      const cost = describesPerLook(must(run.waits[run.current]).step, must(run.waits[run.current]));
+      if (!(await pacer.takeNow(cost))) {
+        queue.push({ ...look, at: clock + (await pacer.pace(1, 900, cost)) + opts.sqsHop, paced: true });
         continue;
       }
     }
     run.invocations.look++;
-    describe(run, look.at);
+    const current = must(run.waits[run.current]);
+    describe(run, look.at, describesPerLook(current.step, current));
     looksThisWait.set(look.run, (looksThisWait.get(look.run) ?? 0) + 1);
     const w = must(run.waits[run.current]);
     if (look.at >= run.doneAt) {
@@ -357,11 +387,12 @@ const main = async () => {
   how:     a discrete-event model of ${opts.runs} restores started at once (${opts.runs - Math.round(opts.runs / 4)} instances, ${Math.round(opts.runs / 4)} Aurora clusters of 1–3 members),
            default strategy (restore beside, configure, swap, delete the old). Waits and their order follow the
            pipeline; each wait's look times come from the project's own rules (wait-schedule.ts nextLookSeconds,
-           check-back-pacer.ts pacedSecond with a budget of ${opts.budget} looks/s across the fleet).
+           check-back-pacer.ts buildCheckBackPacer with a budget of ${opts.budget} Describe calls/s across the fleet; a look costs 1–3: wait-schedule.ts describesPerLook).
   RDS:     durations drawn uniformly (minutes): ${Object.entries(RANGES)
     .map(([k, [a, b]]) => `${k} ${a}–${b}`)
     .join(', ')}.
-           AWS publishes none of these; they are working figures (seed ${opts.seed}).
+           AWS publishes none of these; they are working figures (seed ${opts.seed}). ${opts.overrun * 100} % of the
+           renames and modifies overrun their range by up to its length again (the schedule's tail).
   hops:    an RDS event reaches the step ${opts.hop} s after RDS (EventBridge → SQS → Lambda, a stated constant);
            a check-back reaches it ${opts.sqsHop} s after its delay ends (SQS → Lambda). Event-less: an instance rename and
            a modify (instance or cluster) — RDS emits no event when either ends; their gap is the time to the next look.

@@ -1,5 +1,5 @@
 /**
- * Paces the fleet's check-backs to a budget per second (docs/design.md §4). AWS publishes no request rate for
+ * Paces the fleet's looks to a budget of Describe calls per second (docs/design.md §4). AWS publishes no request rate for
  * the RDS Describe calls and throttles past an account-wide one it does not state, so Trapheus holds its own
  * looks (one Describe each, mostly) to `budgetPerSecond` across every run of the deploy: a check-back wanting
  * second s takes a slot there if fewer than the budget did, else the next free second.
@@ -23,14 +23,15 @@ const MAX_TRIES = 20;
 /** Seconds tried one by one after the wanted one, before the tries spread out. */
 const NEAR = 10;
 
-/** Takes one slot at second `slot` if it has room: true when taken. */
-export type SlotTaker = (slot: number) => Promise<boolean>;
+/** Takes `cost` slots (the Describe calls of one look) at second `slot` if it has room for them: true when taken. */
+export type SlotTaker = (slot: number, cost?: number) => Promise<boolean>;
 
 /**
  * The second (on the same clock as `wantedSecond`) a check-back may go at: the wanted one if it has room, else
  * the next ones one by one (a short crowd stays compact), then random seconds in a window that doubles with each
  * full one (4, 8, 16 … 512 s past the near ones: a burst of a whole fleet spreads over as many seconds as the
- * budget needs, like jittered backoff). When all MAX_TRIES are full, the last one tried, over the budget.
+ * budget needs, like jittered backoff), never past `latestSecond` (SQS delays a message 900 s at most, and a wait's
+ * deadline comes first). When every second tried is full, the last one tried, over the budget.
  *
  * @example
  * await pacedSecond(1000, takeSlot) // 1000, or 1001 if that second already had its budget
@@ -39,22 +40,29 @@ export const pacedSecond = async (
   wantedSecond: number,
   take: SlotTaker,
   random: () => number = Math.random,
+  latestSecond = Number.POSITIVE_INFINITY,
 ): Promise<number> => {
-  let second = wantedSecond;
+  let second = Math.min(wantedSecond, latestSecond);
   for (let i = 1; ; i++) {
     if ((await take(second)) || i === MAX_TRIES) return second;
-    second =
-      i < NEAR ? second + 1 : wantedSecond + NEAR + Math.floor(random() * Math.min(512, 2 ** (i - NEAR + 2)));
+    if (i < NEAR) {
+      if (second + 1 > latestSecond) return second;
+      second += 1;
+    } else {
+      const span = Math.min(512, 2 ** (i - NEAR + 2), latestSecond - wantedSecond - NEAR + 1);
+      if (span <= 0) return second;
+      second = wantedSecond + NEAR + Math.floor(random() * span);
+    }
   }
 };
 
 /** An in-memory slot taker with the same rule (the wait-gap model and unit tests use it). */
 export const memorySlots = (budgetPerSecond: number) => {
   const taken = new Map<number, number>();
-  const take: SlotTaker = async (slot) => {
+  const take: SlotTaker = async (slot, cost = 1) => {
     const n = taken.get(slot) ?? 0;
-    if (n >= budgetPerSecond) return false;
-    taken.set(slot, n + 1);
+    if (n + Math.min(cost, budgetPerSecond) > budgetPerSecond) return false;
+    taken.set(slot, n + cost);
     return true;
   };
   return { take, taken };
@@ -71,8 +79,10 @@ export const dynamoSlots =
     tableName: string;
     budgetPerSecond: number;
   }): SlotTaker =>
-  async (slot) => {
+  async (slot, cost = 1) => {
     const Key = { runId: `${PACE_PREFIX}${((slot % SLOTS) + SLOTS) % SLOTS}` };
+    // A look costlier than the whole budget gets a second of its own.
+    const room = Math.max(0, budgetPerSecond - cost);
     const names = { '#s': 'slot', '#n': 'n' };
     const attempt = async (
       input: Omit<ConstructorParameters<typeof UpdateCommand>[0], 'TableName' | 'Key'>,
@@ -89,21 +99,21 @@ export const dynamoSlots =
         throw err;
       }
     };
-    // The counter already counts this second and has room: one more.
+    // The counter already counts this second and has room: `cost` more.
     const increment = () =>
       attempt({
-        UpdateExpression: 'SET #n = #n + :one',
-        ConditionExpression: '#s = :slot AND #n < :budget',
+        UpdateExpression: 'SET #n = #n + :cost',
+        ConditionExpression: '#s = :slot AND #n <= :room',
         ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ':one': 1, ':slot': slot, ':budget': budgetPerSecond },
+        ExpressionAttributeValues: { ':cost': cost, ':slot': slot, ':room': room },
       });
     if (await increment()) return true;
-    // The counter counts an older second (or none yet): this second starts at one.
+    // The counter counts an older second (or none yet): this second starts at `cost`.
     const started = await attempt({
-      UpdateExpression: 'SET #s = :slot, #n = :one',
+      UpdateExpression: 'SET #s = :slot, #n = :cost',
       ConditionExpression: 'attribute_not_exists(#s) OR #s < :slot',
       ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':one': 1, ':slot': slot },
+      ExpressionAttributeValues: { ':cost': cost, ':slot': slot },
     });
     // Another check-back started this second between the two writes: count on it.
     return started || increment();
@@ -127,16 +137,26 @@ export const buildCheckBackPacer = ({
   now?: () => Date;
   random?: () => number;
 }) => ({
-  /** Takes a slot in the current second if it has room (a look an RDS event asks for now). */
-  async takeNow(): Promise<boolean> {
-    return take(Math.floor((now().getTime() * timeScale) / 1000));
+  /** Takes `cost` slots in the current second if it has room (a look an RDS event asks for now). */
+  async takeNow(cost = 1): Promise<boolean> {
+    return take(Math.floor((now().getTime() * timeScale) / 1000), cost);
   },
 
-  async pace(delaySeconds: number): Promise<number> {
+  /**
+   * The delay (seconds) that lands a look wanted in `delaySeconds` in a second with room, at most `maxSeconds` (900,
+   * the SQS limit, or less: the wait's deadline) from now; the look makes `cost` Describe calls.
+   */
+  async pace(delaySeconds: number, maxSeconds = 900, cost = 1): Promise<number> {
     const nowSecond = (now().getTime() * timeScale) / 1000;
-    const wanted = Math.ceil(nowSecond + delaySeconds);
-    const second = await pacedSecond(wanted, take, random);
-    return Math.max(1, Math.min(900, Math.ceil(second - nowSecond)));
+    const latest = Math.floor(nowSecond + Math.max(1, Math.min(900, maxSeconds)));
+    // A look wanted near the bound (the 900-s backoff) may come up to a minute early, so a crowd wanting the same
+    // late second still finds room: looking early only ends a wait sooner.
+    const wanted = Math.min(
+      Math.ceil(nowSecond + delaySeconds),
+      delaySeconds > 60 ? Math.max(latest - 60, Math.ceil(nowSecond + 60)) : Number.POSITIVE_INFINITY,
+    );
+    const second = await pacedSecond(wanted, (s) => take(s, cost), random, latest);
+    return Math.max(1, Math.min(900, maxSeconds, Math.ceil(second - nowSecond)));
   },
 });
 

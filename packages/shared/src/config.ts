@@ -20,7 +20,7 @@ export const workerConfigSchema = /* @__PURE__ */ pure(() =>
      * Check-backs per second across every run of the deploy (each is one RDS Describe call, mostly): a check-back
      * wanting a full second goes at the next one with room. 0 turns pacing off.
      */
-    DESCRIBE_BUDGET_PER_SECOND: z.coerce.number().int().min(0).default(10),
+    DESCRIBE_BUDGET_PER_SECOND: z.coerce.number().int().min(0).default(20),
     /** How long one step may wait for RDS before it fails (RDS publishes no durations). */
     STEP_DEADLINE_MINUTES: seconds(240),
     /** A check-back later than this past its time counts as lost: the next signal restarts the chain. */

@@ -361,12 +361,14 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           waitKeyOf(signal.rds.resourceType, signal.rds.identifier),
         );
         for (const { runId } of waiting) {
-          // The look uses the fleet's budget of Describe calls like a check-back; a full second sends it on as a
-          // nudge at the next one with room (check-back-pacer.ts).
-          if (!(await deps.waiter.admitLook(runId))) continue;
           // The index is eventually consistent: reconcile what the table holds now.
           const run = await deps.runs.get(runId);
-          if (run) await reconcile(run, signal);
+          if (!run) continue;
+          // The look of the service that owns the step uses the fleet's budget of Describe calls like a check-back;
+          // a full second sends it on as a nudge at the next one with room (check-back-pacer.ts).
+          const looks = !isTerminal(run.step) && owned.has(run.step);
+          if (looks && !(await deps.waiter.admitLook(run))) continue;
+          await reconcile(run, signal);
         }
         return;
       }

@@ -72,6 +72,9 @@ export const eventlessChangeOf = (
   }
 };
 
+/** Past its window, an event-less change is still looked at every 24 s at least (its end seen within half a minute). */
+const OVERRUN_MAX_SECONDS = 24;
+
 /** Delay of check-back number `attempt` (0-based) of an event-driven wait: base × 1.5^attempt, at most max. */
 export const backoffDelay = (attempt: number, timing: Pick<ScheduleTiming, 'baseSeconds' | 'maxSeconds'>) =>
   Math.min(Math.round(timing.baseSeconds * 1.5 ** attempt), timing.maxSeconds, 900);
@@ -107,6 +110,17 @@ export const nextLookSeconds = ({
   if (attempt === 0) delay = Math.min(timing.baseSeconds, Math.max(dense, window.earliestSeconds - e));
   else if (e < window.earliestSeconds - dense) delay = window.earliestSeconds - e;
   else if (e < window.latestSeconds) delay = dense;
-  else delay = Math.max(dense, (e - window.latestSeconds) / 2);
+  else delay = Math.max(dense, Math.min(OVERRUN_MAX_SECONDS, (e - window.latestSeconds) / 4));
   return Math.max(1, Math.min(Math.round(delay), cap));
 };
+
+/**
+ * The RDS Describe calls one look at a wait makes, for the fleet's budget: a swap's look at an instance reads the
+ * name, then the temp name, then the copy's side name (services/restore swapNames) while the names move; other
+ * looks read the awaited resource once.
+ *
+ * @example
+ * describesPerLook('SWAPPING', { resourceType: 'db-instance' }) // 3
+ */
+export const describesPerLook = (step: Step, what: { resourceType: string } | undefined): number =>
+  step === 'SWAPPING' && what?.resourceType === 'db-instance' ? 3 : 1;

@@ -11,7 +11,7 @@ import type { ResourceType, Run, RunWait } from './run';
 import { waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
 import { checkBackBody, nudgeBody, type Signal } from './signals';
-import { backoffDelay, eventlessChangeOf, nextLookSeconds } from './wait-schedule';
+import { backoffDelay, describesPerLook, eventlessChangeOf, nextLookSeconds } from './wait-schedule';
 
 export interface WaitTiming {
   baseSeconds: number;
@@ -75,9 +75,27 @@ export const buildWaiter = ({
   pacer?: CheckBackPacer;
   now?: () => Date;
 }) => {
-  /** Sends the check-back `delaySeconds` from now, later if the fleet's budget for that second is spent; the delay used. */
-  const send = async (runId: string, seq: number, wantedSeconds: number): Promise<number> => {
-    const delaySeconds = pacer ? await pacer.pace(wantedSeconds) : wantedSeconds;
+  /**
+   * Sends the check-back `wantedSeconds` from now, later if the fleet's budget for that second is spent (never later
+   * than `maxSeconds`); the delay used. The pacer is a courtesy: if it fails (DynamoDB throttled), the check-back goes
+   * at the wanted time rather than failing the step.
+   */
+  const send = async (
+    run: Run,
+    what: WaitTarget,
+    seq: number,
+    wantedSeconds: number,
+    maxSeconds = 900,
+  ): Promise<number> => {
+    const runId = run.runId;
+    let delaySeconds = wantedSeconds;
+    if (pacer) {
+      try {
+        delaySeconds = await pacer.pace(wantedSeconds, maxSeconds, describesPerLook(run.step, what));
+      } catch {
+        delaySeconds = wantedSeconds;
+      }
+    }
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
@@ -114,7 +132,7 @@ export const buildWaiter = ({
       const since = same && run.wait ? run.wait.since : now().toISOString();
       // The check-back goes out before the wait is recorded: if the send fails, nothing changed and the retried
       // message is still the live one; if the write fails, the early check-back is simply not live.
-      const delay = await send(run.runId, seq, lookAfter(run, what, since, 0));
+      const delay = await send(run, what, seq, lookAfter(run, what, since, 0));
       const wait: RunWait = {
         ...what,
         since,
@@ -144,7 +162,7 @@ export const buildWaiter = ({
       // Never check back much later than the deadline: a short wait (a verify timeout) fails on time.
       const untilDeadline = Math.ceil((new Date(wait.deadline).getTime() - now().getTime()) / 1000) + 1;
       const wanted = Math.max(1, Math.min(lookAfter(run, wait, wait.since, attempt), untilDeadline));
-      const delay = await send(run.runId, wait.checkSeq + 1, wanted);
+      const delay = await send(run, wait, wait.checkSeq + 1, wanted, Math.max(wanted, untilDeadline));
       const next: RunWait = { ...wait, attempt, checkSeq: wait.checkSeq + 1, nextCheckAt: at(delay) };
       const updated = await runs.update(run, { wait: next });
       return updated;
@@ -178,14 +196,19 @@ export const buildWaiter = ({
      * An RDS event asks to look at a run now. The look uses the second's budget like a check-back: true when the
      * second has room; otherwise the look is sent on as a nudge at the next second with room, and false.
      */
-    async admitLook(runId: string): Promise<boolean> {
-      if (!pacer || (await pacer.takeNow())) return true;
+    async admitLook(run: Pick<Run, 'runId' | 'step' | 'wait'>): Promise<boolean> {
+      if (!pacer) return true;
+      const runId = run.runId;
+      const cost = describesPerLook(run.step, run.wait);
+      let delay: number;
+      try {
+        if (await pacer.takeNow(cost)) return true;
+        delay = await pacer.pace(1, 900, cost);
+      } catch {
+        return true; // the pacer is a courtesy: look now rather than lose the event
+      }
       await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: queueUrl,
-          MessageBody: nudgeBody(runId),
-          DelaySeconds: await pacer.pace(1),
-        }),
+        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: nudgeBody(runId), DelaySeconds: delay }),
       );
       return false;
     },

@@ -85,6 +85,24 @@ describe('buildCheckBackPacer', () => {
     expect(await pacer.pace(8)).toBe(10); // 109 is full → 110
   });
 
+  it('never sends a look later than 900 s (SQS) or its bound, and spreads a crowd at the 900-s backoff below it', async () => {
+    const { take } = memorySlots(10);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const pacer = buildCheckBackPacer({ take, now: () => new Date(1_000_000), random });
+    const delays: number[] = [];
+    for (let i = 0; i < 200; i++) delays.push(await pacer.pace(900));
+    expect(Math.max(...delays)).toBeLessThanOrEqual(900);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(840);
+    expect(Object.values(perSecond(delays)).every((n) => n <= 10)).toBe(true);
+    // a deadline 30 s away bounds the search too
+    const bounded = await pacer.pace(20, 30);
+    expect(bounded).toBeLessThanOrEqual(30);
+  });
+
   it('counts seconds of the local stack clock under a time scale', async () => {
     const { take, taken } = memorySlots(5);
     const pacer = buildCheckBackPacer({ take, timeScale: 600, now: () => new Date(1_000) }); // 600 s simulated
@@ -139,5 +157,14 @@ describe('dynamoSlots on dynalite (the runs table as deployed)', () => {
     );
     expect(items.find((i) => i.runId === 'PACE#1400')).toMatchObject({ slot: 8600, n: 4 });
     expect(items.every((i) => i.step === undefined)).toBe(true);
+  });
+
+  it('counts a look by its Describe calls: a 3-call look needs 3 of the budget left', async () => {
+    const take = dynamoSlots({ dynamo, tableName: TABLE, budgetPerSecond: 4 });
+    expect(await take(9000, 2)).toBe(true);
+    expect(await take(9000, 3)).toBe(false);
+    expect(await take(9000, 2)).toBe(true);
+    expect(await take(9000, 1)).toBe(false);
+    expect(await take(9001, 3)).toBe(true);
   });
 });

@@ -590,6 +590,45 @@ describe('engine', () => {
     ]);
   });
 
+  it("does not spend the budget on an RDS signal for a run in another service's step", async () => {
+    // Prepare: the budget is spent; the run waits in CLEANING_UP, which the cleanup service owns
+    const { take, taken } = memorySlots(1);
+    taken.set(T0 / 1000, 1);
+    const paced = {
+      ...deps,
+      waiter: buildWaiter({
+        runs: deps.runs,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
+        pacer: buildCheckBackPacer({ take, now }),
+        now,
+      }),
+    };
+    await paced.waiter.start(await runAt('CLEANING_UP', 'run-orders', 'orders-db'), {
+      resourceType: 'db-instance',
+      identifier: 'orders-db-old',
+      target: 'deleted',
+    });
+    sqsMock.resetHistory();
+    const engine = buildEngine(paced, restoreService({}));
+
+    // Act
+    await engine.handle({
+      kind: 'rds',
+      rds: {
+        resourceType: 'db-instance',
+        identifier: 'orders-db-old',
+        eventId: 'RDS-EVENT-0003',
+        message: '',
+      },
+    });
+
+    // Assess: no nudge, no slot taken this second beyond the one already there
+    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(taken.get(T0 / 1000)).toBe(1);
+  });
+
   it('does nothing for an RDS signal nobody waits for', async () => {
     await runAt('RESTORING');
     const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);

@@ -62,9 +62,17 @@ describe('nextLookSeconds', () => {
     }
   });
 
-  it('looks less often once a change runs past its window: half the overrun, at most the maximum', () => {
+  it('looks less often once a change runs past its window: a quarter of the overrun, at most 24 s', () => {
     expect(nextLookSeconds({ change: 'rename', elapsedSeconds: 600, attempt: 80, timing })).toBe(8);
-    expect(nextLookSeconds({ change: 'rename', elapsedSeconds: 700, attempt: 90, timing })).toBe(50);
-    expect(nextLookSeconds({ change: 'rename', elapsedSeconds: 5000, attempt: 99, timing })).toBe(900);
+    expect(nextLookSeconds({ change: 'rename', elapsedSeconds: 680, attempt: 90, timing })).toBe(20);
+    expect(nextLookSeconds({ change: 'rename', elapsedSeconds: 5000, attempt: 99, timing })).toBe(24);
+    expect(
+      nextLookSeconds({
+        change: 'rename',
+        elapsedSeconds: 5000,
+        attempt: 99,
+        timing: { ...timing, maxSeconds: 15 },
+      }),
+    ).toBe(15);
   });
 });

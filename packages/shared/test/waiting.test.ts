@@ -43,6 +43,19 @@ describe('checkBackDelay', () => {
   });
 });
 
+/** A run whose look costs one Describe call (a restore waiting on its copy). */
+const LOOKER_WAIT = {
+  resourceType: 'db-instance' as const,
+  identifier: 'orders-db',
+  target: 'available',
+  since: iso(T0),
+  deadline: iso(T0 + 3_600_000),
+  checkSeq: 1,
+  attempt: 0,
+  nextCheckAt: iso(T0 + 20_000),
+};
+const LOOKER = { runId: 'run-0123456789abcdef', step: 'RESTORING' as const, wait: LOOKER_WAIT };
+
 describe('waiter', () => {
   const sqsMock = mockClient(SQSClient);
   let clock: number;
@@ -398,7 +411,60 @@ describe('waiter', () => {
     });
   });
 
+  describe('when the pacer fails (DynamoDB throttled)', () => {
+    const failing = () =>
+      buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing,
+        pacer: buildCheckBackPacer({
+          take: async () => {
+            throw Object.assign(new Error('rate exceeded'), {
+              name: 'ProvisionedThroughputExceededException',
+            });
+          },
+          now,
+        }),
+        now,
+      });
+
+    it('sends the check-back at the wanted time instead of failing the step', async () => {
+      const run = await failing().start(await snapshottingRun(), snapshotAvailable);
+      expect(sentMessages().map((m) => m.DelaySeconds)).toEqual([20]);
+      expect(run.wait?.nextCheckAt).toBe(iso(T0 + 20_000));
+    });
+
+    it("lets an RDS event's look happen now", async () => {
+      expect(await failing().admitLook(LOOKER)).toBe(true);
+      expect(sentMessages()).toEqual([]);
+    });
+  });
+
   describe('admitLook', () => {
+    it("counts a swap's look as its three Describe calls", async () => {
+      const { take, taken } = memorySlots(3);
+      taken.set(T0 / 1000, 1);
+      const paced = buildWaiter({
+        runs: memory.repo,
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: QUEUE_URL,
+        timing,
+        pacer: buildCheckBackPacer({ take, now }),
+        now,
+      });
+      const swapping = {
+        runId: 'run-0123456789abcdef',
+        step: 'SWAPPING' as const,
+        wait: { ...LOOKER_WAIT, resourceType: 'db-instance' as const },
+      };
+      // 2 of 3 left this second: a restore's look fits, a swap's does not
+      expect(await paced.admitLook(LOOKER)).toBe(true);
+      expect(await paced.admitLook(swapping)).toBe(false);
+      expect(taken.get(T0 / 1000)).toBe(2);
+      expect(taken.get(T0 / 1000 + 1)).toBe(3);
+    });
+
     const build = (budget: number, full: number[]) => {
       const { take, taken } = memorySlots(budget);
       for (const s of full) taken.set(s, budget);
@@ -413,20 +479,20 @@ describe('waiter', () => {
     };
 
     it('lets an RDS event look now while the second has room, and sends nothing', async () => {
-      expect(await build(2, []).admitLook('run-0123456789abcdef')).toBe(true);
+      expect(await build(2, []).admitLook(LOOKER)).toBe(true);
       expect(sentMessages()).toEqual([]);
     });
 
     it('sends the look on as a nudge at the next second with room when this one is full', async () => {
       const second = T0 / 1000;
-      expect(await build(2, [second, second + 1]).admitLook('run-0123456789abcdef')).toBe(false);
+      expect(await build(2, [second, second + 1]).admitLook(LOOKER)).toBe(false);
       expect(sentMessages()).toEqual([
         { QueueUrl: QUEUE_URL, MessageBody: nudgeBody('run-0123456789abcdef'), DelaySeconds: 2 },
       ]);
     });
 
     it('always lets it look without a pacer', async () => {
-      expect(await waiter.admitLook('run-0123456789abcdef')).toBe(true);
+      expect(await waiter.admitLook(LOOKER)).toBe(true);
       expect(sentMessages()).toEqual([]);
     });
   });
