@@ -26,10 +26,12 @@ describe('DynamoDB emulator iterators', () => {
       AbstractLevel: { prototype: { attachResource(r: unknown): void; detachResource(r: unknown): void } };
     };
     const open = new Set<unknown>();
+    let attached = 0;
     const origAttach = AbstractLevel.prototype.attachResource;
     const origDetach = AbstractLevel.prototype.detachResource;
     AbstractLevel.prototype.attachResource = function (r) {
       open.add(r);
+      attached++;
       return origAttach.call(this, r);
     };
     AbstractLevel.prototype.detachResource = function (r) {
@@ -66,6 +68,8 @@ describe('DynamoDB emulator iterators', () => {
         await client.send(new ScanCommand({ TableName: 'runs', Limit: 2 }));
       }
       await new Promise((r) => setTimeout(r, 50));
+      // the hooks saw the reads' iterators (at least one per Query and Scan), and every one was closed
+      expect(attached).toBeGreaterThanOrEqual(40);
       expect(open.size).toBe(before);
     } finally {
       AbstractLevel.prototype.attachResource = origAttach;
