@@ -10,6 +10,7 @@
  * Trapheus is modelled on the same drawn timeline, as bench/cost.ts does on the simulator's.
  * Ends with one machine-readable line, `WAITGAP …`.
  */
+import { createPrng } from '../packages/local/src/rds/random';
 import { buildCheckBackPacer, memorySlots } from '../packages/shared/src/check-back-pacer';
 import { workerConfigSchema } from '../packages/shared/src/config';
 import type { Step } from '../packages/shared/src/run';
@@ -52,18 +53,7 @@ const MEMORY_GB = 256 / 1024; // every Trapheus worker (serverless.yml memorySiz
 /** The original's constants (template.yaml, src/checkstatus): 128 MB, waiter every 40 s, actions ~0.5 s. */
 const ORIGINAL = { memoryGb: 128 / 1024, delay: 40, pollS: 0.15, actionS: 0.5, actions: 4, actionCalls: 5 };
 
-/** mulberry32 */
-const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
-const random = prng(opts.seed);
+const random = createPrng(opts.seed);
 const draw = (range: readonly [number, number]) =>
   Math.round((range[0] + random() * (range[1] - range[0])) * 60);
 /**
