@@ -68,6 +68,9 @@ export interface ExportDeps {
   now?: () => Date;
 }
 
+/** Seconds before a check-back that arrived ahead of its export record is read again. */
+const FUTURE_CHECK_RETRY_SECONDS = 5;
+
 /** RDS ExportTask.Status values still reading the snapshot (API reference, ExportTask.Status). */
 const ACTIVE_RDS = new Set(['STARTING', 'IN_PROGRESS', 'CANCELING']);
 
@@ -285,6 +288,12 @@ export const buildExportTracker = (deps: ExportDeps) => {
     if (isExportDone(e)) {
       // An outcome not published (crash in between; the watchdog re-sends this check-back): publish it now.
       if (!e.notified && seq === e.checkSeq) await finish(run, e, e);
+      return;
+    }
+    if (seq !== undefined && seq > e.checkSeq) {
+      // A check-back from the future: it goes out before its export record is written (save), and arrived first.
+      // It is sent again as itself, shortly; dropping it would break the chain until the watchdog's grace.
+      await send(runId, seq, FUTURE_CHECK_RETRY_SECONDS);
       return;
     }
     if (seq !== undefined && seq !== e.checkSeq) {

@@ -149,6 +149,39 @@ describe('export tracker: the outcome of an export is published and closes it', 
     expect(rds.commandCalls(DescribeExportTasksCommand)).toHaveLength(0);
   });
 
+  it('a check-back that arrives before its export record is written is sent again as itself; an old one is dropped', async () => {
+    // save() sends check-back 9 before it writes checkSeq 9: a fast queue can deliver it while the record says 8.
+    const m = memoryExports(
+      running({
+        status: 'queued',
+        slot: undefined,
+        checkSeq: 8,
+        attempt: 3,
+        nextCheckAt: '2026-11-24T12:01:07.500Z',
+      }),
+    );
+    const { t } = tracker(m);
+    const before = m.state.current;
+
+    await t.onCheck(RUN_ID, 9);
+
+    const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+    expect(sent).toEqual([
+      {
+        QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-snapshot-test',
+        MessageBody: JSON.stringify({ trapheusExportCheck: { runId: RUN_ID, seq: 9 } }),
+        DelaySeconds: 5,
+      },
+    ]);
+    expect(m.state.current).toBe(before);
+    expect(rds.calls()).toHaveLength(0);
+
+    sqs.resetHistory();
+    await t.onCheck(RUN_ID, 7); // older than the live one, which is not overdue: dropped unread
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(m.state.current).toBe(before);
+  });
+
   it('still publishes a failure as ExportFailed', async () => {
     rds
       .on(DescribeExportTasksCommand)

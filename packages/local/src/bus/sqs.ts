@@ -137,7 +137,14 @@ export class Queue {
   readonly messages = new Map<string, Message>();
   /** visible message ids, oldest first */
   private readonly visibleIds = new Set<string>();
+  /**
+   * receipt handle → message id, for the most recent receive of each message only. It outlives the visibility
+   * timeout: DeleteMessage with the ReceiptHandle of the most recent receive deletes the message; an older handle
+   * "succeeds, but the message might not be deleted" (SQS API reference, DeleteMessage). Here an older one never does.
+   */
   private readonly byReceipt = new Map<string, string>();
+  /** message id → its most recent receipt handle (the one byReceipt still maps) */
+  private readonly latestHandle = new Map<string, string>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly listeners = new Set<() => void>();
   /** messages in flight and delayed, kept with every state change: stats() is asked on every bus change */
@@ -251,7 +258,7 @@ export class Queue {
 
   private makeVisible(msg: Message): void {
     if (!this.messages.has(msg.messageId)) return;
-    if (msg.receiptHandle) this.byReceipt.delete(msg.receiptHandle);
+    // Visible again: no longer in flight, but its last receipt handle still deletes it until the next receive.
     msg.receiptHandle = undefined;
     msg.held = false;
     this.uncount(msg);
@@ -284,6 +291,7 @@ export class Queue {
       const msg = this.messages.get(id);
       if (!msg) throw new Error(`queue ${this.name}: visible message ${id} is not stored`);
       this.visibleIds.delete(id);
+      this.forgetHandle(id);
       if (this.expired(msg, now)) {
         this.messages.delete(id);
         continue;
@@ -306,6 +314,7 @@ export class Queue {
       msg.expiredWhileHeld = false;
       msg.receiptHandle = Buffer.from(`${id}:${randomUUID()}`).toString('base64');
       this.byReceipt.set(msg.receiptHandle, id);
+      this.latestHandle.set(id, msg.receiptHandle);
       this.schedule(id, visibilityTimeout, () => {
         if (msg.held) msg.expiredWhileHeld = true;
         else this.makeVisible(msg);
@@ -313,6 +322,13 @@ export class Queue {
       out.push({ ...msg, messageAttributes: { ...msg.messageAttributes } });
     }
     return out;
+  }
+
+  private forgetHandle(id: string): void {
+    const handle = this.latestHandle.get(id);
+    if (handle === undefined) return;
+    this.byReceipt.delete(handle);
+    this.latestHandle.delete(id);
   }
 
   private byHandle(receiptHandle: string): Message | undefined {
@@ -330,8 +346,8 @@ export class Queue {
       );
     }
     const msg = this.byHandle(receiptHandle);
-    this.byReceipt.delete(receiptHandle);
     if (!msg) return;
+    this.forgetHandle(msg.messageId);
     this.clearTimer(msg.messageId);
     this.uncount(msg);
     this.visibleIds.delete(msg.messageId);
@@ -377,6 +393,7 @@ export class Queue {
     this.inFlightCount = 0;
     this.delayedCount = 0;
     this.byReceipt.clear();
+    this.latestHandle.clear();
     this.broker.changed();
   }
 

@@ -93,6 +93,32 @@ describe('queue counts', () => {
   });
 });
 
+describe('receipt handles (SQS API reference, DeleteMessage: the handle of the most recent receive deletes)', () => {
+  it("the last receive's handle still deletes its message once the visibility timeout has passed", async () => {
+    q.send('slow consumer');
+    const [m] = q.receive(1); // 30 ms at 1000×
+    await sleep(60);
+    expect(q.stats()).toEqual({ visible: 1, inFlight: 0, delayed: 0 });
+    q.delete(m!.receiptHandle!);
+    consistent();
+    expect(q.snapshot()).toEqual([]);
+  });
+
+  it("an older receive's handle deletes nothing once the message was received again", async () => {
+    q.send('received twice');
+    const [first] = q.receive(1);
+    await sleep(60);
+    const [second] = q.receive(1);
+    expect(second!.messageId).toBe(first!.messageId);
+    q.delete(first!.receiptHandle!);
+    expect(q.snapshot().map((m) => m.body)).toEqual(['received twice']);
+    expect(() => q.changeVisibility(first!.receiptHandle!, 10)).toThrow(/not in flight/);
+    q.delete(second!.receiptHandle!);
+    consistent();
+    expect(q.snapshot()).toEqual([]);
+  });
+});
+
 describe('receive', () => {
   it('takes the oldest visible messages up to max, each once, however many wait', () => {
     for (let i = 0; i < 1000; i++) q.send(String(i));
