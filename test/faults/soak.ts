@@ -7,6 +7,7 @@
  * there are none) and by the fleet benchmark (bench/fleet.ts, which prints them).
  */
 import type { LocalStack } from '@trapheus/local';
+import { createPrng } from '../../packages/local/src/rds/random';
 import {
   type BatchOptions,
   type BatchResult,
@@ -23,18 +24,6 @@ import { checkRun, type Violation } from './invariants';
 import { FAULTS, STEPS } from './scenarios';
 
 export const SOAK_DEFAULTS = { runs: 200, seed: 20261201, rate: 0.05, timeScale: 600 } as const;
-
-/** mulberry32: small, seeded, reproducible. */
-export const prng = (seed: number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 /** Per-run faults beyond the step × fault table: SES failures and names taken by bystanders. */
 export const EXTRA_FAULTS: { name: string; arm: (c: RunCtx) => void }[] = [
@@ -76,7 +65,7 @@ export interface SoakPlan {
 /** The runs of a soak and their faults, decided by the seed alone. */
 export const planSoak = (opts: { runs: number; seed: number; rate?: number }): SoakPlan => {
   const rate = opts.rate ?? SOAK_DEFAULTS.rate;
-  const random = prng(opts.seed);
+  const random = createPrng(opts.seed);
   const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
   const applied: Record<string, number> = {};
   const scenarios: ScenarioRun[] = [];
