@@ -367,7 +367,11 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           // The look of the service that owns the step uses the fleet's budget of Describe calls like a check-back;
           // a full second sends it on as a nudge at the next one with room (check-back-pacer.ts).
           const looks = !isTerminal(run.step) && owned.has(run.step);
-          if (looks && !(await deps.waiter.admitLook(run))) continue;
+          const event = {
+            eventId: signal.rds.eventId,
+            ...(signal.rds.date ? { date: signal.rds.date } : {}),
+          };
+          if (looks && !(await deps.waiter.admitLook(run, event))) continue;
           await reconcile(run, signal);
         }
         return;

@@ -147,7 +147,14 @@ export const endedByOf = (signal: Signal): { endedBy?: WaitEndedBy; signalAt?: s
     case 'check-back':
       return { endedBy: 'check-back' };
     case 'nudge':
-      return { endedBy: 'nudge' };
+      // An RDS event's look put off by the Describe budget: the event ended the wait, later.
+      return signal.event
+        ? {
+            endedBy: 'rds-event',
+            ...(signal.event.date ? { signalAt: signal.event.date } : {}),
+            eventId: signal.event.eventId,
+          }
+        : { endedBy: 'nudge' };
     case 'verified':
       return { endedBy: 'answer' };
     case 'request':

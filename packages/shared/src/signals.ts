@@ -30,8 +30,11 @@ export type Signal =
   | { kind: 'verified'; eventId: string; detail: RestoreVerifiedDetail }
   | { kind: 'rds'; rds: RdsSignal }
   | { kind: 'check-back'; runId: string; seq: number }
-  /** "Look at run X again": sent to itself by a reconciler that found the run's lease taken. */
-  | { kind: 'nudge'; runId: string }
+  /**
+   * "Look at run X again": sent to itself by a reconciler that found the run's lease taken, or for an RDS event
+   * whose look the fleet's Describe budget put off (`event`: which one, so the wait it ends counts as ended by it).
+   */
+  | { kind: 'nudge'; runId: string; event?: DeferredRdsEvent }
   | { kind: 'invalid'; reason: string; eventId?: string };
 
 const checkBackSchema = /* @__PURE__ */ pure(() =>
@@ -40,12 +43,24 @@ const checkBackSchema = /* @__PURE__ */ pure(() =>
   }),
 );
 
+/** The RDS event behind a nudge: its id and its own time. */
+export interface DeferredRdsEvent {
+  eventId: string;
+  date?: string;
+}
+
 const nudgeSchema = /* @__PURE__ */ pure(() =>
-  z.object({ trapheusNudge: z.object({ runId: z.string().min(1) }) }),
+  z.object({
+    trapheusNudge: z.object({
+      runId: z.string().min(1),
+      event: z.object({ eventId: z.string().min(1), date: z.string().optional() }).optional(),
+    }),
+  }),
 );
 
-/** The SQS body of a nudge. */
-export const nudgeBody = (runId: string): string => JSON.stringify({ trapheusNudge: { runId } });
+/** The SQS body of a nudge; `event` when it carries an RDS event's look put off by the Describe budget. */
+export const nudgeBody = (runId: string, event?: DeferredRdsEvent): string =>
+  JSON.stringify({ trapheusNudge: { runId, ...(event ? { event } : {}) } });
 
 /** The SQS body of a check-back. */
 export const checkBackBody = (runId: string, seq: number): string =>
@@ -72,7 +87,14 @@ export const parseSignal = (body: string): Signal => {
   const checkBack = checkBackSchema.safeParse(json.value);
   if (checkBack.success) return { kind: 'check-back', ...checkBack.data.trapheusCheckBack };
   const nudge = nudgeSchema.safeParse(json.value);
-  if (nudge.success) return { kind: 'nudge', runId: nudge.data.trapheusNudge.runId };
+  if (nudge.success) {
+    const { runId, event } = nudge.data.trapheusNudge;
+    return {
+      kind: 'nudge',
+      runId,
+      ...(event ? { event: { eventId: event.eventId, ...(event.date ? { date: event.date } : {}) } } : {}),
+    };
+  }
 
   const sns = snsSqsNotificationSchema.safeParse(json.value);
   if (sns.success) {

@@ -10,7 +10,7 @@ import type { CheckBackPacer } from './check-back-pacer';
 import type { ResourceType, Run, RunWait } from './run';
 import { waitKeyOf } from './run';
 import type { RunRepository } from './run-repository';
-import { checkBackBody, nudgeBody, type Signal } from './signals';
+import { checkBackBody, type DeferredRdsEvent, nudgeBody, type Signal } from './signals';
 import { backoffDelay, describesPerLook, eventlessChangeOf, nextLookSeconds } from './wait-schedule';
 
 export interface WaitTiming {
@@ -194,9 +194,10 @@ export const buildWaiter = ({
 
     /**
      * An RDS event asks to look at a run now. The look uses the second's budget like a check-back: true when the
-     * second has room; otherwise the look is sent on as a nudge at the next second with room, and false.
+     * second has room; otherwise the look is sent on as a nudge at the next second with room, carrying the event (the
+     * wait it ends counts as ended by it), and false.
      */
-    async admitLook(run: Pick<Run, 'runId' | 'step' | 'wait'>): Promise<boolean> {
+    async admitLook(run: Pick<Run, 'runId' | 'step' | 'wait'>, event?: DeferredRdsEvent): Promise<boolean> {
       if (!pacer) return true;
       const runId = run.runId;
       const cost = describesPerLook(run.step, run.wait);
@@ -208,7 +209,11 @@ export const buildWaiter = ({
         return true; // the pacer is a courtesy: look now rather than lose the event
       }
       await sqs.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: nudgeBody(runId), DelaySeconds: delay }),
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: nudgeBody(runId, event),
+          DelaySeconds: delay,
+        }),
       );
       return false;
     },

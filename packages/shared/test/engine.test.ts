@@ -580,13 +580,20 @@ describe('engine', () => {
     // Act
     await engine.handle({
       kind: 'rds',
-      rds: { resourceType: 'db-instance', identifier: 'orders-db', eventId: 'RDS-EVENT-0043', message: '' },
+      rds: {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        eventId: 'RDS-EVENT-0043',
+        message: '',
+        date: '2026-03-01T09:59:58.000Z',
+      },
     });
 
-    // Assess: not looked at now; looked at in 2 s, the next second with room
+    // Assess: not looked at now; looked at in 2 s, the next second with room, as that event
     expect(restoring).not.toHaveBeenCalled();
+    const event = { eventId: 'RDS-EVENT-0043', date: '2026-03-01T09:59:58.000Z' };
     expect(sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
-      { QueueUrl: QUEUE_URL, MessageBody: nudgeBody(orders.runId), DelaySeconds: 2 },
+      { QueueUrl: QUEUE_URL, MessageBody: nudgeBody(orders.runId, event), DelaySeconds: 2 },
     ]);
   });
 

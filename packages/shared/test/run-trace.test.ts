@@ -74,6 +74,14 @@ describe('run trace', () => {
     ).toEqual({ endedBy: 'rds-event', signalAt: 'D', eventId: 'RDS-EVENT-0088' });
     expect(endedByOf({ kind: 'check-back', runId: 'r', seq: 1 })).toEqual({ endedBy: 'check-back' });
     expect(endedByOf({ kind: 'nudge', runId: 'r' })).toEqual({ endedBy: 'nudge' });
+    // An RDS event's look put off by the Describe budget ends the wait as that event, at the event's own time.
+    expect(endedByOf({ kind: 'nudge', runId: 'r', event: { eventId: 'RDS-EVENT-0043', date: 'D' } })).toEqual(
+      {
+        endedBy: 'rds-event',
+        signalAt: 'D',
+        eventId: 'RDS-EVENT-0043',
+      },
+    );
     expect(endedByOf({ kind: 'request', eventId: 'e', detail: {} })).toEqual({ endedBy: 'request' });
     const run = { runId: 'r', identifier: 'x', kind: 'instance', step: 'RESTORING' } as const;
     expect(endedByOf({ kind: 'run', detailType: 'RunStalled', detail: run })).toEqual({

@@ -1,4 +1,4 @@
-import { checkBackBody, parseSignal } from '../src/signals';
+import { checkBackBody, nudgeBody, parseSignal } from '../src/signals';
 import {
   AUTOMATED_SNAPSHOT_ARN,
   automatedSnapshotCreated,
@@ -156,6 +156,22 @@ describe('parseSignal', () => {
       seq: 4,
     });
     expect(checkBackBody('run-0123', 4)).toBe('{"trapheusCheckBack":{"runId":"run-0123","seq":4}}');
+  });
+
+  it('classifies a nudge body, with the RDS event whose look was put off when it carries one', () => {
+    expect(nudgeBody('run-0123')).toBe('{"trapheusNudge":{"runId":"run-0123"}}');
+    expect(parseSignal(nudgeBody('run-0123'))).toEqual({ kind: 'nudge', runId: 'run-0123' });
+    const event = { eventId: 'RDS-EVENT-0043', date: '2026-11-24T10:00:00.000Z' };
+    expect(nudgeBody('run-0123', event)).toBe(
+      '{"trapheusNudge":{"runId":"run-0123","event":{"eventId":"RDS-EVENT-0043","date":"2026-11-24T10:00:00.000Z"}}}',
+    );
+    expect(parseSignal(nudgeBody('run-0123', event))).toEqual({ kind: 'nudge', runId: 'run-0123', event });
+    expect(parseSignal(nudgeBody('run-0123', { eventId: 'RDS-EVENT-0043' }))).toEqual({
+      kind: 'nudge',
+      runId: 'run-0123',
+      event: { eventId: 'RDS-EVENT-0043' },
+    });
+    expect(parseSignal('{"trapheusNudge":{"runId":"run-0123","event":{"eventId":""}}}').kind).toBe('invalid');
   });
 
   it('reports a body that is not JSON as invalid', () => {
