@@ -50,9 +50,10 @@ export const eventlessChangeOf = (
   step: Step,
   what: { resourceType: string; target: string },
 ): EventlessChange | undefined => {
-  // A modify ends with no event, for an instance as for a cluster (ModifyDBCluster).
+  // A modify ends with no event, for an instance as for a cluster (ModifyDBCluster): the configure step's, and
+  // the delete guard's lifting of deletion protection before a delete (`unprotected`).
   if (
-    what.target === 'configured' &&
+    (what.target === 'configured' || what.target === 'unprotected') &&
     (what.resourceType === 'db-instance' || what.resourceType === 'db-cluster')
   )
     return 'modify';

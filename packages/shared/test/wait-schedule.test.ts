@@ -30,6 +30,11 @@ describe('eventlessChangeOf', () => {
     expect(eventlessChangeOf('CONFIGURING', { resourceType: 'db-cluster', target: 'configured' })).toBe(
       'modify',
     );
+    // Deletion protection lifted before a delete: a modify too, whichever step deletes
+    expect(eventlessChangeOf('CLEANING_UP', instance('unprotected'))).toBe('modify');
+    expect(eventlessChangeOf('ROLLING_BACK', { resourceType: 'db-cluster', target: 'unprotected' })).toBe(
+      'modify',
+    );
   });
 
   it('leaves the waits an RDS event ends to the backoff', () => {
