@@ -94,6 +94,17 @@ const waitForInfo = async (cli: Cli, cwd: string, timeoutMs = 20_000): Promise<L
   throw new Error(`no ${file} after ${timeoutMs} ms:\n${cli.stderr()}${cli.stdout()}`);
 };
 
+/** The CLI's stdout once it contains `text` (it writes local.json before it prints its summary); fails after the timeout. */
+const stdoutWith = async (cli: Cli, text: string, timeoutMs = 10_000): Promise<string> => {
+  const until = Date.now() + timeoutMs;
+  while (!cli.stdout().includes(text)) {
+    if (Date.now() > until)
+      throw new Error(`no "${text}" in the output after ${timeoutMs} ms:\n${cli.stdout()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return cli.stdout();
+};
+
 const stopCli = async (cli: Cli) => {
   cli.proc.kill('SIGTERM');
   return cli.exited;
@@ -142,7 +153,8 @@ describe('trapheus local up with an external RDS endpoint', () => {
     expect(info.endpoints.rds).toBe(sim.url);
     expect(info.rdsExternal).toBe(true);
     expect(info.pid).toBe(up.proc.pid);
-    expect(up.stdout()).toContain(`RDS: ${sim.url} (from --rds-endpoint)`);
+    const saidFlag = `RDS: ${sim.url} (from --rds-endpoint)`;
+    await expect(stdoutWith(up, saidFlag)).resolves.toContain(saidFlag);
 
     const run = await runCli(['restore', 'demo-db', '--wait', '--local', '--timeout', '120'], cwd);
 
@@ -183,7 +195,8 @@ describe('trapheus local up with an external RDS endpoint', () => {
 
     expect(info.endpoints.rds).toBe(sim.url);
     expect(info.rdsExternal).toBe(true);
-    expect(up.stdout()).toContain(`RDS: ${sim.url} (from AWS_ENDPOINT_URL_RDS)`);
+    const saidEnv = `RDS: ${sim.url} (from AWS_ENDPOINT_URL_RDS)`;
+    await expect(stdoutWith(up, saidEnv)).resolves.toContain(saidEnv);
     expect(await stopCli(up)).toBe(0);
 
     const closed = `http://127.0.0.1:${await closedPort()}`;
