@@ -4,7 +4,7 @@
  * generated names stay under AWS's 64-character limit.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   RestoreRequested,
   RestoreVerified,
@@ -192,6 +192,15 @@ describe('serverless.yml wiring', () => {
   it('the AWS SDK is bundled (no @aws-sdk exclude)', () => {
     for (const service of [...SERVICES, 'notify']) {
       expect(JSON.stringify(load(service).custom.esbuild.exclude ?? [])).not.toContain('@aws-sdk');
+    }
+  });
+
+  it("every package takes the shared esbuild plugins (credentials from Lambda's environment)", () => {
+    for (const service of [...SERVICES, 'notify']) {
+      const plugins = load(service).custom.esbuild.plugins;
+      expect(resolve(__dirname, '..', 'services', service, plugins)).toBe(
+        join(__dirname, '..', 'packages', 'shared', 'esbuild-plugins.cjs'),
+      );
     }
   });
 
