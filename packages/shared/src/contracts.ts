@@ -14,17 +14,19 @@ import { type DbKind, type Remedy, STEPS, STRATEGIES, TASKS } from './run';
 export const TRAPHEUS_SOURCE = 'trapheus';
 
 /** RDS identifiers: 1–63 letters, digits or hyphens, starting with a letter, no `--`, no trailing hyphen. */
-export const rdsIdentifierSchema = z
-  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') })
-  .min(1, 'must not be empty')
-  .max(63, 'must be at most 63 characters')
-  .regex(
-    /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
-    'must start with a letter and contain only letters, digits and single hyphens',
-  )
-  .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
-  // RDS stores identifiers in lower case; events and describes say `orders-db` for a request of `Orders-DB`.
-  .transform((s) => s.toLowerCase());
+export const rdsIdentifierSchema = z.lazy(() =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a string') })
+    .min(1, 'must not be empty')
+    .max(63, 'must be at most 63 characters')
+    .regex(
+      /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/,
+      'must start with a letter and contain only letters, digits and single hyphens',
+    )
+    .refine((s) => !s.endsWith('-'), 'must not end with a hyphen')
+    // RDS stores identifiers in lower case; events and describes say `orders-db` for a request of `Orders-DB`.
+    .transform((s) => s.toLowerCase()),
+);
 
 /** A snapshot shared by another account is named by its ARN (RestoreDBInstanceFromDBSnapshot DBSnapshotIdentifier). */
 export const SHARED_SNAPSHOT_ARN =
@@ -36,24 +38,28 @@ export const SHARED_SNAPSHOT_ARN =
  * DBSnapshotIdentifier: "If you are restoring from a shared manual DB snapshot, the DBSnapshotIdentifier must be
  * the ARN of the shared DB snapshot.").
  */
-const snapshotIdentifierSchema = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(1011, 'must be at most 1011 characters')
-  .refine(
-    (s) =>
-      SHARED_SNAPSHOT_ARN.test(s) ||
-      (s.length <= 255 && /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/.test(s) && !s.endsWith('-')),
-    'must be a snapshot name (a letter first, then letters, digits and single hyphens, at most 255, no trailing hyphen) or the ARN of a shared snapshot',
-  )
-  .transform((s) => s.toLowerCase());
+const snapshotIdentifierSchema = z.lazy(() =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(1011, 'must be at most 1011 characters')
+    .refine(
+      (s) =>
+        SHARED_SNAPSHOT_ARN.test(s) ||
+        (s.length <= 255 && /^[A-Za-z](?:[A-Za-z0-9]|-(?!-))*$/.test(s) && !s.endsWith('-')),
+      'must be a snapshot name (a letter first, then letters, digits and single hyphens, at most 255, no trailing hyphen) or the ARN of a shared snapshot',
+    )
+    .transform((s) => s.toLowerCase()),
+);
 
 /** A verification hook's name: what it answers under (RestoreVerified `hook`, `trapheus verify --hook`). */
-export const hookNameSchema = z
-  .string({ error: 'must be a string' })
-  .min(1, 'must not be empty')
-  .max(64, 'must be at most 64 characters')
-  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, - and _');
+export const hookNameSchema = z.lazy(() =>
+  z
+    .string({ error: 'must be a string' })
+    .min(1, 'must not be empty')
+    .max(64, 'must be at most 64 characters')
+    .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, - and _'),
+);
 
 /** A request's `verify`: the hooks that must answer ok before the copy is committed, and how long they have. */
 export const verifySchema = z.lazy(() =>

@@ -16,12 +16,14 @@ import * as z from 'zod';
 export const SECRET_ARN_PATTERN =
   /^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:secret:[A-Za-z0-9/_+=.@-]{1,512}-[A-Za-z0-9]{6}$/;
 
-export const secretArnSchema = z
-  .string({ error: 'must be a string' })
-  .regex(
-    SECRET_ARN_PATTERN,
-    'must be the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
-  );
+export const secretArnSchema = z.lazy(() =>
+  z
+    .string({ error: 'must be a string' })
+    .regex(
+      SECRET_ARN_PATTERN,
+      'must be the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)',
+    ),
+);
 
 /** The error text when a SecretString holds no usable password (never the secret's content). */
 export class MasterPasswordSecretError extends Error {
