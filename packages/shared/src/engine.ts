@@ -16,7 +16,7 @@ import { downtimeOf, isTerminal, type Run, type RunFailure, type Step, waitKeyOf
 import type { RunRepository } from './run-repository';
 import { holdsLockWhenDone } from './run-repository';
 import { armedCheckBackOf, withRunTrace } from './run-trace';
-import type { Signal } from './signals';
+import type { DeferredRdsEvent, Signal } from './signals';
 import { DeadlineExceededError, type Waiter } from './waiting';
 
 export type { ServiceName };
@@ -56,6 +56,17 @@ const MAX_STEPS_PER_SIGNAL = 8;
 export const LEASE_SECONDS = 60;
 /** How soon a run whose lease was taken is looked at again. */
 const NUDGE_SECONDS = 5;
+
+/** The RDS event a look that must wait for the lease carries on (a direct event, or one already deferred). */
+const deferredEventOf = (signal: Signal, run: Run): DeferredRdsEvent | undefined => {
+  if (signal.kind === 'nudge') return signal.event;
+  if (signal.kind !== 'rds') return undefined;
+  return {
+    eventId: signal.rds.eventId,
+    ...(signal.rds.date ? { date: signal.rds.date } : {}),
+    ...(run.wait ? { waitSince: run.wait.since } : {}),
+  };
+};
 
 /**
  * An error that fails the current step with `name` as its code (the run's `failure.code`).
@@ -235,6 +246,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           initial.runId,
           NUDGE_SECONDS,
           signal.kind === 'check-back' ? signal.seq : undefined,
+          deferredEventOf(signal, initial),
         );
       }
       return leased;

@@ -136,7 +136,11 @@ export const withRunTrace = <T>(
  * @example
  * endedByOf({ kind: 'check-back', runId, seq: 3 }) // { endedBy: 'check-back' }
  */
-export const endedByOf = (signal: Signal): { endedBy?: WaitEndedBy; signalAt?: string; eventId?: string } => {
+export const endedByOf = (
+  signal: Signal,
+  /** The `since` of the wait that ends: a nudge's event counts only for the wait it was about. */
+  endedSince?: string,
+): { endedBy?: WaitEndedBy; signalAt?: string; eventId?: string } => {
   switch (signal.kind) {
     case 'rds':
       return {
@@ -147,8 +151,9 @@ export const endedByOf = (signal: Signal): { endedBy?: WaitEndedBy; signalAt?: s
     case 'check-back':
       return { endedBy: 'check-back' };
     case 'nudge':
-      // An RDS event's look put off by the Describe budget: the event ended the wait, later.
-      return signal.event
+      // An RDS event's look put off (by the Describe budget, or a busy lease): the event ended its wait, later. By
+      // then the run may wait on something else, which the event did not end.
+      return signal.event?.waitSince !== undefined && signal.event.waitSince === endedSince
         ? {
             endedBy: 'rds-event',
             ...(signal.event.date ? { signalAt: signal.event.date } : {}),
@@ -239,7 +244,7 @@ export const tracePatch = (
       target,
       since,
       endedAt: at,
-      ...(mine ? endedByOf(trace.signal) : {}),
+      ...(mine ? endedByOf(trace.signal, since) : {}),
     });
   }
   const pending = mine ? trace.calls.length : 0;

@@ -43,17 +43,21 @@ const checkBackSchema = /* @__PURE__ */ pure(() =>
   }),
 );
 
-/** The RDS event behind a nudge: its id and its own time. */
+/** The RDS event behind a nudge: its id, its own time, and the wait it was about (that wait's `since`). */
 export interface DeferredRdsEvent {
   eventId: string;
   date?: string;
+  /** The wait the event was about: only that wait, if the nudge ends it, counts as ended by the event. */
+  waitSince?: string;
 }
 
 const nudgeSchema = /* @__PURE__ */ pure(() =>
   z.object({
     trapheusNudge: z.object({
       runId: z.string().min(1),
-      event: z.object({ eventId: z.string().min(1), date: z.string().optional() }).optional(),
+      event: z
+        .object({ eventId: z.string().min(1), date: z.string().optional(), waitSince: z.string().optional() })
+        .optional(),
     }),
   }),
 );
@@ -92,7 +96,15 @@ export const parseSignal = (body: string): Signal => {
     return {
       kind: 'nudge',
       runId,
-      ...(event ? { event: { eventId: event.eventId, ...(event.date ? { date: event.date } : {}) } } : {}),
+      ...(event
+        ? {
+            event: {
+              eventId: event.eventId,
+              ...(event.date ? { date: event.date } : {}),
+              ...(event.waitSince ? { waitSince: event.waitSince } : {}),
+            },
+          }
+        : {}),
     };
   }
 

@@ -180,13 +180,20 @@ export const buildWaiter = ({
     /**
      * Asks this worker to look at the run again in `delaySeconds` (its lease was taken by another reconciler). A
      * check-back that found the run busy is sent again as itself (same sequence): it may be the live one of the
-     * wait, and the chain must not break because another reconciler held the run at that moment.
+     * wait, and the chain must not break because another reconciler held the run at that moment. An RDS event's look
+     * goes on carrying the event.
      */
-    async nudge(runId: string, delaySeconds: number, checkBackSeq?: number): Promise<void> {
+    async nudge(
+      runId: string,
+      delaySeconds: number,
+      checkBackSeq?: number,
+      event?: DeferredRdsEvent,
+    ): Promise<void> {
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: checkBackSeq === undefined ? nudgeBody(runId) : checkBackBody(runId, checkBackSeq),
+          MessageBody:
+            checkBackSeq === undefined ? nudgeBody(runId, event) : checkBackBody(runId, checkBackSeq),
           DelaySeconds: delaySeconds,
         }),
       );
@@ -211,7 +218,10 @@ export const buildWaiter = ({
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: nudgeBody(runId, event),
+          MessageBody: nudgeBody(
+            runId,
+            event && { ...event, ...(run.wait ? { waitSince: run.wait.since } : {}) },
+          ),
           DelaySeconds: delay,
         }),
       );

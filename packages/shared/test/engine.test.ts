@@ -591,9 +591,65 @@ describe('engine', () => {
 
     // Assess: not looked at now; looked at in 2 s, the next second with room, as that event
     expect(restoring).not.toHaveBeenCalled();
-    const event = { eventId: 'RDS-EVENT-0043', date: '2026-03-01T09:59:58.000Z' };
+    // (with the wait it was about: only that wait counts as ended by it)
+    const event = {
+      eventId: 'RDS-EVENT-0043',
+      date: '2026-03-01T09:59:58.000Z',
+      waitSince: orders.wait?.since,
+    };
+    expect(orders.wait?.since).toBe(new Date(T0).toISOString());
     expect(sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
       { QueueUrl: QUEUE_URL, MessageBody: nudgeBody(orders.runId, event), DelaySeconds: 2 },
+    ]);
+  });
+
+  it("an RDS signal's look that finds the run held by another reconciler goes on carrying the event", async () => {
+    // Prepare: the run waits for orders-db; a first delivery holds it (its step is gated)
+    const waiting = await deps.waiter.start(await runAt('RESTORING'), {
+      resourceType: 'db-instance',
+      identifier: 'orders-db',
+      target: 'available',
+    });
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => {
+      await gate;
+      return r;
+    });
+    const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
+    const first = engine.handle(runSignal(waiting));
+    await new Promise((r) => setTimeout(r, 10));
+    sqsMock.resetHistory();
+
+    // Act: the RDS event arrives meanwhile
+    await engine.handle({
+      kind: 'rds',
+      rds: {
+        resourceType: 'db-instance',
+        identifier: 'orders-db',
+        eventId: 'RDS-EVENT-0043',
+        message: '',
+        date: '2026-03-01T09:59:59.000Z',
+      },
+    });
+    release();
+    await first;
+
+    // Assess: looked at again in 5 s, as that event, about that wait
+    expect(restoring).toHaveBeenCalledTimes(1);
+    expect(sqsMock.commandCalls(SendMessageCommand).map((c) => c.args[0].input.MessageBody)).toEqual([
+      JSON.stringify({
+        trapheusNudge: {
+          runId: waiting.runId,
+          event: {
+            eventId: 'RDS-EVENT-0043',
+            date: '2026-03-01T09:59:59.000Z',
+            waitSince: new Date(T0).toISOString(),
+          },
+        },
+      }),
     ]);
   });
 

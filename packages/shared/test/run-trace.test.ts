@@ -74,14 +74,22 @@ describe('run trace', () => {
     ).toEqual({ endedBy: 'rds-event', signalAt: 'D', eventId: 'RDS-EVENT-0088' });
     expect(endedByOf({ kind: 'check-back', runId: 'r', seq: 1 })).toEqual({ endedBy: 'check-back' });
     expect(endedByOf({ kind: 'nudge', runId: 'r' })).toEqual({ endedBy: 'nudge' });
-    // An RDS event's look put off by the Describe budget ends the wait as that event, at the event's own time.
-    expect(endedByOf({ kind: 'nudge', runId: 'r', event: { eventId: 'RDS-EVENT-0043', date: 'D' } })).toEqual(
-      {
-        endedBy: 'rds-event',
-        signalAt: 'D',
-        eventId: 'RDS-EVENT-0043',
-      },
-    );
+    // An RDS event's look put off (the Describe budget, a busy lease) ends the wait it was about as that event, at
+    // the event's own time; another wait the run has moved on to meanwhile is not the event's.
+    const deferred: Signal = {
+      kind: 'nudge',
+      runId: 'r',
+      event: { eventId: 'RDS-EVENT-0043', date: 'D', waitSince: 'S1' },
+    };
+    expect(endedByOf(deferred, 'S1')).toEqual({
+      endedBy: 'rds-event',
+      signalAt: 'D',
+      eventId: 'RDS-EVENT-0043',
+    });
+    expect(endedByOf(deferred, 'S2')).toEqual({ endedBy: 'nudge' });
+    expect(endedByOf({ kind: 'nudge', runId: 'r', event: { eventId: 'RDS-EVENT-0043' } }, 'S1')).toEqual({
+      endedBy: 'nudge',
+    });
     expect(endedByOf({ kind: 'request', eventId: 'e', detail: {} })).toEqual({ endedBy: 'request' });
     const run = { runId: 'r', identifier: 'x', kind: 'instance', step: 'RESTORING' } as const;
     expect(endedByOf({ kind: 'run', detailType: 'RunStalled', detail: run })).toEqual({

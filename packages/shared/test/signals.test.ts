@@ -166,6 +166,12 @@ describe('parseSignal', () => {
       '{"trapheusNudge":{"runId":"run-0123","event":{"eventId":"RDS-EVENT-0043","date":"2026-11-24T10:00:00.000Z"}}}',
     );
     expect(parseSignal(nudgeBody('run-0123', event))).toEqual({ kind: 'nudge', runId: 'run-0123', event });
+    const about = { ...event, waitSince: '2026-11-24T09:58:00.000Z' };
+    expect(parseSignal(nudgeBody('run-0123', about))).toEqual({
+      kind: 'nudge',
+      runId: 'run-0123',
+      event: about,
+    });
     expect(parseSignal(nudgeBody('run-0123', { eventId: 'RDS-EVENT-0043' }))).toEqual({
       kind: 'nudge',
       runId: 'run-0123',
