@@ -290,16 +290,18 @@ export const buildExportTracker = (deps: ExportDeps) => {
       if (!e.notified && seq === e.checkSeq) await finish(run, e, e);
       return;
     }
-    if (seq !== undefined && seq > e.checkSeq) {
-      // A check-back from the future: it goes out before its export record is written (save), and arrived first.
-      // It is sent again as itself, shortly; dropping it would break the chain until the watchdog's grace.
-      await send(runId, seq, FUTURE_CHECK_RETRY_SECONDS);
-      return;
-    }
     if (seq !== undefined && seq !== e.checkSeq) {
-      // An old check-back: dropped, unless the live one is overdue (lost), then this one carries on.
+      // Not the live check-back. One from the future went out before its export record was written (save) and
+      // arrived first: it is sent again as itself, shortly, since dropping it would break the chain. One from the past
+      // is dropped. Either carries on when the live one is overdue (lost: its record's write never landed).
       const overdue = now().getTime() > Date.parse(e.nextCheckAt) + 120_000;
-      if (!overdue) return;
+      if (!overdue) {
+        if (seq > e.checkSeq) {
+          deps.logger.debug('export check-back ahead of its record: sent again', { runId, seq });
+          await send(runId, seq, FUTURE_CHECK_RETRY_SECONDS);
+        }
+        return;
+      }
     }
     if (seq === undefined && e.status !== 'running') return; // events only concern a running task
     if (e.status === 'running') {

@@ -89,7 +89,7 @@ describe('export tracker: the outcome of an export is published and closes it', 
       runs: { get: async () => ({ ...run, export: m.state.current }) } as unknown as RunRepository,
       exports: m.store,
       publish,
-      logger: { info: () => undefined, warn: () => undefined } as unknown as Logger,
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined } as unknown as Logger,
       settings: {
         bucket: 'trapheus-exports',
         roleArn: 'arn:aws:iam::123456789012:role/export',
@@ -180,6 +180,19 @@ describe('export tracker: the outcome of an export is published and closes it', 
     await t.onCheck(RUN_ID, 7); // older than the live one, which is not overdue: dropped unread
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
     expect(m.state.current).toBe(before);
+  });
+
+  it("a check-back ahead of its record carries on when the live one is overdue (the record's write never landed)", async () => {
+    // The live check-back was due at 11:50, more than two minutes ago: no other check-back is coming.
+    rds.on(DescribeExportTasksCommand).resolves({ ExportTasks: [{ Status: 'COMPLETE' }] });
+    const m = memoryExports(running({ checkSeq: 8, nextCheckAt: '2026-11-24T11:50:00.000Z' }));
+    const { t, published } = tracker(m);
+
+    await t.onCheck(RUN_ID, 9);
+
+    expect(rds.commandCalls(DescribeExportTasksCommand)).toHaveLength(1);
+    expect(published.map((p) => p.detailType)).toEqual(['ExportCompleted']);
+    expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('still publishes a failure as ExportFailed', async () => {
