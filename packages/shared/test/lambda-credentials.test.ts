@@ -3,12 +3,11 @@
  * puts in the environment, and the rest of the default chain (with the STS and SSO clients) is not in the bundle.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-
-const plugins = require('../esbuild-plugins.cjs');
+import { parse } from 'yaml';
 
 let dir: string;
 let bundle: string;
@@ -25,18 +24,22 @@ beforeAll(async () => {
     ].join('\n'),
   );
   bundle = join(dir, 'bundle.js');
-  // The services' esbuild settings (serverless.yml custom.esbuild), with their plugins.
+  // The restore service's esbuild settings (serverless.yml custom.esbuild; the four services share them), with its
+  // plugins file resolved as serverless-esbuild does, from the service's folder.
+  const service = join(__dirname, '..', '..', '..', 'services', 'restore');
+  const esbuild = parse(readFileSync(join(service, 'serverless.yml'), 'utf8')).custom.esbuild;
   const out = await build({
     entryPoints: [entry],
     outfile: bundle,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
+    bundle: esbuild.bundle,
+    minify: esbuild.minify,
+    platform: esbuild.platform,
+    target: esbuild.target,
+    format: esbuild.format,
+    mainFields: esbuild.mainFields,
+    external: esbuild.external,
     nodePaths: [join(__dirname, '..', '..', '..', 'node_modules')],
-    plugins,
+    plugins: require(join(service, esbuild.plugins)),
     metafile: true,
     logLevel: 'silent',
   });
@@ -89,10 +92,10 @@ describe('packaged handlers: credentials from the Lambda environment', () => {
     });
   });
 
-  it("fails with the SDK's own error when the environment holds no keys (never on Lambda)", () => {
+  it("fails with the SDK's own error, saying why, when the environment holds no keys (never on Lambda)", () => {
     expect(credentialsIn({ AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' })).toEqual({
       error: expect.stringMatching(
-        /CredentialsProviderError: Unable to find environment variable credentials/,
+        /^CredentialsProviderError: Unable to find environment variable credentials.* read credentials only from the environment, as Lambda sets them/,
       ),
     });
   });
