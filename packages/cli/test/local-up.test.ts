@@ -154,7 +154,7 @@ describe('trapheus local up with an external RDS endpoint', () => {
     expect(info.rdsExternal).toBe(true);
     expect(info.pid).toBe(up.proc.pid);
     const saidFlag = `RDS: ${sim.url} (from --rds-endpoint)`;
-    await expect(stdoutWith(up, saidFlag)).resolves.toContain(saidFlag);
+    await stdoutWith(up, saidFlag); // fails the test when the line never comes
 
     const run = await runCli(['restore', 'demo-db', '--wait', '--local', '--timeout', '120'], cwd);
 
@@ -196,7 +196,7 @@ describe('trapheus local up with an external RDS endpoint', () => {
     expect(info.endpoints.rds).toBe(sim.url);
     expect(info.rdsExternal).toBe(true);
     const saidEnv = `RDS: ${sim.url} (from AWS_ENDPOINT_URL_RDS)`;
-    await expect(stdoutWith(up, saidEnv)).resolves.toContain(saidEnv);
+    await stdoutWith(up, saidEnv); // fails the test when the line never comes
     expect(await stopCli(up)).toBe(0);
 
     const closed = `http://127.0.0.1:${await closedPort()}`;

@@ -84,8 +84,8 @@ export const backoffDelay = (attempt: number, timing: Pick<ScheduleTiming, 'base
  * Seconds until the next look at a wait.
  * - Event-driven (`change` undefined): base × 1.5^attempt.
  * - Event-less: the first look after `baseSeconds` (or at the window's start, if sooner), then one at the window's
- *   start, then every `denseSeconds` until its end, then half the overrun (a change running far longer than
- *   expected is looked at less often), at most `maxSeconds`.
+ *   start, then every `denseSeconds` until its end, then a quarter of the overrun (a change running far longer than
+ *   expected is looked at less often), at most 24 s.
  *
  * @example
  * nextLookSeconds({ change: 'rename', elapsedSeconds: 20, attempt: 1, timing }) // 40: the window starts at 60 s

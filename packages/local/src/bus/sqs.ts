@@ -336,7 +336,10 @@ export class Queue {
     return id ? this.messages.get(id) : undefined;
   }
 
-  /** Deletes an in-flight message. A stale receipt handle is ignored, as SQS does. */
+  /**
+   * Deletes a message by the receipt handle of its most recent receive, in flight or visible again since. An older
+   * handle (the message was received again, or deleted) is ignored, as SQS does.
+   */
   delete(receiptHandle: string): void {
     if (typeof receiptHandle !== 'string' || receiptHandle.length === 0) {
       throw new SqsError(

@@ -117,6 +117,34 @@ describe('receipt handles (SQS API reference, DeleteMessage: the handle of the m
     consistent();
     expect(q.snapshot()).toEqual([]);
   });
+
+  it('the last handle no longer changes the visibility once the message is visible again (not in flight)', async () => {
+    q.send('m');
+    const [m] = q.receive(1);
+    await sleep(60);
+    expect(() => q.changeVisibility(m!.receiptHandle!, 10)).toThrow(/not in flight/);
+    consistent();
+  });
+
+  it('a handle deletes nothing once its message moved to the DLQ, nor after a purge', async () => {
+    q.send('poison');
+    q.receive(1);
+    await sleep(60);
+    const [last] = q.receive(1); // received maxReceiveCount (2) times
+    await sleep(60);
+    expect(q.receive(1)).toEqual([]); // the next receive moves it to the DLQ
+    q.delete(last!.receiptHandle!);
+    dlq.delete(last!.receiptHandle!);
+    expect(dlq.snapshot().map((m) => m.body)).toEqual(['poison']);
+
+    q.send('purged');
+    const [p] = q.receive(1);
+    q.purge();
+    q.send('after');
+    q.delete(p!.receiptHandle!);
+    expect(q.snapshot().map((m) => m.body)).toEqual(['after']);
+    consistent();
+  });
 });
 
 describe('receive', () => {
