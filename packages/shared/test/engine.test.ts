@@ -102,6 +102,12 @@ describe('engine', () => {
     detail: { runId: run.runId, identifier: run.identifier, kind: run.kind, step: run.step },
   });
 
+  /** An RDS event about an instance, as the worker parses it. */
+  const instanceEvent = (identifier: string, eventId: string, date?: string): Signal => ({
+    kind: 'rds',
+    rds: { resourceType: 'db-instance', identifier, eventId, message: '', ...(date ? { date } : {}) },
+  });
+
   const restoreService = (steps: ServiceSteps['steps']): ServiceSteps => ({
     service: 'restore',
     steps,
@@ -538,10 +544,7 @@ describe('engine', () => {
     });
     const restoring = jest.fn<ReturnType<StepFn>, Parameters<StepFn>>(async (r) => r);
     const engine = buildEngine(deps, restoreService({ RESTORING: restoring }));
-    const signal: Signal = {
-      kind: 'rds',
-      rds: { resourceType: 'db-instance', identifier: 'orders-db', eventId: 'RDS-EVENT-0043', message: '' },
-    };
+    const signal = instanceEvent('orders-db', 'RDS-EVENT-0043');
 
     // Act
     await engine.handle(signal);
@@ -578,16 +581,7 @@ describe('engine', () => {
     const engine = buildEngine(paced, restoreService({ RESTORING: restoring }));
 
     // Act
-    await engine.handle({
-      kind: 'rds',
-      rds: {
-        resourceType: 'db-instance',
-        identifier: 'orders-db',
-        eventId: 'RDS-EVENT-0043',
-        message: '',
-        date: '2026-03-01T09:59:58.000Z',
-      },
-    });
+    await engine.handle(instanceEvent('orders-db', 'RDS-EVENT-0043', '2026-03-01T09:59:58.000Z'));
 
     // Assess: not looked at now; looked at in 2 s, the next second with room, as that event
     expect(restoring).not.toHaveBeenCalled();
@@ -624,16 +618,7 @@ describe('engine', () => {
     sqsMock.resetHistory();
 
     // Act: the RDS event arrives meanwhile
-    await engine.handle({
-      kind: 'rds',
-      rds: {
-        resourceType: 'db-instance',
-        identifier: 'orders-db',
-        eventId: 'RDS-EVENT-0043',
-        message: '',
-        date: '2026-03-01T09:59:59.000Z',
-      },
-    });
+    await engine.handle(instanceEvent('orders-db', 'RDS-EVENT-0043', '2026-03-01T09:59:59.000Z'));
     release();
     await first;
 
@@ -677,15 +662,7 @@ describe('engine', () => {
     const engine = buildEngine(paced, restoreService({}));
 
     // Act
-    await engine.handle({
-      kind: 'rds',
-      rds: {
-        resourceType: 'db-instance',
-        identifier: 'orders-db-old',
-        eventId: 'RDS-EVENT-0003',
-        message: '',
-      },
-    });
+    await engine.handle(instanceEvent('orders-db-old', 'RDS-EVENT-0003'));
 
     // Assess: no nudge, no slot taken this second beyond the one already there
     expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
