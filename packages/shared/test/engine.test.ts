@@ -1,15 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
-import { buildCheckBackPacer, memorySlots } from '../src/check-back-pacer';
+import { buildCheckBackPacer, type CheckBackPacer, memorySlots } from '../src/check-back-pacer';
 import { buildEngine, outcomeDetail, type ServiceSteps, type StepFn } from '../src/engine';
 import { StaleRunError } from '../src/errors';
 import { createLogger } from '../src/logging';
 import { buildPublisher } from '../src/publisher';
 import type { Run, RunFailure, Step } from '../src/run';
+import type { RunRepository } from '../src/run-repository';
 import { nudgeBody, type Signal } from '../src/signals';
 import { buildWaiter, DeadlineExceededError } from '../src/waiting';
+import { mockQueueAndBus } from '../testing/aws-mocks';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
@@ -19,31 +20,31 @@ const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-res
 const awsError = (name: string, message = name) => Object.assign(new Error(message), { name });
 
 describe('engine', () => {
-  const sqsMock = mockClient(SQSClient);
-  const ebMock = mockClient(EventBridgeClient);
+  const { sqsMock, ebMock } = mockQueueAndBus();
   let clock: number;
   const now = () => new Date(clock);
   let memory: ReturnType<typeof buildMemoryRunRepository>;
   let deps: Parameters<typeof buildEngine>[0];
   let onStepFailure: jest.Mock<Promise<Run>, [Run, RunFailure]>;
 
+  /** A waiter on the test's queue and clock; with a pacer, paced to its budget of Describe calls. */
+  const waiterOn = (runs: RunRepository, pacer?: CheckBackPacer) =>
+    buildWaiter({
+      runs,
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: QUEUE_URL,
+      timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
+      ...(pacer ? { pacer } : {}),
+      now,
+    });
+
   beforeEach(() => {
-    sqsMock.reset();
-    ebMock.reset();
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     clock = T0;
     memory = buildMemoryRunRepository(now);
     const runs = memory.repo;
     deps = {
       runs,
-      waiter: buildWaiter({
-        runs,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
-        now,
-      }),
+      waiter: waiterOn(runs),
       publish: buildPublisher({ eventBridge: new EventBridgeClient({ region: 'us-east-1' }), busName: BUS }),
       logger: createLogger('engine-test'),
       now,
@@ -51,10 +52,6 @@ describe('engine', () => {
     onStepFailure = jest.fn(async (run: Run, failure: RunFailure) =>
       deps.runs.transition(run, 'ROLLING_BACK', { failure }),
     );
-  });
-  afterAll(() => {
-    sqsMock.restore();
-    ebMock.restore();
   });
 
   /** A run walked along the allowed path to `step`. */
@@ -560,17 +557,7 @@ describe('engine', () => {
     const { take, taken } = memorySlots(1);
     taken.set(T0 / 1000, 1);
     taken.set(T0 / 1000 + 1, 1);
-    const paced = {
-      ...deps,
-      waiter: buildWaiter({
-        runs: deps.runs,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
-        pacer: buildCheckBackPacer({ take, now }),
-        now,
-      }),
-    };
+    const paced = { ...deps, waiter: waiterOn(deps.runs, buildCheckBackPacer({ take, now })) };
     const orders = await paced.waiter.start(await runAt('RESTORING', 'run-orders', 'orders-db'), {
       resourceType: 'db-instance',
       identifier: 'orders-db',
@@ -642,17 +629,7 @@ describe('engine', () => {
     // Prepare: the budget is spent; the run waits in CLEANING_UP, which the cleanup service owns
     const { take, taken } = memorySlots(1);
     taken.set(T0 / 1000, 1);
-    const paced = {
-      ...deps,
-      waiter: buildWaiter({
-        runs: deps.runs,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { baseSeconds: 20, maxSeconds: 900, deadlineMinutes: 240, graceSeconds: 120 },
-        pacer: buildCheckBackPacer({ take, now }),
-        now,
-      }),
-    };
+    const paced = { ...deps, waiter: waiterOn(deps.runs, buildCheckBackPacer({ take, now })) };
     await paced.waiter.start(await runAt('CLEANING_UP', 'run-orders', 'orders-db'), {
       resourceType: 'db-instance',
       identifier: 'orders-db-old',

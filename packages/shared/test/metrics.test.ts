@@ -3,11 +3,10 @@
  * that records them: the engine's transitions and finalize (memory repository, real waiter), the RDS client's
  * middleware, the SQS wrapper's flush.
  */
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeDBInstancesCommand, RDSClient } from '@aws-sdk/client-rds';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSEvent } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { buildEngine, type ServiceSteps, type StepFn } from '../src/engine';
 import { createLogger } from '../src/logging';
 import {
@@ -25,6 +24,7 @@ import { armedCheckBackOf, traceRdsCalls } from '../src/run-trace';
 import { checkBackBody } from '../src/signals';
 import { sqsWorker } from '../src/sqs-worker';
 import { buildWaiter } from '../src/waiting';
+import { mockQueueAndBus } from '../testing/aws-mocks';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
@@ -69,24 +69,15 @@ const aws = (dimensions: string[][], metrics: [string, string][]) => ({
 });
 
 describe('metrics (EMF)', () => {
-  const sqsMock = mockClient(SQSClient);
-  const ebMock = mockClient(EventBridgeClient);
+  mockQueueAndBus();
   let clock: number;
   const now = () => new Date(clock);
 
   beforeEach(() => {
-    sqsMock.reset();
-    ebMock.reset();
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     clock = T0;
     resetMetrics();
   });
-  afterAll(() => {
-    sqsMock.restore();
-    ebMock.restore();
-    resetMetrics();
-  });
+  afterAll(() => resetMetrics());
 
   type Deps = {
     waiter: ReturnType<typeof buildWaiter>;

@@ -1,7 +1,6 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, RDSClient } from '@aws-sdk/client-rds';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { buildEngine, type StepFn } from '../src/engine';
 import { createLogger } from '../src/logging';
 import { buildPublisher } from '../src/publisher';
@@ -16,6 +15,7 @@ import {
 } from '../src/run-trace';
 import type { Signal } from '../src/signals';
 import { buildWaiter } from '../src/waiting';
+import { mockQueueAndBus } from '../testing/aws-mocks';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
@@ -42,21 +42,12 @@ const cannedRds = (status = 200) => {
 };
 
 describe('run trace', () => {
-  const sqsMock = mockClient(SQSClient);
-  const ebMock = mockClient(EventBridgeClient);
+  mockQueueAndBus();
   let clock: number;
   const now = () => new Date(clock);
 
   beforeEach(() => {
-    sqsMock.reset();
-    ebMock.reset();
-    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
-    ebMock.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
     clock = T0;
-  });
-  afterAll(() => {
-    sqsMock.restore();
-    ebMock.restore();
   });
 
   it('names the signal that ended a wait', () => {

@@ -1,9 +1,15 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { buildCheckBackPacer, memorySlots } from '../src/check-back-pacer';
+import { buildCheckBackPacer, type CheckBackPacer, memorySlots } from '../src/check-back-pacer';
 import type { Run } from '../src/run';
 import { checkBackBody, nudgeBody, type Signal } from '../src/signals';
-import { buildWaiter, checkBackDelay, DeadlineExceededError, type WaitTarget } from '../src/waiting';
+import {
+  buildWaiter,
+  checkBackDelay,
+  DeadlineExceededError,
+  type WaitTarget,
+  type WaitTiming,
+} from '../src/waiting';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/trapheus-snapshot-test';
@@ -81,18 +87,23 @@ describe('waiter', () => {
     seq: run.wait?.checkSeq ?? -1,
   });
 
+  /** A waiter on the test's table, queue and clock; `over` changes its timing, `pacer` paces it. */
+  const waiterWith = (over: Partial<WaitTiming> = {}, pacer?: CheckBackPacer) =>
+    buildWaiter({
+      runs: memory.repo,
+      sqs: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: QUEUE_URL,
+      timing: { ...timing, ...over },
+      ...(pacer ? { pacer } : {}),
+      now,
+    });
+
   beforeEach(() => {
     sqsMock.reset();
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm-1' });
     clock = T0;
     memory = buildMemoryRunRepository(now);
-    waiter = buildWaiter({
-      runs: memory.repo,
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      queueUrl: QUEUE_URL,
-      timing,
-      now,
-    });
+    waiter = waiterWith();
   });
   afterAll(() => sqsMock.restore());
 
@@ -191,13 +202,7 @@ describe('waiter', () => {
 
     it('backs off along the delay sequence, capped at the maximum', async () => {
       // Prepare
-      const capped = buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { ...timing, maxSeconds: 60 },
-        now,
-      });
+      const capped = waiterWith({ maxSeconds: 60 });
       let run = await capped.start(await snapshottingRun(), snapshotAvailable);
 
       // Act
@@ -352,13 +357,7 @@ describe('waiter', () => {
 
     it('takes its dense spacing from the timing', async () => {
       // Prepare
-      const sparse = buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { ...timing, denseSeconds: 15 },
-        now,
-      });
+      const sparse = waiterWith({ denseSeconds: 15 });
       let run = await sparse.start(await renamingRun(), renamed);
       clock = T0 + 60_000;
 
@@ -371,13 +370,7 @@ describe('waiter', () => {
 
     it("measures a wait's elapsed time on the stack's clock (the local stack's time scale)", async () => {
       // Prepare: at 600×, 0.1 s of wall time is 60 s of the stack's clock: the rename window has started
-      const scaled = buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing: { ...timing, timeScale: 600 },
-        now,
-      });
+      const scaled = waiterWith({ timeScale: 600 });
       let run = await scaled.start(await renamingRun(), renamed);
       clock = T0 + 100;
 
@@ -392,14 +385,7 @@ describe('waiter', () => {
       // Prepare: a fleet budget of one look per second, already spent at second T0+20 s
       const { take, taken } = memorySlots(1);
       taken.set(T0 / 1000 + 20, 1);
-      const paced = buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing,
-        pacer: buildCheckBackPacer({ take, now }),
-        now,
-      });
+      const paced = waiterWith({}, buildCheckBackPacer({ take, now }));
 
       // Act
       const run = await paced.start(await renamingRun(), renamed);
@@ -413,12 +399,9 @@ describe('waiter', () => {
 
   describe('when the pacer fails (DynamoDB throttled)', () => {
     const failing = () =>
-      buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing,
-        pacer: buildCheckBackPacer({
+      waiterWith(
+        {},
+        buildCheckBackPacer({
           take: async () => {
             throw Object.assign(new Error('rate exceeded'), {
               name: 'ProvisionedThroughputExceededException',
@@ -426,8 +409,7 @@ describe('waiter', () => {
           },
           now,
         }),
-        now,
-      });
+      );
 
     it('sends the check-back at the wanted time instead of failing the step', async () => {
       const run = await failing().start(await snapshottingRun(), snapshotAvailable);
@@ -445,14 +427,7 @@ describe('waiter', () => {
     it("counts a swap's look as its three Describe calls", async () => {
       const { take, taken } = memorySlots(3);
       taken.set(T0 / 1000, 1);
-      const paced = buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing,
-        pacer: buildCheckBackPacer({ take, now }),
-        now,
-      });
+      const paced = waiterWith({}, buildCheckBackPacer({ take, now }));
       const swapping = {
         runId: 'run-0123456789abcdef',
         step: 'SWAPPING' as const,
@@ -468,14 +443,7 @@ describe('waiter', () => {
     const build = (budget: number, full: number[]) => {
       const { take, taken } = memorySlots(budget);
       for (const s of full) taken.set(s, budget);
-      return buildWaiter({
-        runs: memory.repo,
-        sqs: new SQSClient({ region: 'us-east-1' }),
-        queueUrl: QUEUE_URL,
-        timing,
-        pacer: buildCheckBackPacer({ take, now }),
-        now,
-      });
+      return waiterWith({}, buildCheckBackPacer({ take, now }));
     };
 
     it('lets an RDS event look now while the second has room, and sends nothing', async () => {

@@ -1,4 +1,5 @@
 /** Test support for the services' unit tests (never bundled into a Lambda). */
+export * from './aws-mocks';
 export * from './fake-rds';
 export * from './harness';
 export * from './memory-runs';
