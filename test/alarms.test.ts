@@ -8,14 +8,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  flushMetrics,
   METRIC,
   METRICS_NAMESPACE,
   recordDeadlineExceeded,
   recordRunOutcome,
   recordWatchdogSweep,
-  resetMetrics,
 } from '@trapheus/shared';
+import { emfLinesOf } from '@trapheus/shared/testing';
 import { parse } from 'yaml';
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML is walked by key paths in these tests
@@ -34,26 +33,7 @@ const deadLetterQueues = (doc: Yaml) =>
     .filter((id): id is string => typeof id === 'string');
 
 /** The EMF lines the metrics module writes for what `record` recorded, parsed. */
-const emf = (record: () => void): Yaml[] => {
-  resetMetrics();
-  record();
-  const chunks: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    flushMetrics(undefined, { TRAPHEUS_STAGE: STAGE });
-  } finally {
-    write.mockRestore();
-    resetMetrics();
-  }
-  return chunks
-    .join('')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-};
+const emf = (record: () => void): Yaml[] => emfLinesOf(record, STAGE).map((l) => JSON.parse(l));
 
 describe('alarms and dashboard', () => {
   it('every dead-letter queue of every service has an alarm on any visible message', () => {

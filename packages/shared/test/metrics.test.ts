@@ -25,6 +25,7 @@ import { checkBackBody } from '../src/signals';
 import { sqsWorker } from '../src/sqs-worker';
 import { buildWaiter } from '../src/waiting';
 import { mockQueueAndBus } from '../testing/aws-mocks';
+import { stdoutLinesOf } from '../testing/emf';
 import { buildMemoryRunRepository } from '../testing/memory-runs';
 
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
@@ -35,25 +36,18 @@ const RUN_ID = 'run-0123456789abcdef';
 
 /** Flushes, and returns what Powertools wrote to stdout, one parsed JSON object per line. */
 const flushed = (env: NodeJS.ProcessEnv = ENV) => {
-  const chunks: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  });
   const clock = jest.spyOn(Date, 'now').mockReturnValue(FLUSHED_AT);
   const warnings: unknown[] = [];
+  let lines: string[];
   try {
-    flushMetrics({ warn: (...args: unknown[]) => warnings.push(args) } as never, env);
+    lines = stdoutLinesOf(() =>
+      flushMetrics({ warn: (...args: unknown[]) => warnings.push(args) } as never, env),
+    );
   } finally {
-    write.mockRestore();
     clock.mockRestore();
   }
   expect(warnings).toEqual([]);
-  return chunks
-    .join('')
-    .split('\n')
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 };
 
 /** The `_aws` member of an EMF line of `metrics` with `dimensions`. */

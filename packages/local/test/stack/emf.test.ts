@@ -4,32 +4,18 @@
  * project's metrics module (Powertools).
  */
 import {
-  flushMetrics,
   recordRdsThrottle,
   recordRunOutcome,
   recordStepDuration,
   recordWaitEnded,
   resetMetrics,
 } from '@trapheus/shared';
+import { emfLinesOf } from '@trapheus/shared/testing';
 import { runWithEnv } from '../../src/bus/lambda';
 import { captureEmf, EmfCollector, LOCAL_STACK_ID_VAR, parseEmfLine } from '../../src/emf';
 
 /** The EMF lines the metrics module writes for what `record` recorded. */
-const emfLines = (record: () => void): string[] => {
-  resetMetrics();
-  record();
-  const chunks: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    flushMetrics(undefined, { TRAPHEUS_STAGE: 'local' });
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('').split('\n').filter(Boolean);
-};
+const emfLines = (record: () => void): string[] => emfLinesOf(record, 'local');
 
 const T = '2026-03-01T10:00:00.000Z';
 const at = (s: number) => new Date(Date.parse(T) + s * 1000).toISOString();
