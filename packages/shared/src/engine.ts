@@ -57,7 +57,8 @@ export const LEASE_SECONDS = 60;
 /** How soon a run whose lease was taken is looked at again. */
 const NUDGE_SECONDS = 5;
 
-/** The RDS event a look that must wait for the lease carries on (a direct event, or one already deferred). */
+/** The RDS event a look put off (by the Describe budget or a busy lease) carries on: a direct event, about the run's
+ * current wait, or one already deferred. */
 const deferredEventOf = (signal: Signal, run: Run): DeferredRdsEvent | undefined => {
   if (signal.kind === 'nudge') return signal.event;
   if (signal.kind !== 'rds') return undefined;
@@ -379,11 +380,7 @@ export const buildEngine = (deps: EngineDeps, service: ServiceSteps) => {
           // The look of the service that owns the step uses the fleet's budget of Describe calls like a check-back;
           // a full second sends it on as a nudge at the next one with room (check-back-pacer.ts).
           const looks = !isTerminal(run.step) && owned.has(run.step);
-          const event = {
-            eventId: signal.rds.eventId,
-            ...(signal.rds.date ? { date: signal.rds.date } : {}),
-          };
-          if (looks && !(await deps.waiter.admitLook(run, event))) continue;
+          if (looks && !(await deps.waiter.admitLook(run, deferredEventOf(signal, run)))) continue;
           await reconcile(run, signal);
         }
         return;

@@ -218,10 +218,7 @@ export const buildWaiter = ({
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
-          MessageBody: nudgeBody(
-            runId,
-            event && { ...event, ...(run.wait ? { waitSince: run.wait.since } : {}) },
-          ),
+          MessageBody: nudgeBody(runId, event),
           DelaySeconds: delay,
         }),
       );
